@@ -1,0 +1,70 @@
+# One entry point: make install | run | test | eval | train | lint
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+RASA_VENV := .venv-rasa
+APP_VENV  := .venv-app
+RASA      := $(RASA_VENV)/bin/rasa
+APP_PY    := $(APP_VENV)/bin/python
+RASA_DATA := --data bot/data --config config.yml --domain domain.yml
+export HF_HUB_OFFLINE := 1
+export TOKENIZERS_PARALLELISM := false
+export PYTHONPATH := $(CURDIR)
+
+KB  ?= knowledge/sample_kb
+OUT ?= var/eval/$(notdir $(patsubst %/,%,$(dir $(abspath $(DATA)))))
+VIA ?= direct
+
+.PHONY: help install system-packages run train validate test test-bot test-conversations test-app eval clean
+
+help:
+	@echo "make install   both virtual environments and the system packages the run needs"
+	@echo "make run       ingest the sample knowledge base, train if needed, start everything"
+	@echo "make test      the whole test suite (real Redis, Chroma, Rasa server and action server)"
+	@echo "make eval KB=<folder> DATA=<file.jsonl> [OUT=<folder>] [VIA=rasa]"
+
+install: system-packages $(RASA_VENV)/.installed $(APP_VENV)/.installed
+
+system-packages:
+	@command -v redis-server >/dev/null || { echo "installing redis-server"; apt-get update -qq && apt-get install -y -qq redis-server >/dev/null; }
+	@command -v curl >/dev/null || { apt-get update -qq && apt-get install -y -qq curl >/dev/null; }
+
+$(RASA_VENV)/.installed: requirements/rasa.lock
+	@test -x $(RASA_VENV)/bin/python || $$(ops/find-python.sh 3.10) -m venv $(RASA_VENV)
+	$(RASA_VENV)/bin/pip install -q --upgrade pip==24.3.1
+	$(RASA_VENV)/bin/pip install -q -r requirements/rasa.lock
+	@touch $@
+
+$(APP_VENV)/.installed: requirements/app.lock
+	@test -x $(APP_VENV)/bin/python || $$(ops/find-python.sh 3.11) -m venv $(APP_VENV)
+	$(APP_VENV)/bin/pip install -q --upgrade pip==24.3.1
+	$(APP_VENV)/bin/pip install -q -r requirements/app.lock
+	@touch $@
+
+run: install
+	ops/run.sh
+
+# Rasa skips training itself when the newest model in models/ has the same fingerprint.
+train:
+	$(RASA) train $(RASA_DATA) --out models --num-threads 2
+
+validate:
+	$(RASA) data validate $(RASA_DATA) --fail-on-warnings
+
+test: install validate train test-bot test-conversations test-app
+
+test-bot:
+	$(RASA_VENV)/bin/python -m pytest -q tests/bot --confcutdir=tests/bot
+
+test-conversations:
+	$(RASA) test core --stories tests/conversations --model models --out var/test-results/conversations --e2e --fail-on-prediction-errors
+
+test-app:
+	$(APP_PY) -m pytest -q tests --ignore=tests/bot --ignore=tests/conversations
+
+eval: $(if $(filter rasa,$(VIA)),train)
+	@test -n "$(DATA)" || { echo "usage: make eval KB=<folder> DATA=<file.jsonl> [OUT=<folder>] [VIA=rasa]"; exit 2; }
+	$(APP_PY) -m knowledge eval --kb $(KB) --data $(DATA) --out $(OUT) --via $(VIA)
+
+clean:
+	rm -rf var/chroma var/test-results .pytest_cache

@@ -1,0 +1,1 @@
+"""Custom Rasa actions (rasa-sdk): tracker in, a call into knowledge/ or handoff/, events out."""

@@ -1,0 +1,73 @@
+"""Answering from the knowledge base, and handing over when the customer asks for it."""
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.collaborators import knowledge_service
+from knowledge import replies
+from knowledge.engine import Decision, Outcome
+from knowledge.generation import generate_answer
+from knowledge.service import KnowledgeService
+from knowledge.triggers import TRIGGER_INTENTS
+
+LANGUAGE_SLOT = "language"
+
+
+def send(dispatcher: CollectingDispatcher, decision: Decision, text: str) -> None:
+    """One reply: the text for any client, the full payload for clients that classify replies."""
+    dispatcher.utter_message(text=text, json_message={**decision.payload(), "text": text})
+
+
+class ActionAnswerQuestion(Action):
+    def __init__(self, service: KnowledgeService | None = None) -> None:
+        self._service = service
+
+    def name(self) -> str:
+        return "action_answer_question"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        service = self._service or knowledge_service()
+        question = tracker.latest_message.get("text") or ""
+        engine = service.engine()
+        lang = engine.language_of(question, fallback=tracker.get_slot(LANGUAGE_SLOT))
+        decision = engine.decide(question, lang)
+        text = decision.text
+        if decision.outcome is Outcome.ANSWER and decision.article:
+            text = generate_answer(question, engine.snapshot.articles[decision.article], lang, service.settings)
+        send(dispatcher, decision, text)
+        return [SlotSet(LANGUAGE_SLOT, decision.lang)]
+
+
+class ActionHandOver(Action):
+    """The customer asked for a person or complained: hand over at once, whatever the topic."""
+
+    def __init__(self, service: KnowledgeService | None = None) -> None:
+        self._service = service
+
+    def name(self) -> str:
+        return "action_hand_over"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        service = self._service or knowledge_service()
+        intent = tracker.latest_message.get("intent") or {}
+        reason = TRIGGER_INTENTS.get(str(intent.get("name")))
+        question = tracker.latest_message.get("text") or ""
+        engine = service.engine()
+        lang = engine.language_of(question, fallback=tracker.get_slot(LANGUAGE_SLOT))
+        if reason is None:  # routed here without a trigger intent: let the knowledge base decide
+            decision = engine.decide(question, lang)
+        else:
+            decision = Decision(
+                Outcome.ESCALATE, replies.escalate_text(reason, lang), lang,
+                confidence=float(intent.get("confidence") or 0.0), reason=reason.value,
+            )
+        send(dispatcher, decision, decision.text)
+        return [SlotSet(LANGUAGE_SLOT, decision.lang)]

@@ -1,0 +1,1 @@
+"""Rasa training data and custom NLU components of the Lumen Mobile assistant."""

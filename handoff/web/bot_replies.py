@@ -1,0 +1,31 @@
+"""Turning Rasa REST channel output into one reply object per bot utterance."""
+from __future__ import annotations
+
+from typing import Any, TypedDict
+
+
+class BotReply(TypedDict, total=False):
+    text: str
+    outcome: str
+    article: str | None
+    confidence: float | None
+    reason: str | None
+    lang: str
+    sources: list[dict[str, Any]]
+
+
+def group_rasa_messages(messages: list[dict[str, Any]]) -> list[BotReply]:
+    """Rasa sends an utterance as its text (split on blank lines) then its custom payload."""
+    replies: list[BotReply] = []
+    pending_text: list[str] = []
+    for message in messages:
+        if "text" in message:
+            pending_text.append(str(message["text"]))
+        if isinstance(message.get("custom"), dict):
+            custom = dict(message["custom"])
+            text = custom.pop("text", None) or "\n\n".join(pending_text)
+            replies.append({**custom, "text": text})  # type: ignore[typeddict-item]
+            pending_text = []
+    if pending_text:
+        replies.append({"text": "\n\n".join(pending_text)})
+    return replies

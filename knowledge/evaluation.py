@@ -1,0 +1,177 @@
+"""`make eval`: run a query set through the live decision code on a throwaway index."""
+from __future__ import annotations
+
+import json
+import tempfile
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypedDict
+
+from tqdm import tqdm
+
+from knowledge.articles import load_folder
+from knowledge.embeddings import make_embeddings
+from knowledge.engine import Decision, KnowledgeEngine
+from knowledge.ingest import ingest
+from knowledge.settings import KnowledgeSettings
+from knowledge.service import build_engine
+from knowledge.store import make_client
+
+NOT_AN_ARTICLE = ("escalate", "no_answer")
+
+
+class Query(TypedDict, total=False):
+    id: str
+    text: str
+    lang: str
+    expected: str
+    reason: str
+
+
+class ReportLine(TypedDict):
+    id: str
+    outcome: str
+    article: str | None
+    reason: str | None
+    confidence: float | None
+    latency_ms: float
+
+
+@dataclass(frozen=True)
+class Metrics:
+    answer_rate: float | None
+    conformity: float | None
+    escalation_recall: float | None
+    oos_decline: float | None
+    n: int
+
+    def line(self) -> str:
+        def show(value: float | None) -> str:
+            return "na" if value is None else f"{value:.3f}"
+
+        return (
+            f"answer_rate={show(self.answer_rate)} conformity={show(self.conformity)} "
+            f"escalation_recall={show(self.escalation_recall)} oos_decline={show(self.oos_decline)} n={self.n}"
+        )
+
+
+def _ratio(part: int, whole: int) -> float | None:
+    return part / whole if whole else None
+
+
+def score(queries: Iterable[Query], report: dict[str, ReportLine]) -> Metrics:
+    """The metrics of shared/eval/README.md; a query missing from the report counts as a miss."""
+    n = in_scope = answered_in_scope = answers = conform = escalate = escalated = oos = declined_oos = 0
+    for query in queries:
+        n += 1
+        line = report.get(query["id"])
+        outcome = line["outcome"] if line else "missing"
+        answered = outcome == "answer"
+        expected = query["expected"]
+        if answered:
+            answers += 1
+            conform += line is not None and line["article"] == expected
+        if expected == "escalate":
+            escalate += 1
+            escalated += outcome == "escalate"
+        elif expected == "no_answer":
+            oos += 1
+            declined_oos += not answered
+        else:
+            in_scope += 1
+            answered_in_scope += answered
+    return Metrics(
+        _ratio(answered_in_scope, in_scope), _ratio(conform, answers), _ratio(escalated, escalate),
+        _ratio(declined_oos, oos), n,
+    )
+
+
+def read_queries(path: Path) -> list[Query]:
+    queries: list[Query] = []
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            query = json.loads(line)
+        except json.JSONDecodeError as error:
+            raise ValueError(f"{path}:{number}: not JSON: {error.msg}") from error
+        if not isinstance(query, dict) or not {"id", "text", "expected"} <= query.keys():
+            raise ValueError(f"{path}:{number}: a query needs 'id', 'text' and 'expected'")
+        queries.append(query)  # type: ignore[arg-type]
+    return queries
+
+
+def report_line(query_id: str, decision: Decision, latency_ms: float) -> ReportLine:
+    return {
+        "id": query_id,
+        "outcome": decision.outcome.value,
+        "article": decision.article,
+        "reason": decision.reason,
+        "confidence": decision.confidence,
+        "latency_ms": round(latency_ms, 2),
+    }
+
+
+def build_throwaway_engine(kb: Path, settings: KnowledgeSettings, workdir: Path) -> KnowledgeEngine:
+    loaded = load_folder(kb)
+    for problem in loaded.problems:
+        print(f"skipped {problem}")
+    embeddings = make_embeddings(settings)
+    client = make_client(settings, path=workdir / "chroma")
+    started = time.perf_counter()
+    report = ingest(loaded.articles, client, settings.collection_name, embeddings)
+    print(f"ingested {len(loaded.articles)} articles in {time.perf_counter() - started:.1f}s ({report.summary()})")
+    started = time.perf_counter()
+    engine = build_engine(client, settings)
+    print(f"calibrated in {time.perf_counter() - started:.1f}s: {engine.thresholds}")
+    return engine
+
+
+def run_direct(engine: KnowledgeEngine, queries: list[Query], batch: int = 64) -> list[ReportLine]:
+    """Questions are embedded in batches; each latency includes its share of the batch."""
+    lines: list[ReportLine] = []
+    with tqdm(total=len(queries), desc="questions", unit="q") as bar:
+        for start in range(0, len(queries), batch):
+            chunk = queries[start : start + batch]
+            began = time.perf_counter()
+            vectors = engine.embed([query["text"] for query in chunk])
+            embed_share_ms = (time.perf_counter() - began) * 1000 / len(chunk)
+            for query, vector in zip(chunk, vectors):
+                began = time.perf_counter()
+                decision = engine.decide(query["text"], query.get("lang"), vector=vector)
+                lines.append(report_line(query["id"], decision, embed_share_ms + (time.perf_counter() - began) * 1000))
+            bar.update(len(chunk))
+    return lines
+
+
+def write_outputs(out: Path, lines: list[ReportLine], metrics: Metrics, extra: dict[str, Any]) -> None:
+    out.mkdir(parents=True, exist_ok=True)
+    with (out / "report.jsonl").open("w", encoding="utf-8") as handle:
+        for line in lines:
+            handle.write(json.dumps(line, ensure_ascii=False) + "\n")
+    latencies = sorted(line["latency_ms"] for line in lines)
+    summary = {
+        **metrics.__dict__,
+        "p50_ms": latencies[len(latencies) // 2] if latencies else None,
+        "p95_ms": latencies[int(len(latencies) * 0.95)] if latencies else None,
+        **extra,
+    }
+    (out / "summary.json").write_text(json.dumps(summary, indent=2), encoding="utf-8")
+
+
+def evaluate(kb: Path, data: Path, out: Path, via: str = "direct") -> Metrics:
+    settings = KnowledgeSettings()
+    queries = read_queries(data)
+    with tempfile.TemporaryDirectory(prefix="kb-eval-") as workdir:
+        engine = build_throwaway_engine(kb, settings, Path(workdir))
+        if via == "rasa":
+            from knowledge.evaluation_rasa import run_through_rasa
+
+            lines = run_through_rasa(Path(workdir), queries)
+        else:
+            lines = run_direct(engine, queries)
+    metrics = score(queries, {line["id"]: line for line in lines})
+    write_outputs(out, lines, metrics, {"kb": str(kb), "data": str(data), "via": via, "thresholds": engine.thresholds.__dict__})
+    return metrics

@@ -1,0 +1,31 @@
+"""All knowledge-base settings in one place, read from the environment."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+SAMPLE_KB = REPO_ROOT / "knowledge" / "sample_kb"
+NLU_DATA = REPO_ROOT / "bot" / "data" / "nlu"
+
+
+class KnowledgeSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="", extra="ignore")
+
+    # A sentence-transformers model name or folder; empty means the packaged all-MiniLM-L6-v2.
+    embedding_model: str = ""
+    chroma_path: Path = REPO_ROOT / "var" / "chroma"
+    chroma_host: str | None = None
+    chroma_port: int = 8000
+    collection_name: str = "helpcentre"
+    # Share of answers that must come from the right article; thresholds are calibrated to it.
+    target_conformity: float = 0.97
+    # Share of escalations (sensitive topic, request for a person) that must be right.
+    target_escalation_precision: float = 0.80
+    llm_base_url: str | None = None
+    llm_api_key: str = "not-needed"
+    llm_model: str = "gpt-4o-mini"
+    llm_timeout_s: float = 8.0
+    default_language: str = "en"
+    max_question_chars: int = 2000

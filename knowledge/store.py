@@ -1,0 +1,60 @@
+"""Chroma: embedded under var/ by default, a Chroma server when CHROMA_HOST is set."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import chromadb
+from chromadb.api import ClientAPI
+from chromadb.config import Settings as ChromaSettings
+from langchain_chroma import Chroma
+from langchain_core.embeddings import Embeddings
+
+from knowledge.settings import KnowledgeSettings
+
+# Every text the bot matches against (question variants, titles, passages), one record each.
+UNITS_SUFFIX = "units"
+# One record per article: its answer text and front matter, keyed by article id.
+ARTICLES_SUFFIX = "articles"
+
+
+def make_client(settings: KnowledgeSettings, path: Path | None = None) -> ClientAPI:
+    chroma_settings = ChromaSettings(anonymized_telemetry=False)
+    if settings.chroma_host and path is None:
+        return chromadb.HttpClient(host=settings.chroma_host, port=settings.chroma_port, settings=chroma_settings)
+    folder = path or settings.chroma_path
+    folder.mkdir(parents=True, exist_ok=True)
+    return chromadb.PersistentClient(path=str(folder), settings=chroma_settings)
+
+
+def units_store(client: ClientAPI, name: str, embeddings: Embeddings) -> Chroma:
+    return Chroma(
+        client=client,
+        collection_name=f"{name}-{UNITS_SUFFIX}",
+        embedding_function=embeddings,
+        collection_metadata={"hnsw:space": "cosine"},
+    )
+
+
+def articles_store(client: ClientAPI, name: str, embeddings: Embeddings) -> Chroma:
+    return Chroma(
+        client=client,
+        collection_name=f"{name}-{ARTICLES_SUFFIX}",
+        embedding_function=embeddings,
+        collection_metadata={"hnsw:space": "cosine"},
+    )
+
+
+def _calibration_collection(client: ClientAPI, name: str):  # type: ignore[no-untyped-def]
+    return client.get_or_create_collection(f"{name}-calibration", embedding_function=None)
+
+
+def load_calibration(client: ClientAPI, name: str, version: str) -> str | None:
+    """Thresholds computed for exactly this version of the knowledge base, if any."""
+    got = _calibration_collection(client, name).get(ids=[version], include=["documents"])
+    documents = got.get("documents") or []
+    return documents[0] if documents else None
+
+
+def save_calibration(client: ClientAPI, name: str, version: str, thresholds_json: str) -> None:
+    collection = _calibration_collection(client, name)
+    collection.upsert(ids=[version], documents=[thresholds_json], embeddings=[[1.0]])

@@ -1,0 +1,62 @@
+"""Escalation triggers (asking for a person, complaining) learnt from the Rasa NLU data.
+
+The same examples train Rasa's intent classifier and the knowledge base's matcher, so the
+decision code escalates the same questions with or without the Rasa server in front.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from enum import Enum
+from pathlib import Path
+
+import yaml
+
+from knowledge.settings import NLU_DATA
+
+
+class EscalationReason(str, Enum):
+    SENSITIVE = "sensitive"
+    CUSTOMER_REQUEST = "customer_request"
+    COMPLAINT = "complaint"
+
+
+TRIGGER_INTENTS = {
+    "request_human": EscalationReason.CUSTOMER_REQUEST,
+    "complaint": EscalationReason.COMPLAINT,
+}
+TRIGGER_PREFIX = "@"
+_ENTITY_MARKUP = re.compile(r"\[([^\]]+)\]\([^)]*\)|\[([^\]]+)\]\{[^}]*\}")
+
+
+@dataclass(frozen=True)
+class TriggerExample:
+    label: str  # "@request_human", "@complaint"
+    text: str
+
+
+def trigger_label(intent: str) -> str:
+    return f"{TRIGGER_PREFIX}{intent}"
+
+
+def reason_of_label(label: str) -> EscalationReason | None:
+    if not label.startswith(TRIGGER_PREFIX):
+        return None
+    return TRIGGER_INTENTS.get(label[len(TRIGGER_PREFIX) :])
+
+
+def load_trigger_examples(folder: Path = NLU_DATA) -> list[TriggerExample]:
+    examples: list[TriggerExample] = []
+    for path in sorted(folder.glob("*.yml")):
+        document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        for block in document.get("nlu", []) or []:
+            intent = block.get("intent")
+            if intent not in TRIGGER_INTENTS:
+                continue
+            for line in str(block.get("examples", "")).splitlines():
+                text = line.strip()
+                if text.startswith("- "):
+                    text = _ENTITY_MARKUP.sub(lambda m: m.group(1) or m.group(2), text[2:].strip())
+                    if text:
+                        examples.append(TriggerExample(trigger_label(intent), text))
+    return examples

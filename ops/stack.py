@@ -1,0 +1,102 @@
+"""Starting the real processes (Redis, action server, Rasa, web app) on free ports: for end-to-end
+tests and `make eval VIA=rasa`."""
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+from knowledge.settings import REPO_ROOT
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_for(url: str, process: subprocess.Popen, log: Path, seconds: float) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"{url} exited with {process.returncode}:\n{log.read_text()[-3000:]}")
+        try:
+            if httpx.get(url, timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(1)
+    raise TimeoutError(f"{url} did not answer within {seconds:.0f}s:\n{log.read_text()[-3000:]}")
+
+
+@dataclass
+class Stack:
+    workdir: Path
+    env: dict[str, str]
+    processes: list[subprocess.Popen] = field(default_factory=list)
+    urls: dict[str, str] = field(default_factory=dict)
+
+    def start(self, name: str, command: list[str], health: str | None = None, seconds: float = 300) -> None:
+        log = self.workdir / f"{name}.log"
+        process = subprocess.Popen(
+            command, cwd=REPO_ROOT, env=self.env, stdout=log.open("w"), stderr=subprocess.STDOUT, start_new_session=True
+        )
+        self.processes.append(process)
+        if health:
+            wait_for(health, process, log, seconds)
+
+    def stop(self) -> None:
+        for process in reversed(self.processes):
+            process.terminate()
+        for process in reversed(self.processes):
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+
+def start_stack(workdir: Path, chroma_path: Path, with_web: bool = True) -> Stack:
+    if not any((REPO_ROOT / "models").glob("*.tar.gz")):
+        raise RuntimeError("no trained Rasa model in models/: run `make train` first (make test does)")
+    redis_port, actions_port, rasa_port, web_port = free_port(), free_port(), free_port(), free_port()
+    env = {
+        **os.environ,
+        "CHROMA_PATH": str(chroma_path),
+        "HF_HUB_OFFLINE": "1",
+        "PYTHONPATH": str(REPO_ROOT),
+        "RASA_URL": f"http://127.0.0.1:{rasa_port}",
+    }
+    env.pop("CHROMA_HOST", None)
+    endpoints = workdir / "endpoints.yml"
+    endpoints.write_text(
+        f'action_endpoint:\n  url: "http://127.0.0.1:{actions_port}/webhook"\n'
+        f"lock_store:\n  type: redis\n  url: 127.0.0.1\n  port: {redis_port}\n  db: 0\n  key_prefix: rasa\n"
+    )
+    stack = Stack(workdir, env)
+    stack.urls = {
+        "redis": f"redis://127.0.0.1:{redis_port}/0",
+        "actions": f"http://127.0.0.1:{actions_port}",
+        "rasa": f"http://127.0.0.1:{rasa_port}",
+        "web": f"http://127.0.0.1:{web_port}",
+    }
+    (workdir / "redis").mkdir()
+    try:
+        stack.start("redis", ["redis-server", "--port", str(redis_port), "--bind", "127.0.0.1",
+                              "--dir", str(workdir / "redis"), "--appendonly", "yes", "--save", ""])
+        stack.start("actions", [str(REPO_ROOT / ".venv-app/bin/python"), "-m", "rasa_sdk", "--actions", "actions",
+                                "--port", str(actions_port)], health=f"{stack.urls['actions']}/health")
+        stack.start("rasa", [str(REPO_ROOT / ".venv-rasa/bin/rasa"), "run", "--enable-api", "--port", str(rasa_port),
+                             "--model", "models", "--endpoints", str(endpoints), "--credentials", "credentials.yml"],
+                    health=f"{stack.urls['rasa']}/status", seconds=400)
+        if with_web:
+            stack.start("web", [str(REPO_ROOT / ".venv-app/bin/uvicorn"), "handoff.web.main:create_app", "--factory",
+                                "--host", "127.0.0.1", "--port", str(web_port)], health=f"{stack.urls['web']}/healthz")
+    except Exception:
+        stack.stop()
+        raise
+    return stack

@@ -1,0 +1,132 @@
+"""The language scorer and the Rasa component that turns it into an entity."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.components.language_scorer import detect_language, score_language
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "bonjour",
+        "merci beaucoup",
+        "oui",
+        "non",
+        "je veux parler à un conseiller",
+        "où est mon colis ?",
+        "Je n’ai pas reçu ma facture",  # typographic apostrophe
+        "j'ai perdu mon téléphone",
+        "mot de passe oublié",
+        "comment activer ma eSIM",
+        "réseau",
+        "BONJOUR, MA FACTURE EST FAUSSE",
+        "c'est quoi ce prélèvement",
+        "s'il vous plaît",
+        "Hello, je voudrais résilier mon forfait",  # French wins over one English word
+    ],
+)
+def test_french_messages_are_french(text: str) -> None:
+    assert detect_language(text) == "fr"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "hello",
+        "thanks a lot",
+        "yes",
+        "no",
+        "I want to talk to a person",
+        "where is my parcel?",
+        "I don't get it",
+        "I’m locked out of my account",  # typographic apostrophe
+        "forgot password",
+        "how do I set up an eSIM",
+        "WHY IS MY BILL SO HIGH",
+        "my phone was stolen",
+        "what's the roaming price in Canada",
+        "Bonjour, I need help with the bill for my phone",  # English wins
+        "can I get a refund",
+    ],
+)
+def test_english_messages_are_english(text: str) -> None:
+    assert detect_language(text) == "en"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "ok",
+        "OK!",
+        "SIM",
+        "eSIM",
+        "agent",
+        "5G",
+        "123456",
+        "???",
+        "iPhone 15 Pro",
+        "I want un conseiller",  # as much English as French
+        "asdfgh qwerty",
+    ],
+)
+def test_unclear_messages_have_no_language(text: str) -> None:
+    assert detect_language(text) is None
+
+
+def test_accented_words_outside_the_word_lists_count_as_french() -> None:
+    assert score_language("Schrödinger") == (0, 1)
+    assert detect_language("désimlocker") == "fr"
+
+
+def test_elisions_and_contractions_count_as_evidence() -> None:
+    # "l'" and "d'" mark French; "'s" and "n't" mark English.
+    assert score_language("l'appli d'Lumen").fr == 2
+    assert score_language("Lumen's app isn't").en == 2
+
+
+def test_evidence_must_clearly_outweigh_the_other_language() -> None:
+    # fr 2, en 1: French wins at exactly twice the English evidence...
+    assert detect_language("bonjour merci hello") == "fr"
+    # ...but not with less than that (fr 3, en 2).
+    assert detect_language("bonjour merci oui hello thanks") is None
+
+
+class TestLanguageDetectorComponent:
+    """The Rasa component adds the scorer's answer as a whole-message entity."""
+
+    @staticmethod
+    def _process(text: str) -> list[dict]:
+        from rasa.shared.nlu.training_data.message import Message
+
+        from bot.components.language import LanguageDetector
+
+        message = Message(data={"text": text})
+        LanguageDetector().process([message])
+        return message.get("entities", [])
+
+    def test_adds_a_language_entity_spanning_the_message(self) -> None:
+        assert self._process("je veux un conseiller") == [
+            {
+                "entity": "language",
+                "value": "fr",
+                "start": 0,
+                "end": 21,
+                "extractor": "LanguageDetector",
+            }
+        ]
+
+    def test_keeps_entities_from_earlier_extractors(self) -> None:
+        from rasa.shared.nlu.training_data.message import Message
+
+        from bot.components.language import LanguageDetector
+
+        earlier = {"entity": "product", "value": "phone", "start": 8, "end": 13}
+        message = Message(data={"text": "my lost phone", "entities": [earlier]})
+        LanguageDetector().process([message])
+        assert [e["entity"] for e in message.get("entities")] == ["product", "language"]
+
+    def test_adds_nothing_when_unsure(self) -> None:
+        assert self._process("ok") == []

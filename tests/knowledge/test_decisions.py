@@ -1,0 +1,95 @@
+"""The decision code the live bot uses, on the sample help centre in a real Chroma index."""
+from __future__ import annotations
+
+import pytest
+
+from knowledge.engine import KnowledgeEngine
+
+
+@pytest.mark.parametrize(
+    ("question", "article"),
+    [
+        ("I can't remember my password, how do I get a new one?", "lumen/reset-password-en"),
+        ("where is my parcel? I want to follow my order", "lumen/track-order-en"),
+        ("how much does it cost to use my phone abroad", "lumen/roaming-abroad-en"),
+    ],
+)
+def test_english_questions_are_answered_from_the_right_article(
+    sample_engine: KnowledgeEngine, question: str, article: str
+) -> None:
+    decision = sample_engine.decide(question)
+    assert (decision.outcome.value, decision.article, decision.lang) == ("answer", article, "en")
+    assert decision.text == sample_engine.snapshot.articles[article].body
+    assert decision.sources[0].article == article
+
+
+@pytest.mark.parametrize(
+    ("question", "article"),
+    [
+        ("j'ai oublié mon mot de passe, comment le réinitialiser ?", "lumen/reset-password-fr"),
+        ("où en est ma commande ? je voudrais suivre mon colis", "lumen/track-order-fr"),
+        ("combien coûte l'utilisation de mon forfait à l'étranger", "lumen/roaming-abroad-fr"),
+    ],
+)
+def test_french_questions_are_answered_in_french_from_the_french_article(
+    sample_engine: KnowledgeEngine, question: str, article: str
+) -> None:
+    decision = sample_engine.decide(question)
+    assert (decision.outcome.value, decision.article, decision.lang) == ("answer", article, "fr")
+
+
+@pytest.mark.parametrize(
+    ("question", "lang"),
+    [("what is the capital of australia", "en"), ("quelle est la recette de la tarte tatin", "fr")],
+)
+def test_out_of_scope_questions_are_declined_with_a_reason(sample_engine: KnowledgeEngine, question: str, lang: str) -> None:
+    decision = sample_engine.decide(question)
+    assert decision.outcome.value == "decline"
+    assert decision.reason in ("out_of_scope", "low_confidence")
+    assert decision.article is None
+    assert decision.lang == lang
+
+
+@pytest.mark.parametrize(
+    ("question", "reason"),
+    [
+        ("someone stole my phone last night", "sensitive"),
+        ("on m'a volé mon téléphone ce matin", "sensitive"),
+        ("there is a charge on my bill I never made, I think it's fraud", "sensitive"),
+        ("I want to talk to a person", "customer_request"),
+        ("je voudrais parler à un conseiller", "customer_request"),
+        ("I want to file a complaint about your service", "complaint"),
+        ("je veux faire une réclamation", "complaint"),
+    ],
+)
+def test_sensitive_topics_person_requests_and_complaints_escalate(
+    sample_engine: KnowledgeEngine, question: str, reason: str
+) -> None:
+    decision = sample_engine.decide(question)
+    assert (decision.outcome.value, decision.reason) == ("escalate", reason)
+
+
+def test_a_sensitive_escalation_names_the_article_it_matched(sample_engine: KnowledgeEngine) -> None:
+    decision = sample_engine.decide("someone stole my phone last night")
+    assert decision.article == "lumen/lost-stolen-phone-en"
+
+
+def test_empty_and_oversized_questions_are_declined_clearly(sample_engine: KnowledgeEngine) -> None:
+    empty = sample_engine.decide("   ")
+    assert (empty.outcome.value, empty.reason) == ("decline", "empty_question")
+    huge = sample_engine.decide("password " * 1000)
+    assert (huge.outcome.value, huge.reason) == ("decline", "too_long")
+    assert "2000" in huge.text
+
+
+def test_thresholds_come_from_calibration_not_defaults(sample_engine: KnowledgeEngine) -> None:
+    thresholds = sample_engine.thresholds
+    assert 0.0 < thresholds.answer < 1.0
+    assert 0.0 <= thresholds.escalate < 1.0
+
+
+def test_payload_carries_what_machine_clients_need(sample_engine: KnowledgeEngine) -> None:
+    payload = sample_engine.decide("where is my parcel? I want to follow my order").payload()
+    assert set(payload) == {"outcome", "article", "confidence", "reason", "lang", "sources"}
+    assert payload["sources"][0]["article"] == "lumen/track-order-en"
+    assert 0 < payload["confidence"] <= 1
