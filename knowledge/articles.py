@@ -67,7 +67,9 @@ def parse_article(text: str, source: str = "") -> Article:
         mark = getattr(error, "problem_mark", None)
         line = mark.line + 2 if mark is not None else 2  # +1 for '---', +1 for 1-based
         problem = getattr(error, "problem", None) or str(error).splitlines()[0]
-        raise ArticleError(line, f"front matter is not valid YAML: {problem}") from error
+        context = getattr(error, "context_mark", None)
+        opened = f" (in what starts on line {context.line + 2})" if context is not None and context.line + 2 != line else ""
+        raise ArticleError(line, f"front matter is not valid YAML: {problem}{opened}") from error
     if not isinstance(meta, dict):
         raise ArticleError(2, "front matter must be a mapping of keys (id, title, lang, ...)")
 

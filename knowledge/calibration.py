@@ -80,11 +80,14 @@ def thresholds_from_held_out(held: HeldOut, target_answer: float, target_escalat
     answer = lowest_threshold(
         held.confidence[answers], good[answers], np.where(good, 0.0, weight)[answers], target_answer
     )
+    # A generic question handed to an advisor as a complaint is a visible failure: each
+    # counts fully, not at the out-of-scope prior.
+    escalation_weight = np.where(held.generic, 1.0, weight)
     escalations = held.predicted_escalates
     escalate = lowest_threshold(
         held.confidence[escalations],
         held.correct[escalations],
-        np.where(held.correct, 0.0, weight)[escalations],
+        np.where(held.correct, 0.0, escalation_weight)[escalations],
         target_escalate,
     )
     return answer, escalate

@@ -20,7 +20,7 @@ from knowledge.calibration import (
     passage_threshold,
     thresholds_from_held_out,
 )
-from knowledge.matching import PassageRetriever, Ranking, VariantClassifier, margin_ranking
+from knowledge.matching import PassageRetriever, Ranking, VariantClassifier, margin_ranking, probability_ranking
 from knowledge.settings import KnowledgeSettings
 from knowledge.snapshot import KnowledgeSnapshot
 from knowledge.triggers import EscalationReason, TriggerExample, reason_of_label
@@ -158,7 +158,7 @@ class KnowledgeEngine:
         if model is None:
             return Ranking([], [], 0.0)
         probabilities = model.probabilities([text], vector[None, :])[0]
-        return margin_ranking(model.labels, probabilities, self._language_mask(model.labels, lang))
+        return probability_ranking(model.labels, probabilities, self._language_mask(model.labels, lang))
 
     def rank_passages(self, text: str, vector: np.ndarray, lang: str) -> Ranking:
         if self._passages is None:
@@ -197,7 +197,7 @@ class KnowledgeEngine:
             probabilities = model.probabilities([r.text for r in tested], np.stack([r.vector for r in tested]))
             for row, row_probabilities in zip(tested, probabilities):
                 lang = self.snapshot.articles[row.label].lang if row.label in self.snapshot.articles else "en"
-                ranking = margin_ranking(model.labels, row_probabilities, self._language_mask(model.labels, lang))
+                ranking = probability_ranking(model.labels, row_probabilities, self._language_mask(model.labels, lang))
                 record(ranking, row.label, scope)
 
         variant_fold = rng.integers(0, FOLDS, len(rows))
@@ -215,7 +215,7 @@ class KnowledgeEngine:
             probabilities = self._classifier.probabilities([text for _, text in generic_questions], vectors)
             for (lang, _), row_probabilities in zip(generic_questions, probabilities):
                 labels = self._classifier.labels
-                record(margin_ranking(labels, row_probabilities, self._language_mask(labels, lang)), None, False, True)
+                record(probability_ranking(labels, row_probabilities, self._language_mask(labels, lang)), None, False, True)
         return HeldOut(
             np.array(confidence), np.array(correct, bool), np.array(escalates, bool),
             np.array(in_scope, bool), np.array(generic, bool),
@@ -291,7 +291,8 @@ class KnowledgeEngine:
                     confidence=ranking.confidence, sources=self._sources(ranking),
                 )
         best_ranking = variants if variants.best is not None else passages
-        close = best_ranking.confidence >= 0.5 * min(t.answer, t.passage_answer)
+        # The classifier's favourite is likely but has a close rival: a person could sort it out.
+        close = best_ranking is variants and bool(variants.scores) and variants.scores[0] >= 0.5
         return Decision(
             Outcome.DECLINE, replies.decline_text(lang), lang,
             confidence=best_ranking.confidence if best_ranking.best else None,

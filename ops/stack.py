@@ -76,6 +76,7 @@ def start_stack(workdir: Path, chroma_path: Path, with_web: bool = True) -> Stac
     endpoints.write_text(
         f'action_endpoint:\n  url: "http://127.0.0.1:{actions_port}/webhook"\n'
         f"lock_store:\n  type: redis\n  url: 127.0.0.1\n  port: {redis_port}\n  db: 0\n  key_prefix: rasa\n"
+        f"tracker_store:\n  type: redis\n  url: 127.0.0.1\n  port: {redis_port}\n  db: 0\n  key_prefix: rasa-tracker\n"
     )
     stack = Stack(workdir, env)
     stack.urls = {

@@ -1,7 +1,9 @@
 """Turning Rasa REST channel output into one reply object per bot utterance."""
 from __future__ import annotations
 
-from typing import Any, TypedDict
+from typing import Any
+
+from typing_extensions import TypedDict  # pydantic needs it on Python < 3.12
 
 
 class BotReply(TypedDict, total=False):

@@ -10,7 +10,7 @@ from knowledge.engine import KnowledgeEngine
     ("question", "article"),
     [
         ("I can't remember my password, how do I get a new one?", "lumen/reset-password-en"),
-        ("where is my parcel? I want to follow my order", "lumen/track-order-en"),
+        ("where is my order, can I track it online?", "lumen/track-order-en"),
         ("how much does it cost to use my phone abroad", "lumen/roaming-abroad-en"),
     ],
 )

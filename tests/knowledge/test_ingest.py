@@ -57,7 +57,8 @@ def test_a_malformed_article_is_skipped_and_the_others_still_answer(kb_copy: Pat
     settings = KnowledgeSettings(chroma_path=tmp_path / "chroma")
     loaded, report = _ingest(kb_copy, settings)
     assert [Path(p.path).name for p in loaded.problems] == ["reset-password.md"]
-    assert loaded.problems[0].line == 4
+    assert loaded.problems[0].line == 5  # where YAML noticed the unclosed bracket opened on line 4
+    assert "not valid YAML" in loaded.problems[0].message and "line 4" in loaded.problems[0].message
     assert "lumen/reset-password-en" not in report.added
     decision = KnowledgeService(settings).decide("how can I follow my parcel, where is my order?", "en")
     assert (decision.outcome.value, decision.article) == ("answer", "lumen/track-order-en")
