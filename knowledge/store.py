@@ -26,22 +26,21 @@ def make_client(settings: KnowledgeSettings, path: Path | None = None) -> Client
     return chromadb.PersistentClient(path=str(folder), settings=chroma_settings)
 
 
-def units_store(client: ClientAPI, name: str, embeddings: Embeddings) -> Chroma:
+def _langchain_store(client: ClientAPI, name: str, suffix: str, embeddings: Embeddings) -> Chroma:
     return Chroma(
         client=client,
-        collection_name=f"{name}-{UNITS_SUFFIX}",
+        collection_name=f"{name}-{suffix}",
         embedding_function=embeddings,
         collection_metadata={"hnsw:space": "cosine"},
     )
+
+
+def units_store(client: ClientAPI, name: str, embeddings: Embeddings) -> Chroma:
+    return _langchain_store(client, name, UNITS_SUFFIX, embeddings)
 
 
 def articles_store(client: ClientAPI, name: str, embeddings: Embeddings) -> Chroma:
-    return Chroma(
-        client=client,
-        collection_name=f"{name}-{ARTICLES_SUFFIX}",
-        embedding_function=embeddings,
-        collection_metadata={"hnsw:space": "cosine"},
-    )
+    return _langchain_store(client, name, ARTICLES_SUFFIX, embeddings)
 
 
 def _calibration_collection(client: ClientAPI, name: str):  # type: ignore[no-untyped-def]
