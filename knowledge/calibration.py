@@ -18,6 +18,8 @@ import yaml
 
 OUT_OF_SCOPE = Path(__file__).parent / "out_of_scope.yml"
 FOLDS = 4
+# Part of the key thresholds are stored under: bump it whenever the way they are computed changes.
+CALIBRATION_METHOD = "3"
 # Prior share of customer questions that no article answers; weighs the held-out-article
 # negatives against the held-out variants when computing precision.
 OUT_OF_SCOPE_SHARE = 0.05
@@ -27,7 +29,8 @@ NEVER = 1e9
 @dataclass(frozen=True)
 class Thresholds:
     answer: float = NEVER
-    escalate: float = NEVER
+    escalate_sensitive: float = NEVER  # the best match is a handoff: true article
+    escalate_request: float = NEVER  # the best match is asking for a person or complaining
     passage_answer: float = NEVER
 
     def to_json(self) -> str:
@@ -43,6 +46,7 @@ class HeldOut:
     confidence: np.ndarray
     correct: np.ndarray  # predicted label is the true one (or both escalate)
     predicted_escalates: np.ndarray
+    predicted_request: np.ndarray  # escalates as a request for a person or a complaint
     in_scope: np.ndarray  # False for variants of held-out articles and generic questions
     generic: np.ndarray  # True for the generic out-of-scope questions (escalation only)
 
@@ -69,28 +73,28 @@ def lowest_threshold(
     return best
 
 
-def thresholds_from_held_out(held: HeldOut, target_answer: float, target_escalate: float) -> tuple[float, float]:
+def thresholds_from_held_out(held: HeldOut, target_answer: float, target_escalate: float) -> tuple[float, float, float]:
+    """(answer, escalate_sensitive, escalate_request) thresholds."""
     n_pos = max(int(held.in_scope.sum()), 1)
-    n_neg = max(int((~held.in_scope).sum()), 1)
+    n_neg = max(int((~held.in_scope & ~held.generic).sum()), 1)
     neg_weight = OUT_OF_SCOPE_SHARE / (1 - OUT_OF_SCOPE_SHARE) * n_pos / n_neg
     weight = np.where(held.in_scope, 1.0, neg_weight)
+    bad = np.where(held.correct, 0.0, weight)
 
+    def threshold(rows: np.ndarray, bad_weight: np.ndarray, target: float) -> float:
+        return lowest_threshold(held.confidence[rows], held.correct[rows], bad_weight[rows], target)
+
+    good_answer = held.correct & held.in_scope
     answers = ~held.predicted_escalates & ~held.generic
-    good = held.correct & held.in_scope
     answer = lowest_threshold(
-        held.confidence[answers], good[answers], np.where(good, 0.0, weight)[answers], target_answer
+        held.confidence[answers], good_answer[answers], np.where(good_answer, 0.0, weight)[answers], target_answer
     )
+    sensitive = held.predicted_escalates & ~held.predicted_request & ~held.generic
     # A generic question handed to an advisor as a complaint is a visible failure: each
     # counts fully, not at the out-of-scope prior.
-    escalation_weight = np.where(held.generic, 1.0, weight)
-    escalations = held.predicted_escalates
-    escalate = lowest_threshold(
-        held.confidence[escalations],
-        held.correct[escalations],
-        np.where(held.correct, 0.0, escalation_weight)[escalations],
-        target_escalate,
-    )
-    return answer, escalate
+    requests = held.predicted_request
+    escalate_request = threshold(requests, np.where(held.generic, 1.0, bad), target_escalate)
+    return answer, threshold(sensitive, bad, target_escalate), escalate_request
 
 
 def load_out_of_scope_examples(path: Path = OUT_OF_SCOPE) -> list[tuple[str, str]]:

@@ -176,6 +176,7 @@ class KnowledgeEngine:
         confidence: list[float] = []
         correct: list[bool] = []
         escalates: list[bool] = []
+        requests: list[bool] = []
         in_scope: list[bool] = []
         generic: list[bool] = []
 
@@ -186,6 +187,7 @@ class KnowledgeEngine:
             confidence.append(ranking.confidence)
             correct.append(predicted == truth or (predicted_escalates and truth_escalates))
             escalates.append(predicted_escalates)
+            requests.append(reason_of_label(predicted) is not None)
             in_scope.append(scope)
             generic.append(is_generic)
 
@@ -217,14 +219,14 @@ class KnowledgeEngine:
                 labels = self._classifier.labels
                 record(probability_ranking(labels, row_probabilities, self._language_mask(labels, lang)), None, False, True)
         return HeldOut(
-            np.array(confidence), np.array(correct, bool), np.array(escalates, bool),
+            np.array(confidence), np.array(correct, bool), np.array(escalates, bool), np.array(requests, bool),
             np.array(in_scope, bool), np.array(generic, bool),
         )
 
     def calibrate(self) -> Thresholds:
-        answer = escalate = passage = Thresholds().answer
+        answer = sensitive = request = passage = Thresholds().answer
         if self._classifier is not None:
-            answer, escalate = thresholds_from_held_out(
+            answer, sensitive, request = thresholds_from_held_out(
                 self._held_out(), self.settings.target_conformity, self.settings.target_escalation_precision
             )
         if self._passages is not None:
@@ -239,7 +241,7 @@ class KnowledgeEngine:
                 return ranking.best, ranking.confidence
 
             passage = passage_threshold(documents, rank, self.settings.target_conformity)
-        return Thresholds(answer=answer, escalate=escalate, passage_answer=passage)
+        return Thresholds(answer=answer, escalate_sensitive=sensitive, escalate_request=request, passage_answer=passage)
 
     # -- deciding ---------------------------------------------------------------------
 
@@ -278,7 +280,10 @@ class KnowledgeEngine:
             if best is None:
                 continue
             reason = self._escalation_reason(best)
-            if reason is not None and ranking.confidence >= min(t.escalate, answer_at):
+            escalate_at = answer_at
+            if ranking is variants:
+                escalate_at = t.escalate_sensitive if reason is EscalationReason.SENSITIVE else t.escalate_request
+            if reason is not None and ranking.confidence >= escalate_at:
                 article = best if best in self.snapshot.articles else None
                 return Decision(
                     Outcome.ESCALATE, replies.escalate_text(reason, lang), lang, article=article,

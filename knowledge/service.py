@@ -6,7 +6,7 @@ import time
 
 from chromadb.api import ClientAPI
 
-from knowledge.calibration import Thresholds
+from knowledge.calibration import CALIBRATION_METHOD, Thresholds
 from knowledge.embeddings import make_embeddings
 from knowledge.engine import Decision, KnowledgeEngine
 from knowledge.settings import KnowledgeSettings
@@ -19,11 +19,12 @@ def build_engine(client: ClientAPI, settings: KnowledgeSettings) -> KnowledgeEng
     """An engine over the index as it is now, calibrating only if this version never was."""
     embeddings = make_embeddings(settings)
     snapshot = load_snapshot(client, settings.collection_name, embeddings)
-    saved = load_calibration(client, settings.collection_name, snapshot.version)
+    key = f"{snapshot.version}-{CALIBRATION_METHOD}-{settings.target_conformity}-{settings.target_escalation_precision}"
+    saved = load_calibration(client, settings.collection_name, key)
     thresholds = Thresholds.from_json(saved) if saved else None
     engine = KnowledgeEngine(snapshot, load_trigger_examples(), embeddings, settings, thresholds)
     if saved is None and not snapshot.is_empty:
-        save_calibration(client, settings.collection_name, snapshot.version, engine.thresholds.to_json())
+        save_calibration(client, settings.collection_name, key, engine.thresholds.to_json())
     return engine
 
 

@@ -85,7 +85,8 @@ def test_empty_and_oversized_questions_are_declined_clearly(sample_engine: Knowl
 def test_thresholds_come_from_calibration_not_defaults(sample_engine: KnowledgeEngine) -> None:
     thresholds = sample_engine.thresholds
     assert 0.0 < thresholds.answer < 1.0
-    assert 0.0 <= thresholds.escalate < 1.0
+    assert 0.0 <= thresholds.escalate_sensitive < 1.0
+    assert 0.0 <= thresholds.escalate_request < 1.0
 
 
 def test_payload_carries_what_machine_clients_need(sample_engine: KnowledgeEngine) -> None:
