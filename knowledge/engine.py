@@ -126,15 +126,15 @@ class KnowledgeEngine:
 
     @staticmethod
     def _passage_retriever(snapshot: KnowledgeSnapshot) -> PassageRetriever | None:
-        documents = {a.id for a in snapshot.articles.values() if not a.questions}
-        picked = [i for i, (a, k) in enumerate(zip(snapshot.unit_article, snapshot.unit_kind)) if a in documents and k in ("passage", "title")]
-        if not picked:
+        documents = [a for a in snapshot.articles.values() if not a.questions]
+        if not documents:
             return None
+        wanted = {a.id for a in documents}
+        passages = [i for i, (a, k) in enumerate(zip(snapshot.unit_article, snapshot.unit_kind)) if a in wanted and k == "passage"]
         return PassageRetriever(
-            [snapshot.unit_text[i] for i in picked],
-            snapshot.unit_vectors[picked],
-            [snapshot.unit_article[i] for i in picked],
-            [snapshot.articles[snapshot.unit_article[i]].lang for i in picked],
+            [(a.id, a.lang, a.body) for a in documents],
+            snapshot.unit_vectors[passages],
+            [snapshot.unit_article[i] for i in passages],
         )
 
     # -- matching ---------------------------------------------------------------------

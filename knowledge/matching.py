@@ -88,23 +88,33 @@ def _zscore(scores: np.ndarray) -> np.ndarray:
 
 
 class PassageRetriever:
-    """Which document a question is answered by, for articles without question variants."""
+    """Which document answers a question, for articles without question variants.
 
-    def __init__(self, texts: Sequence[str], vectors: np.ndarray, article_ids: Sequence[str], langs: Sequence[str]):
-        self._article_ids = list(article_ids)
-        self.labels: list[str] = sorted(set(article_ids))
-        self._label_index = np.array([self.labels.index(a) for a in self._article_ids])
-        self._bm25 = BM25Okapi([stemmed_tokens(t, lang) or ["_"] for t, lang in zip(texts, langs)])
+    Lexical scores (BM25 on stems, character TF-IDF) are taken over each whole article, so
+    that a question's words may come from anywhere in it; the dense score is the best of
+    the article's passage embeddings. The three are fused on z-scores.
+    """
+
+    def __init__(
+        self,
+        articles: Sequence[tuple[str, str, str]],
+        passage_vectors: np.ndarray,
+        passage_articles: Sequence[str],
+    ) -> None:
+        """articles: (id, lang, full text); passage_vectors: one row per passage of those articles."""
+        self.labels: list[str] = [article_id for article_id, _, _ in articles]
+        position = {label: i for i, label in enumerate(self.labels)}
+        self._passage_label = np.array([position[a] for a in passage_articles])
+        self._passage_vectors = passage_vectors
+        texts = [text for _, _, text in articles]
+        self._bm25 = BM25Okapi([stemmed_tokens(text, lang) or ["_"] for _, lang, text in articles])
         self._chars = TfidfVectorizer(preprocessor=fold, analyzer="char_wb", ngram_range=(3, 5), sublinear_tf=True)
         self._char_matrix = self._chars.fit_transform(texts)
-        self._vectors = vectors
 
     def scores(self, text: str, vector: np.ndarray, lang: str) -> np.ndarray:
-        """Fused score per label (article), the best passage of each article counting."""
+        """Fused score per label (article)."""
         lexical = self._bm25.get_scores(stemmed_tokens(text, lang))
         chars = (self._chars.transform([text]) @ self._char_matrix.T).toarray()[0]
-        dense = self._vectors @ vector
-        fused = _zscore(lexical) + _zscore(chars) + _zscore(dense)
-        per_label = np.full(len(self.labels), -np.inf)
-        np.maximum.at(per_label, self._label_index, fused)
-        return per_label
+        dense = np.full(len(self.labels), -1.0)
+        np.maximum.at(dense, self._passage_label, self._passage_vectors @ vector)
+        return _zscore(lexical) + _zscore(chars) + _zscore(dense)
