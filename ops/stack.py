@@ -38,22 +38,31 @@ def wait_for(url: str, process: subprocess.Popen, log: Path, seconds: float) -> 
 class Stack:
     workdir: Path
     env: dict[str, str]
-    processes: list[subprocess.Popen] = field(default_factory=list)
+    processes: dict[str, subprocess.Popen] = field(default_factory=dict)
     urls: dict[str, str] = field(default_factory=dict)
+    _how: dict[str, tuple[list[str], str | None, float]] = field(default_factory=dict)
 
     def start(self, name: str, command: list[str], health: str | None = None, seconds: float = 300) -> None:
         log = self.workdir / f"{name}.log"
         process = subprocess.Popen(
-            command, cwd=REPO_ROOT, env=self.env, stdout=log.open("w"), stderr=subprocess.STDOUT, start_new_session=True
+            command, cwd=REPO_ROOT, env=self.env, stdout=log.open("a"), stderr=subprocess.STDOUT, start_new_session=True
         )
-        self.processes.append(process)
+        self.processes[name] = process
+        self._how[name] = (command, health, seconds)
         if health:
             wait_for(health, process, log, seconds)
 
+    def restart(self, name: str) -> None:
+        """Stop one process (SIGTERM, as an orchestrator would) and start it again."""
+        process = self.processes.pop(name)
+        process.terminate()
+        process.wait(timeout=30)
+        self.start(name, *self._how[name])
+
     def stop(self) -> None:
-        for process in reversed(self.processes):
+        for process in reversed(self.processes.values()):
             process.terminate()
-        for process in reversed(self.processes):
+        for process in reversed(self.processes.values()):
             try:
                 process.wait(timeout=20)
             except subprocess.TimeoutExpired:
@@ -76,7 +85,7 @@ def start_stack(workdir: Path, chroma_path: Path, with_web: bool = True) -> Stac
     endpoints.write_text(
         f'action_endpoint:\n  url: "http://127.0.0.1:{actions_port}/webhook"\n'
         f"lock_store:\n  type: redis\n  url: 127.0.0.1\n  port: {redis_port}\n  db: 0\n  key_prefix: rasa\n"
-        f"tracker_store:\n  type: redis\n  url: 127.0.0.1\n  port: {redis_port}\n  db: 0\n  key_prefix: rasa-tracker\n"
+        f"tracker_store:\n  type: redis\n  url: 127.0.0.1\n  port: {redis_port}\n  db: 0\n  key_prefix: rasa\n"
     )
     stack = Stack(workdir, env)
     stack.urls = {

@@ -92,3 +92,16 @@ def test_the_web_app_rejects_bad_messages_clearly(stack: Stack) -> None:
     assert garbled.status_code == 422
     blank = httpx.post(f"{web}/api/conversations/{conversation}/messages", json={"text": "   "}, timeout=10)
     assert blank.status_code == 422
+
+
+def test_a_rasa_restart_loses_no_conversation(stack: Stack) -> None:
+    sender = uuid.uuid4().hex
+    only_reply(stack, "bonjour", sender)
+    only_reply(stack, "comment activer ma eSIM ?", sender)
+    stack.restart("rasa")
+    tracker = httpx.get(f"{stack.urls['rasa']}/conversations/{sender}/tracker", timeout=30).json()
+    said = [event.get("text") for event in tracker["events"] if event.get("event") == "user"]
+    assert said == ["bonjour", "comment activer ma eSIM ?"]
+    assert tracker["slots"]["language"] == "fr"
+    # The conversation goes on in French after the restart, even for a message with no clear language.
+    assert only_reply(stack, "ok", sender)["text"] != only_reply(stack, "ok")["text"]
