@@ -13,9 +13,17 @@ from knowledge import replies
 from knowledge.engine import Decision, Outcome
 from knowledge.generation import generate_answer
 from knowledge.service import KnowledgeService
-from knowledge.triggers import TRIGGER_INTENTS
+from knowledge.triggers import TRIGGER_INTENTS, EscalationReason
 
 LANGUAGE_SLOT = "language"
+# Small-talk intents and their replies, used when the knowledge base has no confident answer.
+SMALLTALK_RESPONSES = {
+    "greet": "utter_greet",
+    "goodbye": "utter_goodbye",
+    "thank": "utter_you_are_welcome",
+    "affirm": "utter_anything_else",
+    "deny": "utter_anything_else",
+}
 
 
 def send(dispatcher: CollectingDispatcher, decision: Decision, text: str) -> None:
@@ -52,6 +60,12 @@ class ActionAnswerQuestion(_KnowledgeAction):
         engine = service.engine()
         lang = engine.language_of(question, fallback=tracker.get_slot(LANGUAGE_SLOT))
         decision = engine.decide(question, lang)
+        smalltalk = SMALLTALK_RESPONSES.get(str((tracker.latest_message.get("intent") or {}).get("name")))
+        # Rasa's intent outranks the knowledge base's own request/complaint matcher here;
+        # a confident answer or a sensitive topic still wins over small talk.
+        if smalltalk and not (decision.outcome is Outcome.ANSWER or decision.reason == EscalationReason.SENSITIVE.value):
+            dispatcher.utter_message(response=smalltalk)
+            return [SlotSet(LANGUAGE_SLOT, decision.lang)]
         text = decision.text
         if decision.outcome is Outcome.ANSWER and decision.article:
             text = generate_answer(question, engine.snapshot.articles[decision.article], lang, service.settings)

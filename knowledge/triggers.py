@@ -45,18 +45,31 @@ def reason_of_label(label: str) -> EscalationReason | None:
     return TRIGGER_INTENTS.get(label[len(TRIGGER_PREFIX) :])
 
 
-def load_trigger_examples(folder: Path = NLU_DATA) -> list[TriggerExample]:
-    examples: list[TriggerExample] = []
+SMALLTALK_INTENTS = ("greet", "goodbye", "thank", "affirm", "deny", "bot_challenge")
+
+
+def load_intent_examples(intents: tuple[str, ...] | set[str], folder: Path = NLU_DATA) -> list[tuple[str, str]]:
+    """(intent, example text) for the given intents in Rasa's NLU files, markup removed."""
+    examples: list[tuple[str, str]] = []
     for path in sorted(folder.glob("*.yml")):
         document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
         for block in document.get("nlu", []) or []:
             intent = block.get("intent")
-            if intent not in TRIGGER_INTENTS:
+            if intent not in intents:
                 continue
             for line in str(block.get("examples", "")).splitlines():
                 text = line.strip()
                 if text.startswith("- "):
                     text = _ENTITY_MARKUP.sub(lambda m: m.group(1) or m.group(2), text[2:].strip())
                     if text:
-                        examples.append(TriggerExample(trigger_label(intent), text))
+                        examples.append((intent, text))
     return examples
+
+
+def load_trigger_examples(folder: Path = NLU_DATA) -> list[TriggerExample]:
+    return [TriggerExample(trigger_label(intent), text) for intent, text in load_intent_examples(set(TRIGGER_INTENTS), folder)]
+
+
+def load_smalltalk_examples(folder: Path = NLU_DATA) -> list[str]:
+    """Greetings, thanks, yes and no: never a reason to hand over to an advisor."""
+    return [text for _, text in load_intent_examples(SMALLTALK_INTENTS, folder)]

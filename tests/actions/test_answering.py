@@ -54,3 +54,14 @@ def test_hand_over_action_escalates_with_the_intent_reason(sample_service: Knowl
     assert "conseiller" in messages[0]["text"]
     messages, _ = _run(ActionHandOver(sample_service), _tracker("this is unacceptable", intent="complaint"))
     assert messages[0]["custom"]["reason"] == "complaint"
+
+
+def test_small_talk_gets_its_response_unless_the_knowledge_base_is_sure(sample_service: KnowledgeService) -> None:
+    for text, intent, response in (("hello there", "greet", "utter_greet"), ("merci, bonne journée", "thank", "utter_you_are_welcome")):
+        messages, _ = _run(ActionAnswerQuestion(sample_service), _tracker(text, intent=intent))
+        assert [m.get("response") for m in messages] == [response]
+    messages, _ = _run(ActionAnswerQuestion(sample_service), _tracker("thanks, but someone stole my phone", intent="thank"))
+    assert (messages[0]["custom"]["outcome"], messages[0]["custom"]["reason"]) == ("escalate", "sensitive")
+    # NLU took a real question for a thank-you: the knowledge base still answers it.
+    messages, _ = _run(ActionAnswerQuestion(sample_service), _tracker("how do I activate my eSIM?", intent="thank"))
+    assert messages[0]["custom"]["article"] == "lumen/activate-sim-esim-en"
