@@ -23,7 +23,7 @@ from knowledge.calibration import (
 from knowledge.matching import PassageRetriever, Ranking, VariantClassifier, margin_ranking, probability_ranking
 from knowledge.settings import KnowledgeSettings
 from knowledge.snapshot import KnowledgeSnapshot
-from knowledge.triggers import EscalationReason, TriggerExample, load_smalltalk_examples, reason_of_label
+from knowledge.triggers import EscalationReason, TriggerExample, reason_of_label
 
 
 class Outcome(str, Enum):
@@ -211,9 +211,7 @@ class KnowledgeEngine:
         for fold in range(FOLDS):
             held = np.array([r.kind != "trigger" and article_fold[r.label] == fold for r in rows])
             score(~held, held & heldable, scope=False)
-        generic_questions = load_out_of_scope_examples() + [
-            (detect_language(text) or "en", text) for text in load_smalltalk_examples()
-        ]
+        generic_questions = load_out_of_scope_examples()
         if self._classifier is not None and generic_questions:
             vectors = self.embed([text for _, text in generic_questions])
             probabilities = self._classifier.probabilities([text for _, text in generic_questions], vectors)

@@ -45,9 +45,6 @@ def reason_of_label(label: str) -> EscalationReason | None:
     return TRIGGER_INTENTS.get(label[len(TRIGGER_PREFIX) :])
 
 
-SMALLTALK_INTENTS = ("greet", "goodbye", "thank", "affirm", "deny", "bot_challenge")
-
-
 def load_intent_examples(intents: tuple[str, ...] | set[str], folder: Path = NLU_DATA) -> list[tuple[str, str]]:
     """(intent, example text) for the given intents in Rasa's NLU files, markup removed."""
     examples: list[tuple[str, str]] = []
@@ -69,7 +66,3 @@ def load_intent_examples(intents: tuple[str, ...] | set[str], folder: Path = NLU
 def load_trigger_examples(folder: Path = NLU_DATA) -> list[TriggerExample]:
     return [TriggerExample(trigger_label(intent), text) for intent, text in load_intent_examples(set(TRIGGER_INTENTS), folder)]
 
-
-def load_smalltalk_examples(folder: Path = NLU_DATA) -> list[str]:
-    """Greetings, thanks, yes and no: never a reason to hand over to an advisor."""
-    return [text for _, text in load_intent_examples(SMALLTALK_INTENTS, folder)]
