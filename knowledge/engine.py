@@ -11,7 +11,6 @@ from langchain_core.embeddings import Embeddings
 
 from bot.components.language_scorer import detect_language
 from knowledge import replies
-from knowledge.articles import Article
 from knowledge.calibration import (
     FOLDS,
     HeldOut,

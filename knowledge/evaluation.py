@@ -19,7 +19,6 @@ from knowledge.settings import KnowledgeSettings
 from knowledge.service import build_engine
 from knowledge.store import make_client
 
-NOT_AN_ARTICLE = ("escalate", "no_answer")
 
 
 class Query(TypedDict, total=False):
