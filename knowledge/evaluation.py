@@ -20,7 +20,6 @@ from knowledge.service import build_engine
 from knowledge.store import make_client
 
 
-
 class Query(TypedDict, total=False):
     id: str
     text: str
