@@ -230,13 +230,8 @@ class KnowledgeEngine:
             )
         if self._passages is not None:
             documents = [(a.id, a.lang, a.body) for a in self.snapshot.articles.values() if not a.questions]
-            questions_vectors: dict[str, np.ndarray] = {}
-
             def rank(question: str, lang: str) -> tuple[str | None, float]:
-                vector = questions_vectors.get(question)
-                if vector is None:
-                    vector = np.asarray(self._embeddings.embed_query(question), dtype=np.float32)
-                ranking = self.rank_passages(question, vector, lang)
+                ranking = self.rank_passages(question, self.embed([question])[0], lang)
                 return ranking.best, ranking.confidence
 
             passage = passage_threshold(documents, rank, self.settings.target_conformity)
