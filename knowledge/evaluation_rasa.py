@@ -8,7 +8,7 @@ from pathlib import Path
 import httpx
 from tqdm import tqdm
 
-from handoff.web.bot_replies import group_rasa_messages
+from handoff.bot_replies import group_rasa_messages
 from knowledge.evaluation import Query, ReportLine
 from ops.stack import start_stack
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The project's own Redis, persistent under var/redis (append-only file, fsync every second).
+# The project's own Redis, persistent under var/redis (append-only file, fsync on every write: an acknowledged write survives a crash).
 # When REDIS_URL points elsewhere, there is nothing to run: wait so honcho keeps the others.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -8,4 +8,4 @@ if [ -n "${REDIS_URL:-}" ] && [ "${REDIS_URL}" != "redis://127.0.0.1:${LOCAL_RED
 fi
 mkdir -p var/redis
 exec redis-server --bind 127.0.0.1 --port "${LOCAL_REDIS_PORT:-6380}" --dir "$PWD/var/redis" \
-  --appendonly yes --appendfsync everysec --save "" --protected-mode yes
+  --appendonly yes --appendfsync always --save "" --protected-mode yes

@@ -40,15 +40,17 @@ class Stack:
     env: dict[str, str]
     processes: dict[str, subprocess.Popen] = field(default_factory=dict)
     urls: dict[str, str] = field(default_factory=dict)
-    _how: dict[str, tuple[list[str], str | None, float]] = field(default_factory=dict)
+    _how: dict[str, tuple[list[str], str | None, float, dict[str, str] | None]] = field(default_factory=dict)
 
-    def start(self, name: str, command: list[str], health: str | None = None, seconds: float = 300) -> None:
+    def start(self, name: str, command: list[str], health: str | None = None, seconds: float = 300,
+              env: dict[str, str] | None = None) -> None:
         log = self.workdir / f"{name}.log"
         process = subprocess.Popen(
-            command, cwd=REPO_ROOT, env=self.env, stdout=log.open("a"), stderr=subprocess.STDOUT, start_new_session=True
+            command, cwd=REPO_ROOT, env={**self.env, **(env or {})}, stdout=log.open("a"), stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
         self.processes[name] = process
-        self._how[name] = (command, health, seconds)
+        self._how[name] = (command, health, seconds, env)
         if health:
             wait_for(health, process, log, seconds)
 
@@ -57,6 +59,16 @@ class Stack:
         process = self.processes.pop(name)
         process.terminate()
         process.wait(timeout=30)
+        self.start(name, *self._how[name])
+
+    def kill(self, name: str) -> None:
+        """SIGKILL, as a crash would; `start_again` brings it back with the same command."""
+        process = self.processes[name]
+        process.kill()
+        process.wait(timeout=30)
+
+    def start_again(self, name: str) -> None:
+        self.processes.pop(name)
         self.start(name, *self._how[name])
 
     def stop(self) -> None:
@@ -79,6 +91,8 @@ def start_stack(workdir: Path, chroma_path: Path, with_web: bool = True) -> Stac
         "HF_HUB_OFFLINE": "1",
         "PYTHONPATH": str(REPO_ROOT),
         "RASA_URL": f"http://127.0.0.1:{rasa_port}",
+        "REDIS_URL": f"redis://127.0.0.1:{redis_port}/0",
+        "ACTIONS_URL": f"http://127.0.0.1:{actions_port}",
     }
     env.pop("CHROMA_HOST", None)
     endpoints = workdir / "endpoints.yml"
@@ -97,7 +111,7 @@ def start_stack(workdir: Path, chroma_path: Path, with_web: bool = True) -> Stac
     (workdir / "redis").mkdir()
     try:
         stack.start("redis", ["redis-server", "--port", str(redis_port), "--bind", "127.0.0.1",
-                              "--dir", str(workdir / "redis"), "--appendonly", "yes", "--save", ""])
+                              "--dir", str(workdir / "redis"), "--appendonly", "yes", "--appendfsync", "always", "--save", ""])
         stack.start("actions", [str(REPO_ROOT / ".venv-app/bin/python"), "-m", "rasa_sdk", "--actions", "actions",
                                 "--port", str(actions_port)], health=f"{stack.urls['actions']}/health")
         stack.start("rasa", [str(REPO_ROOT / ".venv-rasa/bin/rasa"), "run", "--enable-api", "--port", str(rasa_port),

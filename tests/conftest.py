@@ -2,9 +2,11 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import redis
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
@@ -16,6 +18,7 @@ from knowledge.ingest import ingest  # noqa: E402
 from knowledge.service import KnowledgeService  # noqa: E402
 from knowledge.settings import SAMPLE_KB, KnowledgeSettings  # noqa: E402
 from knowledge.store import make_client  # noqa: E402
+from tests.redis_server import RedisServer  # noqa: E402
 
 
 @pytest.fixture(scope="session")
@@ -37,3 +40,17 @@ def sample_service(sample_index_path: Path) -> KnowledgeService:
 @pytest.fixture(scope="session")
 def sample_engine(sample_service: KnowledgeService) -> KnowledgeEngine:
     return sample_service.engine()
+
+
+@pytest.fixture(scope="session")
+def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServer]:
+    server = RedisServer(tmp_path_factory.mktemp("redis")).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def redis_url(redis_server: RedisServer) -> str:
+    """A real Redis, emptied before each test."""
+    redis.Redis(port=redis_server.port).flushall()
+    return redis_server.url

@@ -1,41 +1,68 @@
-"""The web app (ASGI): customer chat page and API. Run: uvicorn handoff.web.main:create_app --factory"""
+"""The web app (ASGI): customer chat API and page, agent API. Run: uvicorn handoff.web.main:create_app --factory"""
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 from pathlib import Path
 
 import httpx
 from fastapi import FastAPI
 from fastapi.responses import FileResponse
 
-from handoff.web import chat
+from handoff.connection import connect
+from handoff.conversations import ConversationStore
+from handoff.rasa_client import RasaClient
+from handoff.relay import HandoffRelay
+from handoff.settings import HandoffSettings
+from handoff.suggestions import SuggestionClient
+from handoff.web import agent_api, customer
 from handoff.web.settings import WebSettings
 
 STATIC = Path(__file__).parent / "static"
 
 
-def create_app(settings: WebSettings | None = None) -> FastAPI:
+def create_app(settings: WebSettings | None = None, handoff_settings: HandoffSettings | None = None) -> FastAPI:
     settings = settings or WebSettings()
+    handoff_settings = handoff_settings or HandoffSettings()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        redis = connect(handoff_settings.redis_url)
         async with httpx.AsyncClient(timeout=settings.rasa_timeout_s) as http:
-            app.state.http = http
-            yield
+            store = ConversationStore(redis, handoff_settings)
+            relay = HandoffRelay(store, RasaClient(http, settings.rasa_url, settings.rasa_token),
+                                 SuggestionClient(http, settings.actions_url))
+            app.state.http, app.state.redis, app.state.store, app.state.relay = http, redis, store, relay
+            releaser = asyncio.create_task(relay.run_release_loop(
+                handoff_settings.max_wait_s, handoff_settings.presence_window_s, settings.release_every_s))
+            try:
+                yield
+            finally:
+                releaser.cancel()
+                with suppress(asyncio.CancelledError):
+                    await releaser
+                await relay.drain()
+                await redis.aclose()
 
-    app = FastAPI(title="Self-care chat", lifespan=lifespan)
+    app = FastAPI(title="Self-care chat with human handoff", lifespan=lifespan)
     app.state.settings = settings
-    app.include_router(chat.router)
+    app.state.handoff_settings = handoff_settings
+    app.include_router(customer.router)
+    app.include_router(agent_api.router)
 
-    @app.get("/healthz")
+    @app.get("/healthz", tags=["ops"])
     async def health() -> dict[str, str]:
         try:
             response = await app.state.http.get(f"{settings.rasa_url}/")
             rasa = "up" if response.status_code == 200 else f"http {response.status_code}"
         except httpx.HTTPError:
             rasa = "down"
-        return {"web": "up", "rasa": rasa}
+        try:
+            redis = "up" if await app.state.redis.ping() else "down"
+        except Exception:
+            redis = "down"
+        return {"web": "up", "rasa": rasa, "redis": redis}
 
     @app.get("/", include_in_schema=False)
     async def chat_page() -> FileResponse:

@@ -1,0 +1,99 @@
+"""Agent accounts (bcrypt password hashes in Redis), console sessions, and presence."""
+from __future__ import annotations
+
+import secrets
+import time
+from dataclasses import dataclass
+
+import bcrypt
+from redis.asyncio import Redis
+
+from handoff import keys
+
+LANGUAGES = ("en", "fr")
+
+
+class AgentError(ValueError):
+    """An account that cannot be created as asked."""
+
+
+@dataclass(frozen=True)
+class Agent:
+    username: str
+    display_name: str
+    languages: tuple[str, ...]
+
+    def public(self) -> dict[str, object]:
+        return {"username": self.username, "display_name": self.display_name, "languages": list(self.languages)}
+
+
+def _now_ms() -> int:
+    return int(time.time() * 1000)
+
+
+async def save_agent(redis: Redis, username: str, password: str, display_name: str, languages: list[str]) -> Agent:
+    if not username or not username.replace("-", "").replace("_", "").replace(".", "").isalnum():
+        raise AgentError(f"username {username!r}: letters, digits, '.', '-' and '_' only")
+    if len(password) < 8:
+        raise AgentError("password: 8 characters at least")
+    unknown = [lang for lang in languages if lang not in LANGUAGES]
+    if unknown or not languages:
+        raise AgentError(f"languages: choose among {', '.join(LANGUAGES)} (got {', '.join(languages) or 'none'})")
+    hashed = bcrypt.hashpw(password.encode(), bcrypt.gensalt()).decode()
+    await redis.hset(keys.agent(username), mapping={
+        "display_name": display_name or username, "languages": ",".join(languages), "password_hash": hashed,
+    })
+    await redis.sadd(keys.agents(), username)
+    return Agent(username, display_name or username, tuple(languages))
+
+
+async def get_agent(redis: Redis, username: str) -> Agent | None:
+    record = await redis.hgetall(keys.agent(username))
+    if not record:
+        return None
+    return Agent(username, record["display_name"], tuple(filter(None, record["languages"].split(","))))
+
+
+async def list_agents(redis: Redis) -> list[Agent]:
+    agents = [await get_agent(redis, name) for name in sorted(await redis.smembers(keys.agents()))]
+    return [agent for agent in agents if agent]
+
+
+async def verify_password(redis: Redis, username: str, password: str) -> Agent | None:
+    hashed = await redis.hget(keys.agent(username), "password_hash")
+    if not hashed or not bcrypt.checkpw(password.encode(), hashed.encode()):
+        return None
+    return await get_agent(redis, username)
+
+
+async def open_session(redis: Redis, username: str, ttl_s: int) -> str:
+    token = secrets.token_urlsafe(32)
+    await redis.set(keys.session(token), username, ex=ttl_s)
+    return token
+
+
+async def session_agent(redis: Redis, token: str) -> Agent | None:
+    username = await redis.get(keys.session(token)) if token else None
+    return await get_agent(redis, username) if username else None
+
+
+async def close_session(redis: Redis, token: str) -> None:
+    username = await redis.getdel(keys.session(token))
+    if username:
+        await redis.zrem(keys.PRESENCE, username)
+
+
+async def mark_present(redis: Redis, username: str) -> None:
+    await redis.zadd(keys.PRESENCE, {username: _now_ms()})
+
+
+async def online_agents(redis: Redis, lang: str | None, window_s: float) -> list[Agent]:
+    """Agents heard from within the window, who take conversations in `lang` (any language if None)."""
+    since = _now_ms() - int(window_s * 1000)
+    names = await redis.zrangebyscore(keys.PRESENCE, since, "+inf")
+    agents = [await get_agent(redis, name) for name in names]
+    return [agent for agent in agents if agent and (lang is None or lang in agent.languages)]
+
+
+async def online_agent_count(redis: Redis, lang: str | None, window_s: float) -> int:
+    return len(await online_agents(redis, lang, window_s))

@@ -1,0 +1,48 @@
+"""Every Redis key the handoff uses, in one place. Rasa's own keys start with "rasa"."""
+from __future__ import annotations
+
+PREFIX = "handoff"
+
+QUEUE = f"{PREFIX}:queue"  # sorted set: member "<lang>|<conversation id>", score = priority then waiting time
+EVENTS = f"{PREFIX}:events"  # stream of queue and ownership changes, for agent consoles and waiting customers
+PRESENCE = f"{PREFIX}:presence"  # sorted set: agent -> last time their console was heard from (ms)
+HANDLING_TIMES = f"{PREFIX}:stats:handling"  # list of recent handling times (s), newest first
+TICKETS = f"{PREFIX}:tickets"  # sorted set: ticket id -> filed at (ms), open tickets only
+TICKET_SEQUENCE = f"{PREFIX}:tickets:sequence"
+
+
+def conversation(conversation_id: str) -> str:
+    return f"{PREFIX}:conversation:{conversation_id}"
+
+
+def messages(conversation_id: str) -> str:
+    return f"{PREFIX}:messages:{conversation_id}"
+
+
+def package(conversation_id: str) -> str:
+    return f"{PREFIX}:package:{conversation_id}"
+
+
+def agent(username: str) -> str:
+    return f"{PREFIX}:agent:{username}"
+
+
+def agents() -> str:
+    return f"{PREFIX}:agents"
+
+
+def session(token: str) -> str:
+    return f"{PREFIX}:session:{token}"
+
+
+def ticket(ticket_id: str) -> str:
+    return f"{PREFIX}:ticket:{ticket_id}"
+
+
+def queue_member(lang: str, conversation_id: str) -> str:
+    return f"{lang}|{conversation_id}"
+
+
+def split_queue_member(member: str) -> tuple[str, str]:
+    lang, _, conversation_id = member.partition("|")
+    return lang, conversation_id

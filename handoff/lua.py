@@ -1,0 +1,135 @@
+"""Every ownership transition as one Lua script: Redis runs each atomically, so two agents
+clicking at once, a retry, or a customer message racing a claim always see one consistent state.
+
+Conventions: KEYS[1] conversation hash, KEYS[2] its message stream, KEYS[3] the queue,
+KEYS[4] the events stream. Replies are {status, detail}: status "ok", "noop" (the transition
+had already happened: repeating it is harmless) or "conflict" (detail = current owner).
+"""
+from __future__ import annotations
+
+# Shared by the scripts below: append one system event to the conversation and to the
+# global events stream. ARGV layouts differ per script, so values are passed explicitly.
+_HELPERS = """
+local function event(kind, conversation, fields)
+  local entry = {'kind', 'system', 'event', kind, 'at', fields.at}
+  for k, v in pairs(fields) do
+    if k ~= 'at' then table.insert(entry, k); table.insert(entry, v) end
+  end
+  local id = redis.call('XADD', KEYS[2], '*', unpack(entry))
+  redis.call('XADD', KEYS[4], 'MAXLEN', '~', 10000, '*', 'type', kind, 'conversation', conversation,
+             'message', id, unpack(entry, 5))
+  return id
+end
+"""
+
+# ARGV: conversation id, text, now ms, client message id ('' if none). A message to a closed
+# conversation reopens it with the bot. A client retrying its last message (same client id)
+# gets the first copy back, marked 'duplicate', instead of a second one.
+CUSTOMER_MESSAGE = """
+local c = redis.call('HMGET', KEYS[1], 'owner', 'last_client_id', 'last_message')
+local owner = c[1]
+if not owner then return {'unknown', ''} end
+if ARGV[4] ~= '' and c[2] == ARGV[4] then return {owner, c[3], 'duplicate'} end
+if owner == 'closed' then
+  owner = 'bot'
+  redis.call('HSET', KEYS[1], 'owner', 'bot')
+  redis.call('PERSIST', KEYS[1]); redis.call('PERSIST', KEYS[2])
+end
+local id = redis.call('XADD', KEYS[2], '*', 'kind', 'customer', 'text', ARGV[2], 'at', ARGV[3])
+redis.call('HSET', KEYS[1], 'last_customer_at', ARGV[3], 'last_client_id', ARGV[4], 'last_message', id)
+return {owner, id, 'new'}
+"""
+
+# ARGV: conversation id, now ms, reply count n, n JSON replies, then for an escalation:
+# reason, lang, priority, queue score, package JSON (absent when the turn does not escalate).
+# Bot replies are dropped unless the bot owns the conversation: a reply computed while an
+# agent took over must never reach the customer.
+BOT_TURN = _HELPERS + """
+local owner = redis.call('HGET', KEYS[1], 'owner')
+if owner ~= 'bot' then return {'dropped', owner or ''} end
+local now = ARGV[2]
+local n = tonumber(ARGV[3])
+local first = ''
+for i = 1, n do
+  local id = redis.call('XADD', KEYS[2], '*', 'kind', 'bot', 'reply', ARGV[3 + i], 'at', now)
+  if first == '' then first = id end
+end
+local base = 3 + n
+if ARGV[base + 1] == nil then return {'ok', first} end
+local reason, lang, priority, score = ARGV[base + 1], ARGV[base + 2], ARGV[base + 3], ARGV[base + 4]
+local id = event('queued', ARGV[1], {at = now, reason = reason, lang = lang, priority = priority})
+redis.call('HSET', KEYS[1], 'owner', 'queued', 'reason', reason, 'lang', lang, 'priority', priority,
+           'queued_at', now, 'handoff_from', id, 'agent', '', 'agent_name', '', 'package', ARGV[base + 5])
+redis.call('ZADD', KEYS[3], score, lang .. '|' .. ARGV[1])
+return {'queued', id}
+"""
+
+# ARGV: conversation id, agent username, agent display name, now ms.
+CLAIM = _HELPERS + """
+local c = redis.call('HMGET', KEYS[1], 'owner', 'agent', 'lang', 'queued_at')
+if c[1] == 'agent' and c[2] == ARGV[2] then return {'noop', ''} end
+if c[1] ~= 'queued' then return {'conflict', (c[1] or '') .. ':' .. (c[2] or '')} end
+redis.call('ZREM', KEYS[3], c[3] .. '|' .. ARGV[1])
+local id = event('agent_joined', ARGV[1], {at = ARGV[4], agent = ARGV[2], agent_name = ARGV[3]})
+redis.call('HSET', KEYS[1], 'owner', 'agent', 'agent', ARGV[2], 'agent_name', ARGV[3], 'claimed_at', ARGV[4])
+redis.call('HINCRBY', KEYS[1], 'claims', 1)
+return {'ok', id}
+"""
+
+# ARGV: conversation id, agent, text, now ms, agent display name.
+AGENT_MESSAGE = """
+local c = redis.call('HMGET', KEYS[1], 'owner', 'agent')
+if c[1] ~= 'agent' or c[2] ~= ARGV[2] then return {'conflict', (c[1] or '') .. ':' .. (c[2] or '')} end
+local id = redis.call('XADD', KEYS[2], '*', 'kind', 'agent', 'text', ARGV[3], 'at', ARGV[4],
+                      'agent', ARGV[2], 'agent_name', ARGV[5])
+return {'ok', id}
+"""
+
+# ARGV: conversation id, from agent, to agent ('' = back to the queue), to display name, now ms.
+TRANSFER = _HELPERS + """
+local c = redis.call('HMGET', KEYS[1], 'owner', 'agent', 'lang', 'priority', 'queued_at')
+if c[1] ~= 'agent' or c[2] ~= ARGV[2] then return {'conflict', (c[1] or '') .. ':' .. (c[2] or '')} end
+if ARGV[3] == '' then
+  local id = event('requeued', ARGV[1], {at = ARGV[5], agent = ARGV[2]})
+  redis.call('HSET', KEYS[1], 'owner', 'queued', 'agent', '', 'agent_name', '')
+  -- Keeps its original place: a transferred customer does not wait twice.
+  redis.call('ZADD', KEYS[3], tonumber(c[4]) * 1e13 + tonumber(c[5]), c[3] .. '|' .. ARGV[1])
+  return {'ok', id}
+end
+local id = event('transferred', ARGV[1], {at = ARGV[5], from_agent = ARGV[2], agent = ARGV[3], agent_name = ARGV[4]})
+redis.call('HSET', KEYS[1], 'agent', ARGV[3], 'agent_name', ARGV[4])
+return {'ok', id}
+"""
+
+# ARGV: conversation id, agent, now ms, new owner ('bot' or 'closed'), resolution code, retention s.
+# KEYS[5] the handling-times list. Returns the stream id where the handoff started, so that
+# the caller can copy the human part of the conversation into Rasa's tracker.
+RELEASE = _HELPERS + """
+local c = redis.call('HMGET', KEYS[1], 'owner', 'agent', 'handoff_from', 'claimed_at', 'last_agent')
+if c[1] == ARGV[4] and c[5] == ARGV[2] then return {'noop', c[3] or ''} end
+if c[1] ~= 'agent' or c[2] ~= ARGV[2] then return {'conflict', (c[1] or '') .. ':' .. (c[2] or '')} end
+local kind = 'handed_back'
+if ARGV[4] == 'closed' then kind = 'closed' end
+event(kind, ARGV[1], {at = ARGV[3], agent = ARGV[2], resolution = ARGV[5]})
+redis.call('HSET', KEYS[1], 'owner', ARGV[4], 'agent', '', 'agent_name', '', 'last_agent', ARGV[2],
+           'resolution', ARGV[5], 'released_at', ARGV[3])
+local handled = (tonumber(ARGV[3]) - tonumber(c[4])) / 1000
+redis.call('LPUSH', KEYS[5], handled)
+redis.call('LTRIM', KEYS[5], 0, 49)
+if ARGV[4] == 'closed' then
+  redis.call('EXPIRE', KEYS[1], ARGV[6]); redis.call('EXPIRE', KEYS[2], ARGV[6])
+end
+return {'ok', c[3] or ''}
+"""
+
+# ARGV: conversation id, now ms, waited-since cutoff ms. A chat nobody claimed in time goes
+# back to the bot (which offers a ticket); only one web worker wins this.
+GIVE_UP_WAITING = _HELPERS + """
+local c = redis.call('HMGET', KEYS[1], 'owner', 'lang', 'queued_at', 'reason')
+if c[1] ~= 'queued' then return {'noop', c[1] or ''} end
+if tonumber(c[3]) > tonumber(ARGV[3]) then return {'noop', 'queued'} end
+redis.call('ZREM', KEYS[3], c[2] .. '|' .. ARGV[1])
+event('no_agent', ARGV[1], {at = ARGV[2], reason = c[4]})
+redis.call('HSET', KEYS[1], 'owner', 'bot')
+return {'ok', c[4]}
+"""

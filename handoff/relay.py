@@ -1,0 +1,154 @@
+"""The handoff as the web app drives it: customer messages go to the bot or to the agent who
+owns the chat, escalations enter the queue, and Rasa's tracker learns what the agent said."""
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import Coroutine
+from dataclasses import dataclass
+from typing import Any
+
+from handoff import keys
+from handoff.agents import Agent, online_agent_count
+from handoff.bot_replies import BotReply, group_rasa_messages
+from handoff.conversations import ConversationStore, Escalation, Message, now_ms
+from handoff.ownership import Owner
+from handoff.rasa_client import RasaClient
+from handoff.suggestions import SuggestionClient
+
+log = logging.getLogger(__name__)
+
+NO_AGENT_INTENT = "EXTERNAL_no_agent"
+
+
+@dataclass(frozen=True)
+class CustomerTurn:
+    owner: Owner  # who owns the conversation once the turn is done
+    message_id: str
+    replies: list[Message]  # the bot's replies as stored (empty while a person owns the chat)
+
+
+def escalation_in(replies: list[BotReply], question: str) -> Escalation | None:
+    """A bot reply routing the chat to an agent queue (route "ticket" means: the bot collects contact details)."""
+    for reply in replies:
+        if reply.get("outcome") == "escalate" and reply.get("route", "agent") == "agent":
+            package = {k: reply.get(k) for k in ("article", "confidence", "sources", "topic")}
+            return Escalation(str(reply.get("reason") or "customer_request"), str(reply.get("lang") or "en"),
+                              {**package, "question": question})
+    return None
+
+
+def tracker_events(messages: list[Message]) -> list[dict[str, Any]]:
+    """The human part of a conversation as Rasa tracker events, agent turns marked with their author."""
+    events: list[dict[str, Any]] = []
+    for message in messages:
+        if message.kind == "customer":
+            events += [{"event": "action", "name": "action_listen"},
+                       {"event": "user", "text": message.text, "timestamp": message.at / 1000,
+                        "metadata": {"handled_by": "agent"}}]
+        elif message.kind == "agent":
+            events.append({"event": "bot", "text": message.text, "timestamp": message.at / 1000,
+                           "metadata": {"agent": message.agent, "agent_name": message.agent_name}})
+    return events
+
+
+class HandoffRelay:
+    def __init__(self, store: ConversationStore, rasa: RasaClient, suggestions: SuggestionClient) -> None:
+        self.store = store
+        self.rasa = rasa
+        self.suggestions = suggestions
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    def _in_background(self, work: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.create_task(work)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def customer_says(self, conversation_id: str, text: str, lang: str | None, client_id: str = "") -> CustomerTurn:
+        owner, message_id, retry = await self.store.customer_message(conversation_id, text, client_id)
+        if owner is not Owner.BOT:
+            if not retry:
+                conversation_lang = (await self.store.status(conversation_id)).lang or lang or "en"
+                self._in_background(self._suggest(conversation_id, message_id, text, conversation_lang))
+            return CustomerTurn(owner, message_id, [])
+        if retry and await self.store.messages(conversation_id, after=message_id, count=1):
+            # The first copy was answered already: give the same answer back.
+            return CustomerTurn(owner, message_id, await self._replies_after(conversation_id, message_id))
+        replies = group_rasa_messages(await self.rasa.send_message(conversation_id, text, {"lang": lang}))
+        escalation = escalation_in(replies, text)
+        status, _ = await self.store.bot_turn(conversation_id, [dict(reply) for reply in replies], escalation)
+        if status == "queued":
+            await self._pause_bot(conversation_id)
+            assert escalation is not None
+            self._in_background(self._suggest(conversation_id, message_id, text, escalation.lang))
+        current = (await self.store.status(conversation_id)).owner
+        return CustomerTurn(current, message_id, await self._replies_after(conversation_id, message_id))
+
+    async def _replies_after(self, conversation_id: str, message_id: str) -> list[Message]:
+        later = await self.store.messages(conversation_id, after=message_id, count=50)
+        replies = []
+        for message in later:
+            if message.kind == "customer":
+                break
+            if message.kind in ("bot", "system"):
+                replies.append(message)
+        return replies
+
+    async def _pause_bot(self, conversation_id: str) -> None:
+        # Rasa itself stays silent too, should anything reach its REST channel directly.
+        try:
+            await self.rasa.append_events(conversation_id, [{"event": "pause"}])
+        except Exception as error:  # the queue already holds the chat; the web app routes around the bot
+            log.warning("could not pause the bot for %s: %s", conversation_id, error)
+
+    async def _suggest(self, conversation_id: str, message_id: str, text: str, lang: str) -> None:
+        items = await self.suggestions.suggest(conversation_id, text, lang)
+        await self.store.redis.xadd(keys.messages(conversation_id), {
+            "kind": "suggestions", "for": message_id, "items": json.dumps(items, ensure_ascii=False), "at": now_ms(),
+        })
+
+    async def _give_back_to_bot(self, conversation_id: str, handoff_from: str) -> None:
+        """Rasa's tracker gets the customer's and the agent's turns, then the bot resumes."""
+        human_part = await self.store.messages(conversation_id, after=handoff_from, count=10_000)
+        events = [*tracker_events(human_part), {"event": "resume"}, {"event": "action", "name": "action_listen"}]
+        await self.rasa.append_events(conversation_id, events)
+
+    async def hand_back(self, conversation_id: str, agent: Agent) -> str:
+        status, handoff_from = await self.store.hand_back(conversation_id, agent)
+        if status == "ok":
+            await self._give_back_to_bot(conversation_id, handoff_from)
+        return status
+
+    async def close(self, conversation_id: str, agent: Agent, resolution: str) -> str:
+        status, handoff_from = await self.store.close(conversation_id, agent, resolution)
+        if status == "ok":
+            # If the customer writes again, the bot picks the conversation up knowing all of it.
+            await self._give_back_to_bot(conversation_id, handoff_from)
+        return status
+
+    async def release_unserved(self, max_wait_s: float, presence_window_s: float) -> list[str]:
+        """Chats no agent took in time, or whose language no agent online takes, go back to the bot,
+        which offers to file a ticket. Safe to run from several web workers at once."""
+        released = await self.store.give_up_waiting(max_wait_s)
+        for entry in await self.store.queue(None):
+            if entry.waiting_s >= presence_window_s and not await online_agent_count(
+                    self.store.redis, entry.lang, presence_window_s):
+                released += await self.store.give_up_waiting_one(entry.conversation_id)
+        for conversation_id, reason in released:
+            await self.rasa.append_events(conversation_id, [{"event": "resume"}])
+            messages = await self.rasa.trigger_intent(conversation_id, NO_AGENT_INTENT, {"reason": reason})
+            await self.store.bot_turn(conversation_id, [dict(r) for r in group_rasa_messages(messages)], None)
+        return [conversation_id for conversation_id, _ in released]
+
+    async def run_release_loop(self, max_wait_s: float, presence_window_s: float, every_s: float = 5.0) -> None:
+        while True:
+            try:
+                await self.release_unserved(max_wait_s, presence_window_s)
+            except Exception:  # Redis or Rasa restarting: try again on the next round
+                log.exception("releasing unserved chats failed")
+            await asyncio.sleep(every_s)
+
+    async def drain(self) -> None:
+        for task in list(self._tasks):
+            task.cancel()

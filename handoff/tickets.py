@@ -1,0 +1,71 @@
+"""Tickets: what a customer left when no agent could take the chat, for an agent to follow up."""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from redis.asyncio import Redis
+
+from handoff import keys
+
+
+@dataclass(frozen=True)
+class Ticket:
+    ticket_id: str
+    conversation_id: str
+    contact: str
+    lang: str
+    reason: str
+    filed_at_ms: int
+    status: str
+    # The conversation's messages (customer, bot, agent) stay in its stream: nothing is copied or dropped.
+    messages_key: str
+
+    def public(self) -> dict[str, object]:
+        return {
+            "ticket_id": self.ticket_id, "conversation_id": self.conversation_id, "contact": self.contact,
+            "lang": self.lang, "reason": self.reason, "filed_at_ms": self.filed_at_ms, "status": self.status,
+        }
+
+
+async def file_ticket(redis: Redis, conversation_id: str, contact: str, lang: str, reason: str) -> Ticket:
+    number = await redis.incr(keys.TICKET_SEQUENCE)
+    ticket = Ticket(
+        ticket_id=f"T{number:06d}", conversation_id=conversation_id, contact=contact, lang=lang, reason=reason,
+        filed_at_ms=int(time.time() * 1000), status="open", messages_key=keys.messages(conversation_id),
+    )
+    async with redis.pipeline(transaction=True) as pipe:
+        pipe.hset(keys.ticket(ticket.ticket_id), mapping={
+            "conversation_id": conversation_id, "contact": contact, "lang": lang, "reason": reason,
+            "filed_at_ms": ticket.filed_at_ms, "status": "open", "messages_key": ticket.messages_key,
+        })
+        pipe.zadd(keys.TICKETS, {ticket.ticket_id: ticket.filed_at_ms})
+        pipe.xadd(keys.EVENTS, {"type": "ticket_filed", "ticket": ticket.ticket_id, "conversation": conversation_id,
+                                "lang": lang, "reason": reason}, maxlen=10_000, approximate=True)
+        await pipe.execute()
+    return ticket
+
+
+async def get_ticket(redis: Redis, ticket_id: str) -> Ticket | None:
+    record = await redis.hgetall(keys.ticket(ticket_id))
+    if not record:
+        return None
+    return Ticket(
+        ticket_id=ticket_id, conversation_id=record["conversation_id"], contact=record["contact"],
+        lang=record["lang"], reason=record["reason"], filed_at_ms=int(record["filed_at_ms"]),
+        status=record["status"], messages_key=record["messages_key"],
+    )
+
+
+async def open_tickets(redis: Redis, limit: int = 100) -> list[Ticket]:
+    ids = await redis.zrange(keys.TICKETS, 0, limit - 1)
+    tickets = [await get_ticket(redis, ticket_id) for ticket_id in ids]
+    return [ticket for ticket in tickets if ticket]
+
+
+async def resolve_ticket(redis: Redis, ticket_id: str, agent: str) -> bool:
+    async with redis.pipeline(transaction=True) as pipe:
+        pipe.zrem(keys.TICKETS, ticket_id)
+        pipe.hset(keys.ticket(ticket_id), mapping={"status": "done", "done_by": agent})
+        removed, _ = await pipe.execute()
+    return bool(removed)

@@ -1,0 +1,212 @@
+"""Agent routes: log in, the queue, claim, talk, transfer, hand back, close; events pushed live.
+Each transition is one atomic step in Redis; the status codes are chosen here."""
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import asdict
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Header, HTTPException, Path, Query, Request, Response
+from fastapi.sse import EventSourceResponse, ServerSentEvent
+from pydantic import BaseModel, Field
+
+from handoff import tickets
+from handoff.agents import close_session, get_agent, mark_present, online_agents, open_session, verify_password
+from handoff.ownership import Resolution, TransitionConflict, UnknownConversation
+from handoff.rasa_client import RasaUnavailable
+from handoff.web.dependencies import SESSION_COOKIE, CurrentAgent, HandoffConfig, RedisClient, Relay, Settings, Store, session_token
+from handoff.web.live import conversation_events, queue_events
+
+router = APIRouter(prefix="/api/agent", tags=["agent"])
+
+ConversationId = Path(min_length=16, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")
+StreamId = Query(default="0", pattern=r"^\d+(-\d+)?$")
+
+
+class Credentials(BaseModel):
+    username: str = Field(min_length=1, max_length=64)
+    password: str = Field(min_length=1, max_length=256)
+
+
+class Session(BaseModel):
+    token: str
+    agent: dict[str, Any]
+
+
+class AgentText(BaseModel):
+    text: str = Field(min_length=1)
+
+
+class TransferRequest(BaseModel):
+    to: str | None = Field(default=None, description="username of the agent to transfer to; null puts the chat back in the queue")
+
+
+class CloseRequest(BaseModel):
+    resolution: Resolution
+
+
+class TransitionResult(BaseModel):
+    status: str  # "ok", or "noop" when it had already happened
+    message_id: str | None = None
+
+
+def _conflict(error: TransitionConflict) -> HTTPException:
+    return HTTPException(409, str(error))
+
+
+async def _known_conversation(store: Store, conversation_id: str = ConversationId) -> str:
+    if not await store.exists(conversation_id):
+        raise HTTPException(404, "unknown conversation")
+    return conversation_id
+
+
+KnownConversation = Annotated[str, Depends(_known_conversation)]
+
+
+@router.post("/login")
+async def login(credentials: Credentials, response: Response, redis: RedisClient, config: HandoffConfig,
+                settings: Settings) -> Session:
+    agent = await verify_password(redis, credentials.username, credentials.password)
+    if agent is None:
+        raise HTTPException(401, "unknown username or wrong password")
+    token = await open_session(redis, agent.username, config.agent_session_ttl_s)
+    await mark_present(redis, agent.username)
+    response.set_cookie(SESSION_COOKIE, token, max_age=config.agent_session_ttl_s, httponly=True, samesite="strict",
+                        secure=settings.secure_cookies)
+    return Session(token=token, agent=agent.public())
+
+
+@router.post("/logout", status_code=204)
+async def logout(request: Request, response: Response, redis: RedisClient, agent: CurrentAgent) -> None:
+    await close_session(redis, session_token(request))
+    response.delete_cookie(SESSION_COOKIE)
+
+
+@router.get("/me")
+async def me(agent: CurrentAgent) -> dict[str, Any]:
+    return agent.public()
+
+
+@router.get("/agents")
+async def agents_online(agent: CurrentAgent, redis: RedisClient, config: HandoffConfig) -> list[dict[str, Any]]:
+    """Who is online, to transfer a chat to."""
+    return [a.public() for a in await online_agents(redis, None, config.presence_window_s)]
+
+
+@router.get("/queue")
+async def waiting_chats(agent: CurrentAgent, store: Store) -> list[dict[str, Any]]:
+    """Chats waiting in the agent's languages, in the order they will be served."""
+    return [asdict(entry) for entry in await store.queue(agent.languages)]
+
+
+@router.post("/queue/next")
+async def claim_next(agent: CurrentAgent, store: Store, response: Response) -> dict[str, str | None]:
+    conversation_id = await store.claim_next(agent)
+    if conversation_id is None:
+        response.status_code = 204
+    return {"conversation_id": conversation_id}
+
+
+@router.post("/conversations/{conversation_id}/claim")
+async def claim(agent: CurrentAgent, store: Store, conversation_id: KnownConversation) -> TransitionResult:
+    try:
+        return TransitionResult(status=await store.claim(conversation_id, agent))
+    except TransitionConflict as error:
+        raise _conflict(error) from None
+
+
+@router.get("/conversations/{conversation_id}")
+async def handoff_package(agent: CurrentAgent, store: Store, conversation_id: KnownConversation) -> dict[str, Any]:
+    """What the agent needs to take over: status, reason, language, what the bot retrieved and how
+    sure it was, the transcript so far, and suggested answers for the customer's messages."""
+    messages = await store.messages(conversation_id)
+    suggestions = [m for m in messages if m.kind == "suggestions"]
+    return {
+        "status": asdict(await store.status(conversation_id)),
+        "bot": await store.package(conversation_id),
+        "transcript": [m.public() for m in messages if m.kind != "suggestions"],
+        "suggestions": suggestions[-1].public() if suggestions else None,
+    }
+
+
+@router.get("/conversations/{conversation_id}/events", response_class=EventSourceResponse)
+async def conversation_live(
+    agent: CurrentAgent, store: Store, conversation_id: KnownConversation, after: str = StreamId,
+    last_event_id: str | None = Header(default=None, pattern=r"^\d+(-\d+)?$"),
+) -> AsyncIterator[ServerSentEvent]:
+    async for event in conversation_events(store, conversation_id, last_event_id or after, for_customer=False):
+        yield event
+
+
+@router.post("/conversations/{conversation_id}/messages")
+async def send(body: AgentText, agent: CurrentAgent, store: Store, settings: Settings,
+               conversation_id: KnownConversation) -> TransitionResult:
+    if len(body.text) > settings.max_message_chars:
+        raise HTTPException(413, f"message too long: {settings.max_message_chars} characters at most")
+    if not body.text.strip():
+        raise HTTPException(422, "message is empty")
+    try:
+        return TransitionResult(status="ok", message_id=await store.agent_message(conversation_id, agent, body.text))
+    except TransitionConflict as error:
+        raise _conflict(error) from None
+
+
+@router.post("/conversations/{conversation_id}/transfer")
+async def transfer(body: TransferRequest, agent: CurrentAgent, store: Store, redis: RedisClient,
+                   conversation_id: KnownConversation) -> TransitionResult:
+    target = None
+    if body.to is not None:
+        target = await get_agent(redis, body.to)
+        if target is None:
+            raise HTTPException(404, f"no agent {body.to!r}")
+    try:
+        return TransitionResult(status=await store.transfer(conversation_id, agent, target))
+    except TransitionConflict as error:
+        raise _conflict(error) from None
+
+
+@router.post("/conversations/{conversation_id}/hand-back")
+async def hand_back(agent: CurrentAgent, relay: Relay, conversation_id: KnownConversation) -> TransitionResult:
+    try:
+        return TransitionResult(status=await relay.hand_back(conversation_id, agent))
+    except TransitionConflict as error:
+        raise _conflict(error) from None
+    except RasaUnavailable as error:
+        # The bot owns the chat again; only its record of the agent's turns is missing.
+        raise HTTPException(502, f"handed back, but the bot's tracker was not updated: {error}") from error
+
+
+@router.post("/conversations/{conversation_id}/close")
+async def close(body: CloseRequest, agent: CurrentAgent, relay: Relay, conversation_id: KnownConversation) -> TransitionResult:
+    try:
+        return TransitionResult(status=await relay.close(conversation_id, agent, body.resolution.value))
+    except TransitionConflict as error:
+        raise _conflict(error) from None
+    except RasaUnavailable as error:
+        raise HTTPException(502, f"closed, but the bot's tracker was not updated: {error}") from error
+
+
+@router.get("/events", response_class=EventSourceResponse)
+async def live_queue(agent: CurrentAgent, store: Store,
+                     last_event_id: str | None = Header(default=None, pattern=r"^\d+(-\d+)?$")) -> AsyncIterator[ServerSentEvent]:
+    """Queue and ownership changes (queued, agent_joined, transferred, requeued, handed_back, closed,
+    no_agent, ticket_filed). Keeping this stream open is what makes the agent count as online."""
+    async for event in queue_events(store, agent.username, last_event_id):
+        yield event
+
+
+@router.get("/tickets")
+async def open_tickets(agent: CurrentAgent, redis: RedisClient, store: Store) -> list[dict[str, Any]]:
+    """Tickets filed while no agent could take the chat, oldest first, with the customer's messages."""
+    result = []
+    for ticket in await tickets.open_tickets(redis):
+        messages = await store.messages(ticket.conversation_id)
+        result.append({**ticket.public(), "transcript": [m.public() for m in messages if m.kind != "suggestions"]})
+    return result
+
+
+@router.post("/tickets/{ticket_id}/done")
+async def ticket_done(agent: CurrentAgent, redis: RedisClient, ticket_id: str = Path(pattern=r"^T\d+$")) -> TransitionResult:
+    if await tickets.get_ticket(redis, ticket_id) is None:
+        raise HTTPException(404, "unknown ticket")
+    return TransitionResult(status="ok" if await tickets.resolve_ticket(redis, ticket_id, agent.username) else "noop")

@@ -1,0 +1,103 @@
+"""Customer routes: a conversation token, messages to the bot or the agent, and the live stream.
+The conversation id is the customer's credential: unguessable, and required on every call."""
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import asdict
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Header, HTTPException, Path, Query
+from fastapi.sse import EventSourceResponse, ServerSentEvent
+from pydantic import BaseModel, Field
+from redis.exceptions import RedisError
+
+from handoff.bot_replies import BotReply
+from handoff.conversations import CUSTOMER_KINDS
+from handoff.ownership import UnknownConversation
+from handoff.rasa_client import RasaUnavailable
+from handoff.web.dependencies import Relay, Settings, Store
+from handoff.web.live import conversation_events
+
+router = APIRouter(prefix="/api/conversations", tags=["customer"])
+
+ConversationId = Path(min_length=16, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")
+StreamId = Query(default="0", pattern=r"^\d+(-\d+)?$", description="last message id seen; 0 for all")
+
+
+class NewConversation(BaseModel):
+    conversation_id: str
+
+
+class CustomerMessage(BaseModel):
+    text: str = Field(min_length=1)
+    lang: str | None = Field(default=None, pattern="^(en|fr)$")
+    # Sent again with a retried message, so that a lost response does not duplicate the message.
+    client_id: str = Field(default="", max_length=64)
+
+
+class CustomerTurnOut(BaseModel):
+    owner: str
+    message_id: str
+    replies: list[BotReply]
+    messages: list[dict[str, Any]]
+
+
+async def _known_conversation(store: Store, conversation_id: str = ConversationId) -> str:
+    if not await store.exists(conversation_id):
+        raise HTTPException(404, "unknown conversation")
+    return conversation_id
+
+
+KnownConversation = Annotated[str, Depends(_known_conversation)]
+
+
+@router.post("", status_code=201)
+async def start_conversation(store: Store) -> NewConversation:
+    return NewConversation(conversation_id=await store.create())
+
+
+@router.get("/{conversation_id}")
+async def conversation_status(store: Store, conversation_id: str = ConversationId) -> dict[str, Any]:
+    try:
+        return asdict(await store.status(conversation_id))
+    except UnknownConversation:
+        raise HTTPException(404, "unknown conversation") from None
+
+
+@router.post("/{conversation_id}/messages")
+async def send_message(
+    message: CustomerMessage, settings: Settings, relay: Relay, conversation_id: str = ConversationId
+) -> CustomerTurnOut:
+    if len(message.text) > settings.max_message_chars:
+        raise HTTPException(413, f"message too long: {settings.max_message_chars} characters at most")
+    if not message.text.strip():
+        raise HTTPException(422, "message is empty")
+    try:
+        turn = await relay.customer_says(conversation_id, message.text, message.lang, message.client_id)
+    except UnknownConversation:
+        raise HTTPException(404, "unknown conversation") from None
+    except RasaUnavailable as error:
+        # The message is kept in the conversation; retrying with the same client_id does not repeat it.
+        raise HTTPException(503, f"the assistant is unavailable, please retry: {error}") from error
+    except RedisError as error:
+        raise HTTPException(503, "the conversation store is unavailable, please retry") from error
+    return CustomerTurnOut(
+        owner=turn.owner.value, message_id=turn.message_id,
+        replies=[reply.reply for reply in turn.replies if reply.reply is not None],
+        messages=[reply.public() for reply in turn.replies],
+    )
+
+
+@router.get("/{conversation_id}/messages")
+async def read_messages(store: Store, conversation_id: KnownConversation, after: str = StreamId) -> list[dict[str, Any]]:
+    return [m.public() for m in await store.messages(conversation_id, after) if m.kind in CUSTOMER_KINDS]
+
+
+@router.get("/{conversation_id}/events", response_class=EventSourceResponse)
+async def live_events(
+    store: Store, conversation_id: KnownConversation, after: str = StreamId,
+    last_event_id: str | None = Header(default=None, pattern=r"^\d+(-\d+)?$"),
+) -> AsyncIterator[ServerSentEvent]:
+    """Messages after `after` (or the `Last-Event-ID` the browser sends on reconnection), then live."""
+    async for event in conversation_events(store, conversation_id, last_event_id or after, for_customer=True):
+        yield event

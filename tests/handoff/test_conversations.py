@@ -1,0 +1,218 @@
+"""Ownership, queue and message streams against a real Redis server."""
+from __future__ import annotations
+
+import asyncio
+import random
+
+import pytest
+from redis.asyncio import Redis
+
+from handoff import keys
+from handoff.agents import save_agent
+from handoff.connection import connect
+from handoff.conversations import ConversationStore, Escalation
+from handoff.ownership import Owner, TransitionConflict
+from tests.handoff.conftest import online_agent
+from tests.redis_server import RedisServer
+
+pytestmark = pytest.mark.anyio
+
+HANDOVER_REPLY = {"text": "I'm putting you through to an advisor.", "outcome": "escalate", "reason": "customer_request"}
+
+
+async def queued_chat(store: ConversationStore, reason: str = "customer_request", lang: str = "en") -> str:
+    conversation_id = await store.create()
+    await store.customer_message(conversation_id, "I want to talk to a person")
+    status, _ = await store.bot_turn(conversation_id, [HANDOVER_REPLY], Escalation(reason, lang, {"confidence": 0.4}))
+    assert status == "queued"
+    return conversation_id
+
+
+async def test_a_chat_goes_from_bot_to_queue_to_agent_and_back(store: ConversationStore, redis_client: Redis) -> None:
+    alice = await online_agent(redis_client, "alice", ["en"])
+    conversation_id = await queued_chat(store)
+    assert (await store.status(conversation_id)).owner is Owner.QUEUED
+    assert [entry.conversation_id for entry in await store.queue(("en",))] == [conversation_id]
+
+    assert await store.claim(conversation_id, alice) == "ok"
+    status = await store.status(conversation_id)
+    assert (status.owner, status.agent, status.agent_name) == (Owner.AGENT, "alice", "Alice")
+    assert await store.queue(None) == []
+
+    owner, _, _ = await store.customer_message(conversation_id, "hello?")
+    assert owner is Owner.AGENT
+    await store.agent_message(conversation_id, alice, "Hi, I'm Alice.")
+    late_bot_reply = {"text": "a bot answer computed too late", "outcome": "answer"}
+    assert (await store.bot_turn(conversation_id, [late_bot_reply], None))[0] == "dropped"
+
+    status, handoff_from = await store.hand_back(conversation_id, alice)
+    assert status == "ok"
+    assert (await store.status(conversation_id)).owner is Owner.BOT
+    human_part = await store.messages(conversation_id, after=handoff_from)
+    assert [(m.kind, m.text or m.event) for m in human_part] == [
+        ("system", "agent_joined"), ("customer", "hello?"), ("agent", "Hi, I'm Alice."), ("system", "handed_back")]
+    assert "a bot answer computed too late" not in [m.text for m in await store.messages(conversation_id)]
+
+
+async def test_repeating_a_transition_is_harmless(store: ConversationStore, redis_client: Redis) -> None:
+    alice = await online_agent(redis_client, "alice", ["en"])
+    bob = await online_agent(redis_client, "bob", ["en"])
+    conversation_id = await queued_chat(store)
+    assert await store.claim(conversation_id, alice) == "ok"
+    assert await store.claim(conversation_id, alice) == "noop"
+    with pytest.raises(TransitionConflict) as conflict:
+        await store.claim(conversation_id, bob)
+    assert conflict.value.agent == "alice"
+    assert (await store.hand_back(conversation_id, alice))[0] == "ok"
+    assert (await store.hand_back(conversation_id, alice))[0] == "noop"
+    # Escalating again from the bot's reply is harmless too: one queue entry, one "queued" event.
+    escalation = Escalation("customer_request", "en", {})
+    assert (await store.bot_turn(conversation_id, [HANDOVER_REPLY], escalation))[0] == "queued"
+    assert (await store.bot_turn(conversation_id, [HANDOVER_REPLY], escalation))[0] == "dropped"
+    assert len(await store.queue(None)) == 1
+
+
+async def test_fifty_concurrent_claims_on_ten_chats_claim_each_exactly_once(redis_url: str) -> None:
+    setup = connect(redis_url)
+    chats = [await queued_chat(ConversationStore(setup)) for _ in range(10)]
+    agents = [await online_agent(setup, f"agent{i}", ["en"]) for i in range(50)]
+    # Each agent on its own connection, as separate web workers would be.
+    clients = [connect(redis_url) for _ in agents]
+
+    async def attempt(client: Redis, agent_index: int) -> tuple[str, str] | None:
+        store = ConversationStore(client)
+        target = random.Random(agent_index).choice(chats) if agent_index % 2 else None
+        try:
+            if target is None:
+                won = await store.claim_next(agents[agent_index])
+                return (won, agents[agent_index].username) if won else None
+            if await store.claim(target, agents[agent_index]) == "ok":
+                return target, agents[agent_index].username
+        except TransitionConflict:
+            pass
+        return None
+
+    results = await asyncio.gather(*(attempt(client, i) for i, client in enumerate(clients)))
+    wins = [result for result in results if result]
+    assert sorted(chat for chat, _ in wins) == sorted(set(chat for chat, _ in wins))  # no chat won twice
+    store = ConversationStore(setup)
+    for chat in chats:
+        record = await setup.hgetall(keys.conversation(chat))
+        assert record["claims"] == "1"
+        assert (chat, record["agent"]) in wins
+    assert await store.queue(None) == []
+    for client in [setup, *clients]:
+        await client.aclose()
+
+
+async def test_queue_serves_priority_first_then_waiting_time_within_the_agents_languages(
+        store: ConversationStore, redis_client: Redis) -> None:
+    first_request = await queued_chat(store, "customer_request", "en")
+    french_request = await queued_chat(store, "customer_request", "fr")
+    later_fraud = await queued_chat(store, "sensitive", "en")
+    assert [e.conversation_id for e in await store.queue(None)] == [later_fraud, first_request, french_request]
+    francophone = await online_agent(redis_client, "claire", ["fr"])
+    assert await store.claim_next(francophone) == french_request
+    bilingual = await online_agent(redis_client, "sam", ["en", "fr"])
+    assert await store.claim_next(bilingual) == later_fraud
+    assert await store.claim_next(bilingual) == first_request
+    assert await store.claim_next(bilingual) is None
+
+
+async def test_waiting_customer_sees_position_and_estimate(store: ConversationStore, redis_client: Redis) -> None:
+    first, second = await queued_chat(store), await queued_chat(store)
+    status = await store.status(second)
+    assert (status.position, status.agents_online, status.estimated_wait_s) == (2, 0, None)
+    await online_agent(redis_client, "alice", ["en"])
+    status = await store.status(second)
+    assert (status.position, status.agents_online) == (2, 1)
+    assert status.estimated_wait_s == 2 * int(store.settings.default_handling_time_s)
+    assert (await store.status(first)).position == 1
+
+
+async def test_reader_reconnecting_after_n_messages_gets_exactly_the_rest(store: ConversationStore) -> None:
+    conversation_id = await store.create()
+    ids = [(await store.customer_message(conversation_id, f"message {i}"))[1] for i in range(12)]
+    for n in (0, 1, 5, 11):
+        rest = await store.messages(conversation_id, after=ids[n])
+        assert [m.text for m in rest] == [f"message {i}" for i in range(n + 1, 12)]
+    assert len(await store.messages(conversation_id)) == 12
+
+    waiting = asyncio.create_task(store.wait_for_messages(conversation_id, after=ids[-1], block_ms=5000))
+    await asyncio.sleep(0.1)
+    await store.customer_message(conversation_id, "live one")
+    assert [m.text for m in await waiting] == ["live one"]
+
+
+async def test_a_retried_customer_message_is_stored_once(store: ConversationStore) -> None:
+    conversation_id = await store.create()
+    first = await store.customer_message(conversation_id, "hello", client_id="c-1")
+    retry = await store.customer_message(conversation_id, "hello", client_id="c-1")
+    assert retry == (Owner.BOT, first[1], True)
+    assert len(await store.messages(conversation_id)) == 1
+
+
+async def test_transfer_to_an_agent_or_back_to_the_queue_keeps_the_place(store: ConversationStore, redis_client: Redis) -> None:
+    alice = await online_agent(redis_client, "alice", ["en"])
+    bob = await online_agent(redis_client, "bob", ["en"], name="Bob B.")
+    older = await queued_chat(store)
+    newer = await queued_chat(store)
+    await store.claim(older, alice)
+    await store.transfer(older, alice, bob)
+    status = await store.status(older)
+    assert (status.agent, status.agent_name) == ("bob", "Bob B.")
+    with pytest.raises(TransitionConflict):
+        await store.agent_message(older, alice, "alice no longer owns this chat")
+    await store.transfer(older, bob, None)
+    assert [e.conversation_id for e in await store.queue(None)] == [older, newer]
+
+
+async def test_closing_keeps_the_record_for_a_while_and_a_new_message_reopens_with_the_bot(
+        store: ConversationStore, redis_client: Redis) -> None:
+    alice = await online_agent(redis_client, "alice", ["en"])
+    conversation_id = await queued_chat(store)
+    await store.claim(conversation_id, alice)
+    assert (await store.close(conversation_id, alice, "resolved"))[0] == "ok"
+    assert (await store.status(conversation_id)).owner is Owner.CLOSED
+    assert 0 < await redis_client.ttl(keys.messages(conversation_id)) <= store.settings.closed_retention_s
+    owner, _, _ = await store.customer_message(conversation_id, "one more thing")
+    assert owner is Owner.BOT
+    assert await redis_client.ttl(keys.messages(conversation_id)) == -1
+    assert await store.mean_handling_time_s() < 5
+
+
+async def test_chats_nobody_claims_in_time_go_back_to_the_bot(store: ConversationStore) -> None:
+    waiting = await queued_chat(store, "complaint")
+    assert await store.give_up_waiting(older_than_s=3600) == []
+    assert await store.give_up_waiting(older_than_s=0) == [(waiting, "complaint")]
+    assert (await store.status(waiting)).owner is Owner.BOT
+    assert (await store.messages(waiting))[-1].event == "no_agent"
+    assert await store.give_up_waiting(older_than_s=0) == []
+
+
+async def test_redis_killed_and_restarted_loses_no_queued_chat_and_no_acknowledged_message(tmp_path) -> None:
+    server = RedisServer(tmp_path / "redis").start()
+    client = connect(server.url)
+    try:
+        store = ConversationStore(client)
+        alice = await save_agent(client, "alice", "correct horse", "Alice", ["en"])
+        queued = [await queued_chat(store) for _ in range(3)]
+        talking = await queued_chat(store)
+        await store.claim(talking, alice)
+        acknowledged = []
+        for i in range(20):
+            acknowledged.append((await store.customer_message(talking, f"customer {i}"))[1])
+            acknowledged.append(await store.agent_message(talking, alice, f"agent {i}"))
+
+        server.kill()
+        server.start()  # same port, same folder: replays the append-only file
+
+        assert [e.conversation_id for e in await store.queue(None)] == queued
+        stored = [m.id for m in await store.messages(talking)]
+        assert [message_id for message_id in stored if message_id in acknowledged] == acknowledged
+        assert (await store.status(talking)).agent == "alice"
+        # The same client carries on after the restart.
+        await store.agent_message(talking, alice, "still here")
+    finally:
+        await client.aclose()
+        server.stop()
