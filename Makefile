@@ -15,13 +15,14 @@ KB  ?= knowledge/sample_kb
 OUT ?= var/eval/$(notdir $(patsubst %/,%,$(dir $(abspath $(DATA)))))
 VIA ?= direct
 
-.PHONY: help install system-packages run train validate test test-bot test-conversations test-app eval clean
+.PHONY: help install system-packages run train validate test test-bot test-conversations test-app eval bench-relay clean
 
 help:
 	@echo "make install   both virtual environments and the system packages the run needs"
 	@echo "make run       ingest the sample knowledge base, train if needed, start everything"
 	@echo "make test      the whole test suite (real Redis, Chroma, Rasa server and action server)"
 	@echo "make eval KB=<folder> DATA=<file.jsonl> [OUT=<folder>] [VIA=rasa]"
+	@echo "make bench-relay [CONVERSATIONS=20 MESSAGES=20 PAUSE=0.2]   agent -> customer relay latency on a fresh stack"
 
 install: system-packages $(RASA_VENV)/.installed $(APP_VENV)/.installed
 
@@ -65,6 +66,12 @@ test-app:
 eval: $(if $(filter rasa,$(VIA)),train)
 	@test -n "$(DATA)" || { echo "usage: make eval KB=<folder> DATA=<file.jsonl> [OUT=<folder>] [VIA=rasa]"; exit 2; }
 	$(APP_PY) -m knowledge eval --kb $(KB) --data $(DATA) --out $(OUT) --via $(VIA)
+
+CONVERSATIONS ?= 20
+MESSAGES ?= 20
+PAUSE ?= 0.2
+bench-relay: install train
+	$(APP_PY) -m ops.bench_relay --conversations $(CONVERSATIONS) --messages $(MESSAGES) --pause $(PAUSE)
 
 clean:
 	rm -rf var/chroma var/test-results .pytest_cache

@@ -12,12 +12,13 @@ from typing import Any
 from redis.asyncio import Redis
 
 from handoff import keys, lua
+from handoff.rendering import markdown_to_safe_html
 from handoff.agents import Agent, online_agents
 from handoff.ownership import Owner, TransitionConflict, UnknownConversation, priority_of, queue_score
 from handoff.settings import HandoffSettings
 
 # What a customer may read of their conversation; suggestions and notes are for agents.
-CUSTOMER_KINDS = frozenset({"customer", "bot", "agent", "system"})
+CUSTOMER_KINDS = frozenset({"customer", "bot", "agent", "system", "feedback"})
 
 
 def now_ms() -> int:
@@ -49,6 +50,8 @@ class Message:
 
     def public(self) -> dict[str, Any]:
         data = asdict(self)
+        if self.kind == "bot" and self.text:
+            data["html"] = markdown_to_safe_html(self.text)
         return {k: v for k, v in data.items() if v not in (None, {}, "") or k == "text"}
 
 
@@ -232,6 +235,22 @@ class ConversationStore:
         entries = await self.redis.xrange(keys.messages(conversation_id), min=f"({after}" if after != "0" else "-",
                                           count=count)
         return [Message.from_entry(entry_id, fields) for entry_id, fields in entries]
+
+    async def typing(self, conversation_id: str, who: str, name: str) -> None:
+        """Ephemeral: a short stream of its own, apart from the messages."""
+        await self.redis.xadd(keys.typing(conversation_id), {"who": who, "name": name, "at": now_ms()},
+                              maxlen=20, approximate=False)
+        await self.redis.expire(keys.typing(conversation_id), 3600)
+
+    async def feedback(self, conversation_id: str, message_id: str, helpful: bool) -> str:
+        """The customer's verdict on one bot answer, kept beside the conversation for agents and editors."""
+        answered = await self.redis.xrange(keys.messages(conversation_id), min=message_id, max=message_id)
+        if not answered or answered[0][1].get("kind") != "bot":
+            raise UnknownConversation(f"{conversation_id}/{message_id}")
+        reply = json.loads(answered[0][1]["reply"])
+        return await self.redis.xadd(keys.messages(conversation_id), {
+            "kind": "feedback", "for": message_id, "helpful": "yes" if helpful else "no",
+            "article": reply.get("article") or "", "at": now_ms()})
 
     async def wait_for_messages(self, conversation_id: str, after: str, block_ms: int) -> list[Message]:
         result = await self.redis.xread({keys.messages(conversation_id): after}, count=500, block=block_ms)

@@ -19,6 +19,10 @@ def messages(conversation_id: str) -> str:
     return f"{PREFIX}:messages:{conversation_id}"
 
 
+def typing(conversation_id: str) -> str:
+    return f"{PREFIX}:typing:{conversation_id}"
+
+
 def package(conversation_id: str) -> str:
     return f"{PREFIX}:package:{conversation_id}"
 

@@ -20,6 +20,7 @@ from handoff.suggestions import SuggestionClient
 log = logging.getLogger(__name__)
 
 NO_AGENT_INTENT = "EXTERNAL_no_agent"
+NOT_HELPFUL_INTENT = "answer_not_helpful"
 
 
 @dataclass(frozen=True)
@@ -84,6 +85,25 @@ class HandoffRelay:
             self._in_background(self._suggest(conversation_id, message_id, text, escalation.lang))
         current = (await self.store.status(conversation_id)).owner
         return CustomerTurn(current, message_id, await self._replies_after(conversation_id, message_id))
+
+    async def feedback(self, conversation_id: str, message_id: str, helpful: bool, lang: str | None) -> CustomerTurn:
+        """A "no" on an answer tells the bot (intent answer_not_helpful), which hands over."""
+        feedback_id = await self.store.feedback(conversation_id, message_id, helpful)
+        owner = (await self.store.status(conversation_id)).owner
+        if helpful or owner is not Owner.BOT:
+            return CustomerTurn(owner, feedback_id, [])
+        messages = await self.rasa.send_message(conversation_id, f"/{NOT_HELPFUL_INTENT}", {"lang": lang})
+        replies = group_rasa_messages(messages)
+        question = await self._question_answered_by(conversation_id, message_id)
+        status, _ = await self.store.bot_turn(conversation_id, [dict(r) for r in replies], escalation_in(replies, question))
+        if status == "queued":
+            await self._pause_bot(conversation_id)
+        current = (await self.store.status(conversation_id)).owner
+        return CustomerTurn(current, feedback_id, await self._replies_after(conversation_id, feedback_id))
+
+    async def _question_answered_by(self, conversation_id: str, message_id: str) -> str:
+        earlier = await self.store.redis.xrevrange(keys.messages(conversation_id), max=message_id, count=20)
+        return next((fields.get("text", "") for _, fields in earlier if fields.get("kind") == "customer"), "")
 
     async def _replies_after(self, conversation_id: str, message_id: str) -> list[Message]:
         later = await self.store.messages(conversation_id, after=message_id, count=50)

@@ -5,8 +5,15 @@ cd "$(dirname "$0")/.."
 ops/wait-for-http.sh "http://localhost:${ACTIONS_PORT:-5055}/health" 300
 ops/wait-for-http.sh "http://localhost:${RASA_PORT:-5005}/status" 600
 ops/wait-for-http.sh "http://localhost:${WEB_PORT:-8000}/healthz" 120
+# A first agent account, so that a hand-over has someone to go to; its password is kept in var/.
+if [ ! -s var/demo-agent.txt ]; then
+  .venv-app/bin/python -m handoff add-agent demo --name "Demo agent" --languages en,fr --generate-password --if-none \
+    > var/demo-agent.txt
+fi
 echo ""
 echo "  Ready. Chat with the bot at   http://localhost:${WEB_PORT:-8000}/"
+echo "  Agent API (OpenAPI):          http://localhost:${WEB_PORT:-8000}/docs"
+echo "  Agent account:                $(cat var/demo-agent.txt 2>/dev/null || echo 'see python -m handoff agents')"
 echo "  Rasa REST channel:            http://localhost:${RASA_PORT:-5005}/webhooks/rest/webhook"
 echo "  Stop everything with Ctrl-C."
 echo ""

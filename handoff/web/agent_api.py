@@ -151,6 +151,11 @@ async def send(body: AgentText, agent: CurrentAgent, store: Store, settings: Set
         raise _conflict(error) from None
 
 
+@router.post("/conversations/{conversation_id}/typing", status_code=204)
+async def agent_typing(agent: CurrentAgent, store: Store, conversation_id: KnownConversation) -> None:
+    await store.typing(conversation_id, "agent", agent.display_name)
+
+
 @router.post("/conversations/{conversation_id}/transfer")
 async def transfer(body: TransferRequest, agent: CurrentAgent, store: Store, redis: RedisClient,
                    conversation_id: KnownConversation) -> TransitionResult:

@@ -88,6 +88,33 @@ async def send_message(
     )
 
 
+class Feedback(BaseModel):
+    message_id: str = Field(pattern=r"^\d+-\d+$", description="the bot answer being rated")
+    helpful: bool
+    lang: str | None = Field(default=None, pattern="^(en|fr)$")
+
+
+@router.post("/{conversation_id}/feedback")
+async def answer_feedback(body: Feedback, relay: Relay, conversation_id: KnownConversation) -> CustomerTurnOut:
+    """"Was this helpful?" A no counts toward handing over, as the customer saying so would."""
+    try:
+        turn = await relay.feedback(conversation_id, body.message_id, body.helpful, body.lang)
+    except UnknownConversation:
+        raise HTTPException(404, "no such bot answer in this conversation") from None
+    except RasaUnavailable as error:
+        raise HTTPException(503, f"the assistant is unavailable, please retry: {error}") from error
+    return CustomerTurnOut(
+        owner=turn.owner.value, message_id=turn.message_id,
+        replies=[reply.reply for reply in turn.replies if reply.reply is not None],
+        messages=[reply.public() for reply in turn.replies],
+    )
+
+
+@router.post("/{conversation_id}/typing", status_code=204)
+async def customer_typing(store: Store, conversation_id: KnownConversation) -> None:
+    await store.typing(conversation_id, "customer", "")
+
+
 @router.get("/{conversation_id}/messages")
 async def read_messages(store: Store, conversation_id: KnownConversation, after: str = StreamId) -> list[dict[str, Any]]:
     return [m.public() for m in await store.messages(conversation_id, after) if m.kind in CUSTOMER_KINDS]

@@ -29,8 +29,10 @@ async def conversation_events(
     store: ConversationStore, conversation_id: str, after: str, for_customer: bool
 ) -> AsyncIterator[ServerSentEvent]:
     """Messages after `after`, live; a customer also gets `status` events (position, wait, agent)."""
-    message_key = keys.messages(conversation_id)
+    message_key, typing_key = keys.messages(conversation_id), keys.typing(conversation_id)
     events_after = await _last_event_id(store)
+    typing_after = "$"
+    other_side = "agent" if for_customer else "customer"
     last_status: dict[str, Any] | None = None
     while True:
         if for_customer:
@@ -38,13 +40,19 @@ async def conversation_events(
             if status != last_status:
                 last_status = status
                 yield ServerSentEvent(event="status", data=status)
-        streams = {message_key: after}
+        streams = {message_key: after, typing_key: typing_after}
         if for_customer and last_status and last_status["owner"] == "queued":
             streams[keys.EVENTS] = events_after  # someone ahead was served: the position changed
         result = await store.redis.xread(streams, count=200, block=BLOCK_MS)
         for stream, entries in result:
             if stream == keys.EVENTS:
                 events_after = entries[-1][0]
+                continue
+            if stream == typing_key:
+                typing_after = entries[-1][0]
+                if any(fields.get("who") == other_side for _, fields in entries):
+                    who = next(fields for _, fields in reversed(entries) if fields.get("who") == other_side)
+                    yield ServerSentEvent(event="typing", data=who)
                 continue
             for entry_id, fields in entries:
                 after = entry_id

@@ -9,6 +9,7 @@ from pathlib import Path
 import httpx
 from fastapi import FastAPI
 from fastapi.responses import FileResponse
+from fastapi.staticfiles import StaticFiles
 
 from handoff.connection import connect
 from handoff.conversations import ConversationStore
@@ -16,8 +17,10 @@ from handoff.rasa_client import RasaClient
 from handoff.relay import HandoffRelay
 from handoff.settings import HandoffSettings
 from handoff.suggestions import SuggestionClient
-from handoff.web import agent_api, customer
+from handoff.web import agent_api, customer, help_pages
 from handoff.web.settings import WebSettings
+from knowledge.settings import KnowledgeSettings
+from knowledge.store import make_client
 
 STATIC = Path(__file__).parent / "static"
 
@@ -34,6 +37,8 @@ def create_app(settings: WebSettings | None = None, handoff_settings: HandoffSet
             relay = HandoffRelay(store, RasaClient(http, settings.rasa_url, settings.rasa_token),
                                  SuggestionClient(http, settings.actions_url))
             app.state.http, app.state.redis, app.state.store, app.state.relay = http, redis, store, relay
+            app.state.knowledge_settings = KnowledgeSettings()
+            app.state.chroma = make_client(app.state.knowledge_settings)
             releaser = asyncio.create_task(relay.run_release_loop(
                 handoff_settings.max_wait_s, handoff_settings.presence_window_s, settings.release_every_s))
             try:
@@ -50,6 +55,8 @@ def create_app(settings: WebSettings | None = None, handoff_settings: HandoffSet
     app.state.handoff_settings = handoff_settings
     app.include_router(customer.router)
     app.include_router(agent_api.router)
+    app.include_router(help_pages.router)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
     @app.get("/healthz", tags=["ops"])
     async def health() -> dict[str, str]:
@@ -67,5 +74,17 @@ def create_app(settings: WebSettings | None = None, handoff_settings: HandoffSet
     @app.get("/", include_in_schema=False)
     async def chat_page() -> FileResponse:
         return FileResponse(STATIC / "chat.html")
+
+    @app.get("/demo", include_in_schema=False)
+    async def demo_page() -> FileResponse:
+        return FileResponse(STATIC / "demo.html")
+
+    @app.get("/console", include_in_schema=False)
+    async def console_page() -> FileResponse:
+        return FileResponse(STATIC / "console.html")
+
+    @app.get("/widget.js", include_in_schema=False)
+    async def widget_script() -> FileResponse:
+        return FileResponse(STATIC / "widget.js", media_type="text/javascript")
 
     return app
