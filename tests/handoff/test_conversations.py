@@ -216,3 +216,25 @@ async def test_redis_killed_and_restarted_loses_no_queued_chat_and_no_acknowledg
     finally:
         await client.aclose()
         server.stop()
+
+
+async def test_feedback_is_kept_beside_the_answer_it_rates(store: ConversationStore) -> None:
+    conversation_id = await store.create()
+    await store.customer_message(conversation_id, "how do I reset my password?")
+    await store.bot_turn(conversation_id, [{"text": "Go to **Settings**.", "outcome": "answer", "article": "a/reset"}], None)
+    answer = (await store.messages(conversation_id))[-1]
+    assert answer.public()["html"] == "<p>Go to <strong>Settings</strong>.</p>\n"
+    await store.feedback(conversation_id, answer.id, helpful=False)
+    rating = (await store.messages(conversation_id, after=answer.id))[0]
+    assert (rating.kind, rating.details["for"], rating.details["helpful"], rating.details["article"]) == (
+        "feedback", answer.id, "no", "a/reset")
+    with pytest.raises(KeyError):
+        await store.feedback(conversation_id, rating.id, helpful=True)  # not a bot answer
+
+
+async def test_bot_text_is_rendered_without_any_raw_html(store: ConversationStore) -> None:
+    conversation_id = await store.create()
+    await store.bot_turn(conversation_id, [{"text": "<img src=x onerror=alert(1)> [link](javascript:alert(1))"}], None)
+    rendered = (await store.messages(conversation_id))[-1].public()["html"]
+    assert "<img" not in rendered and "href=\"javascript" not in rendered
+    assert "&lt;img src=x onerror=alert(1)&gt;" in rendered
