@@ -1,21 +1,31 @@
-"""Answering from the knowledge base, and handing over when the customer asks for it."""
+"""Answering from the knowledge base, and handing over when the customer or the topic needs a person.
+
+Escalation policy (each hand-over says why in the payload's `reason`):
+- asking for a person (`customer_request`), complaining (`complaint`), saying an answer did
+  not help (`not_helpful`): at once, from the intent;
+- a `handoff: true` article or a topic of knowledge/sensitive_topics.yml (`sensitive`): at once;
+- an unsure decline (`low_confidence`): the bot offers an advisor first, and hands over if
+  the customer says yes; a second unsure decline in a row hands over at once
+  (`repeated_failure`). Out-of-scope declines neither offer nor count.
+"""
 from __future__ import annotations
 
-from abc import ABC, abstractmethod
+from dataclasses import replace
 from typing import Any
 
-from rasa_sdk import Action, Tracker
+from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
 
-from actions.collaborators import knowledge_service
+from actions import slots
+from actions.collaborators import CollaboratingAction
+from actions.routing import hand_over
 from knowledge import replies
-from knowledge.engine import Decision, Outcome
+from knowledge.engine import Decision, DeclineReason, Outcome, Source
 from knowledge.generation import generate_answer
-from knowledge.service import KnowledgeService
 from knowledge.triggers import TRIGGER_INTENTS, EscalationReason
 
-LANGUAGE_SLOT = "language"
 # Small-talk intents and their replies, used when the knowledge base has no confident answer.
 SMALLTALK_RESPONSES = {
     "greet": "utter_greet",
@@ -24,76 +34,141 @@ SMALLTALK_RESPONSES = {
     "affirm": "utter_anything_else",
     "deny": "utter_anything_else",
 }
+# Intents that hand over at once, whatever was said before.
+HANDOVER_INTENTS = {**TRIGGER_INTENTS, "answer_not_helpful": EscalationReason.NOT_HELPFUL}
+# The unsure declines in a row after which the bot hands over without asking.
+REPEATED_FAILURES = 2
+# Button payloads: the intents Rasa reads from them directly.
+YES_PAYLOAD = "/affirm"
+NO_PAYLOAD = "/deny"
 
 
-def send(dispatcher: CollectingDispatcher, decision: Decision, text: str) -> None:
+def send(dispatcher: CollectingDispatcher, decision: Decision, text: str, **extra: Any) -> None:
     """One reply: the text for any client, the full payload for clients that classify replies."""
-    dispatcher.utter_message(text=text, json_message={**decision.payload(), "text": text})
+    dispatcher.utter_message(text=text, json_message={**decision.payload(), "text": text, **extra})
 
 
-class _KnowledgeAction(Action, ABC):
-    """rasa-sdk builds actions without arguments; tests hand in their own knowledge service.
-
-    Abstract, so that rasa-sdk's package scan does not register it as an action.
-    """
-
-    def __init__(self, service: KnowledgeService | None = None) -> None:
-        self._service = service
-
-    @abstractmethod
-    def name(self) -> str: ...
-
-    @property
-    def service(self) -> KnowledgeService:
-        return self._service or knowledge_service()
+def intent_of(tracker: Tracker) -> dict[str, Any]:
+    return tracker.latest_message.get("intent") or {}
 
 
-class ActionAnswerQuestion(_KnowledgeAction):
+def last_bot_payload(tracker: Tracker) -> dict[str, Any]:
+    """The machine-readable part of the bot's last classified reply, {} if none."""
+    for event in reversed(tracker.events):
+        if event.get("event") == "bot":
+            custom = (event.get("data") or {}).get("custom")
+            if isinstance(custom, dict) and custom.get("outcome"):
+                return custom
+    return {}
+
+
+def _sources(payload: dict[str, Any]) -> list[Source]:
+    return [Source(str(s["article"]), str(s.get("title", "")), float(s.get("score", 0.0)))
+            for s in payload.get("sources") or [] if isinstance(s, dict) and s.get("article")]
+
+
+def _no_pending_handover(tracker: Tracker, failures: float = 0.0) -> list[EventType]:
+    return slots.changed(tracker, {
+        slots.HANDOVER_OFFERED: None, slots.HANDOVER_ROUTE: None, slots.LOW_CONFIDENCE_COUNT: failures,
+    })
+
+
+def offer_advisor(dispatcher: CollectingDispatcher, decision: Decision) -> None:
+    """An unsure decline that asks "Would you like to talk to an advisor?", with Yes/No buttons."""
+    text = replies.offer_advisor_text(decision.lang)
+    yes, no = replies.yes_no_titles(decision.lang)
+    buttons = [{"title": yes, "payload": YES_PAYLOAD}, {"title": no, "payload": NO_PAYLOAD}]
+    dispatcher.utter_message(
+        text=text, buttons=buttons,
+        json_message={**decision.payload(), "text": text, "offer": "advisor", "buttons": buttons},
+    )
+
+
+class ActionAnswerQuestion(CollaboratingAction):
     def name(self) -> str:
         return "action_answer_question"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> list[EventType]:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         service = self.service
         question = tracker.latest_message.get("text") or ""
+        intent = str(intent_of(tracker).get("name"))
         engine = service.engine()
-        lang = engine.language_of(question, fallback=tracker.get_slot(LANGUAGE_SLOT))
+        lang = engine.language_of(question, fallback=tracker.get_slot(slots.LANGUAGE))
+        events: list[EventType] = [SlotSet(slots.LANGUAGE, lang)]
+        if intent == "deny" and tracker.get_slot(slots.HANDOVER_OFFERED):
+            text = replies.offer_declined_text(lang)
+            dispatcher.utter_message(text=text, json_message={"outcome": "smalltalk", "lang": lang, "text": text})
+            failures = float(tracker.get_slot(slots.LOW_CONFIDENCE_COUNT) or 0.0)
+            return events + _no_pending_handover(tracker, failures)
+
         decision = engine.decide(question, lang)
-        smalltalk = SMALLTALK_RESPONSES.get(str((tracker.latest_message.get("intent") or {}).get("name")))
+        topic = self.topics.match(question, lang)
+        if topic is not None:
+            sensitive = replace(
+                decision, outcome=Outcome.ESCALATE, reason=EscalationReason.SENSITIVE.value,
+                text=replies.escalate_text(EscalationReason.SENSITIVE, lang),
+            )
+            return events + await self._hand_over(dispatcher, tracker, sensitive, topic.topic)
+        smalltalk = SMALLTALK_RESPONSES.get(intent)
         # Rasa's intent outranks the knowledge base's own request/complaint matcher here;
         # a confident answer or a sensitive topic still wins over small talk.
         if smalltalk and not (decision.outcome is Outcome.ANSWER or decision.reason == EscalationReason.SENSITIVE.value):
             dispatcher.utter_message(response=smalltalk)
-            return [SlotSet(LANGUAGE_SLOT, decision.lang)]
+            return events + _no_pending_handover(tracker)
+        if decision.outcome is Outcome.ESCALATE:
+            return events + await self._hand_over(dispatcher, tracker, decision)
+        if decision.reason == DeclineReason.LOW_CONFIDENCE.value:
+            failures = int(tracker.get_slot(slots.LOW_CONFIDENCE_COUNT) or 0) + 1
+            if failures >= REPEATED_FAILURES:
+                reason = EscalationReason.REPEATED_FAILURE
+                repeated = replace(decision, outcome=Outcome.ESCALATE, reason=reason.value,
+                                   text=replies.escalate_text(reason, lang))
+                return events + await self._hand_over(dispatcher, tracker, repeated)
+            offer_advisor(dispatcher, decision)
+            return events + slots.changed(tracker, {
+                slots.HANDOVER_OFFERED: True, slots.HANDOVER_ROUTE: None, slots.LOW_CONFIDENCE_COUNT: float(failures),
+            })
         text = decision.text
         if decision.outcome is Outcome.ANSWER and decision.article:
             text = generate_answer(question, engine.snapshot.articles[decision.article], lang, service.settings)
         send(dispatcher, decision, text)
-        return [SlotSet(LANGUAGE_SLOT, decision.lang)]
+        return events + _no_pending_handover(tracker)
+
+    async def _hand_over(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, escalation: Decision, topic: str | None = None
+    ) -> list[EventType]:
+        return await hand_over(dispatcher, tracker, escalation, self.redis, self.handoff_settings, topic)
 
 
-class ActionHandOver(_KnowledgeAction):
-    """The customer asked for a person or complained: hand over at once, whatever the topic."""
+class ActionHandOver(CollaboratingAction):
+    """The customer asked for a person, complained, said an answer did not help, or accepted
+    the advisor the bot offered: hand over at once, whatever the topic."""
 
     def name(self) -> str:
         return "action_hand_over"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> list[EventType]:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         service = self.service
-        intent = tracker.latest_message.get("intent") or {}
-        reason = TRIGGER_INTENTS.get(str(intent.get("name")))
+        intent = intent_of(tracker)
+        reason = HANDOVER_INTENTS.get(str(intent.get("name")))
+        if reason is None and intent.get("name") == "affirm" and tracker.get_slot(slots.HANDOVER_OFFERED):
+            reason = EscalationReason.LOW_CONFIDENCE
         question = tracker.latest_message.get("text") or ""
         engine = service.engine()
-        lang = engine.language_of(question, fallback=tracker.get_slot(LANGUAGE_SLOT))
+        lang = engine.language_of(question, fallback=tracker.get_slot(slots.LANGUAGE))
+        events: list[EventType] = [SlotSet(slots.LANGUAGE, lang)]
         if reason is None:  # routed here without a trigger intent: let the knowledge base decide
             decision = engine.decide(question, lang)
+            if decision.outcome is not Outcome.ESCALATE:
+                send(dispatcher, decision, decision.text)
+                return events + _no_pending_handover(tracker)
         else:
+            # What the customer reacts to (an answer that did not help, an unsure decline)
+            # goes to the advisor with the hand-over.
+            earlier = last_bot_payload(tracker) if reason in (EscalationReason.NOT_HELPFUL, EscalationReason.LOW_CONFIDENCE) else {}
             decision = Decision(
                 Outcome.ESCALATE, replies.escalate_text(reason, lang), lang,
-                confidence=float(intent.get("confidence") or 0.0), reason=reason.value,
+                article=earlier.get("article"), confidence=float(intent.get("confidence") or 0.0),
+                reason=reason.value, sources=_sources(earlier),
             )
-        send(dispatcher, decision, decision.text)
-        return [SlotSet(LANGUAGE_SLOT, decision.lang)]
+        return events + await hand_over(dispatcher, tracker, decision, self.redis, self.handoff_settings)

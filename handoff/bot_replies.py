@@ -14,8 +14,10 @@ class BotReply(TypedDict, total=False):
     reason: str | None
     lang: str
     sources: list[dict[str, Any]]
-    route: str  # on an escalation: "agent" (queue) or "ticket" (no agent online: the bot takes contact details)
-    topic: str
+    route: str | None  # on an escalation: "agent" (queue) or "ticket" (no agent online: the bot takes contact details)
+    topic: str | None  # the sensitive topic (knowledge/sensitive_topics.yml) that triggered an escalation
+    offer: str | None  # "advisor" when the bot offers a person (low confidence)
+    ticket: str | None  # outcome "ticket": the ticket number filed
     buttons: list[dict[str, str]]
 
 

@@ -47,6 +47,8 @@ def tracker_events(messages: list[Message]) -> list[dict[str, Any]]:
         if message.kind == "customer":
             events += [{"event": "action", "name": "action_listen"},
                        {"event": "user", "text": message.text, "timestamp": message.at / 1000,
+                        # No intent: the bot did not interpret what the customer told the agent.
+                        "parse_data": {"text": message.text, "intent": {}, "entities": []},
                         "metadata": {"handled_by": "agent"}}]
         elif message.kind == "agent":
             events.append({"event": "bot", "text": message.text, "timestamp": message.at / 1000,

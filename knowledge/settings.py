@@ -8,6 +8,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_KB = REPO_ROOT / "knowledge" / "sample_kb"
 NLU_DATA = REPO_ROOT / "bot" / "data" / "nlu"
+SENSITIVE_TOPICS = REPO_ROOT / "knowledge" / "sensitive_topics.yml"
 
 
 class KnowledgeSettings(BaseSettings):
@@ -29,3 +30,6 @@ class KnowledgeSettings(BaseSettings):
     llm_timeout_s: float = 8.0
     default_language: str = "en"
     max_question_chars: int = 2000
+    # Topics an advisor handles whatever the help centre says; the content team edits the
+    # file, the action server reloads it when it changes (SENSITIVE_TOPICS_PATH).
+    sensitive_topics_path: Path = SENSITIVE_TOPICS

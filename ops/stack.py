@@ -81,6 +81,16 @@ class Stack:
                 process.kill()
 
 
+def warm_up_actions(actions_url: str, seconds: float = 900) -> None:
+    """The action server loads the knowledge base (and calibrates a new version) on its first call;
+    make that call here, so that no customer message times out in Rasa waiting for it."""
+    tracker = {"sender_id": "warm-up", "slots": {"language": "en"}, "events": [], "paused": False,
+               "latest_message": {"text": "hello", "intent": {}, "entities": []}, "followup_action": None,
+               "active_loop": {}, "latest_action_name": None}
+    httpx.post(f"{actions_url}/webhook", timeout=seconds, json={
+        "next_action": "action_suggest_answers", "sender_id": "warm-up", "tracker": tracker, "domain": {}}).raise_for_status()
+
+
 def start_stack(workdir: Path, chroma_path: Path, with_web: bool = True) -> Stack:
     if not any((REPO_ROOT / "models").glob("*.tar.gz")):
         raise RuntimeError("no trained Rasa model in models/: run `make train` first (make test does)")
@@ -114,6 +124,7 @@ def start_stack(workdir: Path, chroma_path: Path, with_web: bool = True) -> Stac
                               "--dir", str(workdir / "redis"), "--appendonly", "yes", "--appendfsync", "always", "--save", ""])
         stack.start("actions", [str(REPO_ROOT / ".venv-app/bin/python"), "-m", "rasa_sdk", "--actions", "actions",
                                 "--port", str(actions_port)], health=f"{stack.urls['actions']}/health")
+        warm_up_actions(stack.urls["actions"])
         stack.start("rasa", [str(REPO_ROOT / ".venv-rasa/bin/rasa"), "run", "--enable-api", "--port", str(rasa_port),
                              "--model", "models", "--endpoints", str(endpoints), "--credentials", "credentials.yml"],
                     health=f"{stack.urls['rasa']}/status", seconds=400)

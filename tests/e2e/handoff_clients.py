@@ -25,7 +25,8 @@ class LiveStream:
             for event in source.iter_sse():
                 if self._stop.is_set():
                     return
-                self.events.put((event.event, event.id, event.json()))
+                if event.data:  # keep-alive comments carry none
+                    self.events.put((event.event, event.id, event.json()))
 
     def next(self, kind: str = "message", timeout: float = 20) -> dict[str, Any]:
         while True:

@@ -1,0 +1,67 @@
+"""Handing a conversation over: to an online advisor's queue, or to a ticket when none is online."""
+from __future__ import annotations
+
+import asyncio
+import logging
+from enum import Enum
+
+from rasa_sdk import Tracker
+from rasa_sdk.events import EventType
+from rasa_sdk.executor import CollectingDispatcher
+from redis.asyncio import Redis
+from redis.exceptions import RedisError
+
+from actions import slots
+from handoff.agents import online_agent_count
+from handoff.settings import HandoffSettings
+from knowledge import replies
+from knowledge.engine import Decision
+
+logger = logging.getLogger(__name__)
+
+# The presence check must not hold the reply up: the client retries for ~10 s on its own.
+PRESENCE_CHECK_TIMEOUT_S = 2.0
+
+
+class Route(str, Enum):
+    AGENT = "agent"  # an advisor taking the customer's language is online: the web app queues the chat
+    TICKET = "ticket"  # none is: the bot asks for an email or phone number (contact_form)
+
+
+async def advisor_online(redis: Redis, lang: str, settings: HandoffSettings) -> bool:
+    """Whether an advisor taking `lang` is online; an unreachable Redis counts as nobody."""
+    try:
+        count = await asyncio.wait_for(
+            online_agent_count(redis, lang, settings.presence_window_s), PRESENCE_CHECK_TIMEOUT_S
+        )
+    except (RedisError, OSError, asyncio.TimeoutError) as error:
+        logger.warning("agent presence unknown (%s: %s): handing over as if no advisor were online",
+                       type(error).__name__, error)
+        return False
+    return count > 0
+
+
+async def hand_over(
+    dispatcher: CollectingDispatcher,
+    tracker: Tracker,
+    escalation: Decision,
+    redis: Redis,
+    settings: HandoffSettings,
+    topic: str | None = None,
+) -> list[EventType]:
+    """Says where the conversation goes, with `route` in the payload, and remembers why.
+
+    `escalation` carries the reason, language, article, confidence and sources; its text is
+    said when an advisor is online. The rules start contact_form when the route is a ticket.
+    """
+    lang = escalation.lang
+    route = Route.AGENT if await advisor_online(redis, lang, settings) else Route.TICKET
+    text = escalation.text if route is Route.AGENT else replies.no_advisor_text(lang)
+    payload = {**escalation.payload(), "text": text, "route": route.value, "topic": topic}
+    dispatcher.utter_message(text=text, json_message=payload)
+    return slots.changed(tracker, {
+        slots.HANDOVER_REASON: escalation.reason,
+        slots.HANDOVER_ROUTE: route.value,
+        slots.HANDOVER_OFFERED: None,
+        slots.LOW_CONFIDENCE_COUNT: 0.0,
+    })

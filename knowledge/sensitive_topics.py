@@ -1,0 +1,200 @@
+"""Sensitive topics: what a customer mentions that an advisor, not the bot, must handle.
+
+The content team lists them in a YAML file (knowledge/sensitive_topics.yml, or the file
+SENSITIVE_TOPICS_PATH names), with phrases in each language; the file is read again when
+it changes, so editing it needs no code and no restart.
+
+A phrase matches when its words appear in the message in the same order, with at most
+MAX_GAP other words between two of them, compared on Snowball stems of accent-folded,
+lower-case words: "carte volée" matches "Ma carte bancaire a été VOLEE". A word written
+`a|b|c` matches any of the alternatives; `=volé` matches the word itself, not its stem
+(French "volé" and "vol", a flight, share the stem "vol").
+"""
+from __future__ import annotations
+
+import logging
+import os
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from knowledge.text import fold, stemmed_tokens
+
+logger = logging.getLogger(__name__)
+
+# Other words allowed between two consecutive words of a phrase ("card was stolen" for "card stolen").
+MAX_GAP = 2
+ALTERNATIVE_SEPARATOR = "|"
+EXACT_PREFIX = "="
+_WORD = re.compile(r"\w+", re.UNICODE)  # the tokens knowledge.text stems
+
+
+class SensitiveTopicsError(ValueError):
+    """The topics file cannot be used as written."""
+
+
+@dataclass(frozen=True)
+class TopicMatch:
+    topic: str
+    phrase: str
+
+
+@dataclass(frozen=True)
+class Alternative:
+    """One acceptable form of a phrase word: stems, or exact folded words after '='."""
+
+    exact: bool
+    tokens: tuple[str, ...]  # several when the word has an apostrophe or hyphen ("didn't")
+
+
+@dataclass(frozen=True)
+class TopicPhrase:
+    topic: str
+    lang: str
+    text: str
+    words: tuple[frozenset[Alternative], ...]
+
+
+@dataclass(frozen=True)
+class MessageTokens:
+    words: list[str]  # folded (lower case, no accents)
+    stems: list[str]  # the same words, stemmed
+
+    @classmethod
+    def of(cls, text: str, lang: str) -> MessageTokens:
+        return cls(folded_words(text), stemmed_tokens(text, lang))
+
+
+def folded_words(text: str) -> list[str]:
+    return _WORD.findall(fold(text))
+
+
+def _alternative(written: str, lang: str) -> Alternative | None:
+    exact = written.startswith(EXACT_PREFIX)
+    text = written[len(EXACT_PREFIX) :] if exact else written
+    tokens = tuple(folded_words(text) if exact else stemmed_tokens(text, lang))
+    return Alternative(exact, tokens) if tokens else None
+
+
+def compile_phrase(topic: str, lang: str, text: str) -> TopicPhrase:
+    words: list[frozenset[Alternative]] = []
+    for word in text.split():
+        alternatives = frozenset(a for written in word.split(ALTERNATIVE_SEPARATOR) if (a := _alternative(written, lang)))
+        if alternatives:
+            words.append(alternatives)
+    if not words:
+        raise SensitiveTopicsError(f"topic {topic!r} ({lang}): phrase {text!r} has no word")
+    return TopicPhrase(topic, lang, text, tuple(words))
+
+
+def phrase_occurs(words: Sequence[frozenset[Alternative]], message: MessageTokens, max_gap: int = MAX_GAP) -> bool:
+    """The phrase's words in order in the message, with at most `max_gap` other words between two of them."""
+    size = len(message.stems)
+
+    def ends_at(word: frozenset[Alternative], position: int) -> list[int]:
+        ends = []
+        for alternative in word:
+            tokens = message.words if alternative.exact else message.stems
+            end = position + len(alternative.tokens)
+            if tuple(tokens[position:end]) == alternative.tokens:
+                ends.append(end)
+        return ends
+
+    def rest_from(word_index: int, position: int) -> bool:
+        if word_index == len(words):
+            return True
+        for start in range(position, min(size, position + max_gap + 1)):
+            if any(rest_from(word_index + 1, end) for end in ends_at(words[word_index], start)):
+                return True
+        return False
+
+    return any(rest_from(1, end) for start in range(size) for end in ends_at(words[0], start))
+
+
+class SensitiveTopics:
+    """The compiled phrases of every topic, matched against one message at a time."""
+
+    def __init__(self, phrases: Sequence[TopicPhrase]) -> None:
+        self.phrases = list(phrases)
+        self.languages = sorted({phrase.lang for phrase in self.phrases})
+
+    @property
+    def topics(self) -> list[str]:
+        return sorted({phrase.topic for phrase in self.phrases})
+
+    @classmethod
+    def from_yaml(cls, text: str, source: str = "<sensitive topics>") -> SensitiveTopics:
+        try:
+            document = yaml.safe_load(text) or {}
+        except yaml.YAMLError as error:
+            raise SensitiveTopicsError(f"{source}: not valid YAML: {error}") from error
+        topics = document.get("topics") if isinstance(document, dict) else None
+        if not isinstance(topics, dict):
+            raise SensitiveTopicsError(f"{source}: expected a `topics:` mapping of topic name to languages")
+        phrases: list[TopicPhrase] = []
+        for topic, by_language in topics.items():
+            if not isinstance(by_language, dict):
+                raise SensitiveTopicsError(f"{source}: topic {topic!r}: expected languages (en:, fr:) with a list of phrases each")
+            for lang, texts in by_language.items():
+                if not isinstance(texts, list) or not all(isinstance(t, str) for t in texts):
+                    raise SensitiveTopicsError(f"{source}: topic {topic!r} ({lang}): expected a list of phrases")
+                phrases += [compile_phrase(str(topic), str(lang), t) for t in texts]
+        return cls(phrases)
+
+    @classmethod
+    def load(cls, path: Path) -> SensitiveTopics:
+        return cls.from_yaml(path.read_text(encoding="utf-8"), str(path))
+
+    def match(self, text: str, lang: str | None = None) -> TopicMatch | None:
+        """The first listed topic the message mentions, among the phrases in `lang` (all languages if None)."""
+        languages = [lang] if lang in self.languages else self.languages
+        tokens = {language: MessageTokens.of(text, language) for language in languages}
+        for phrase in self.phrases:
+            if phrase.lang in tokens and phrase_occurs(phrase.words, tokens[phrase.lang]):
+                return TopicMatch(phrase.topic, phrase.text)
+        return None
+
+
+class SensitiveTopicsFile:
+    """The topics of a file, reloaded whenever the file's modification time changes.
+
+    A file that breaks is reported in the log and the topics loaded before are kept, so a
+    typo by the content team never silences the escalation of every topic.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._signature: tuple[int, int] | None = None  # (modification time in ns, size); None: unreadable
+        self._topics = SensitiveTopics([])
+        self._reload_if_changed(first=True)
+
+    def _reload_if_changed(self, first: bool = False) -> None:
+        try:
+            stat = os.stat(self.path)
+        except OSError as error:
+            if first or self._signature is not None:
+                logger.warning("sensitive topics file %s cannot be read (%s); keeping %d phrases",
+                               self.path, error, len(self._topics.phrases))
+            self._signature = None
+            return
+        signature = (stat.st_mtime_ns, stat.st_size)
+        if signature == self._signature:
+            return
+        self._signature = signature
+        try:
+            self._topics = SensitiveTopics.load(self.path)
+        except (OSError, SensitiveTopicsError) as error:
+            logger.error("sensitive topics not reloaded, keeping the previous list: %s", error)
+            return
+        logger.info("loaded %d sensitive-topic phrases (%s) from %s",
+                    len(self._topics.phrases), ", ".join(self._topics.topics), self.path)
+
+    def topics(self) -> SensitiveTopics:
+        self._reload_if_changed()
+        return self._topics
+
+    def match(self, text: str, lang: str | None = None) -> TopicMatch | None:
+        return self.topics().match(text, lang)

@@ -1,0 +1,113 @@
+"""The sensitive topics the content team lists: matching, and reloading when the file changes."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from knowledge.sensitive_topics import SensitiveTopics, SensitiveTopicsError, SensitiveTopicsFile
+from knowledge.settings import SENSITIVE_TOPICS, KnowledgeSettings
+
+SAMPLE = """
+topics:
+  stolen_card:
+    en: [stolen|lost card]
+    fr: ["carte =volée|perdue", "=volé|perdu ma carte"]
+  legal_threat:
+    en: [take you to court]
+    fr: [avocat]
+"""
+
+
+@pytest.fixture(scope="module")
+def shipped() -> SensitiveTopics:
+    return SensitiveTopics.load(SENSITIVE_TOPICS)
+
+
+def test_the_shipped_list_covers_each_topic_in_english_and_french(shipped: SensitiveTopics) -> None:
+    assert {"fraud", "stolen_or_lost_card", "stolen_or_lost_phone", "bereavement", "legal_threat", "harassment"} <= set(shipped.topics)
+    for topic in shipped.topics:
+        assert {p.lang for p in shipped.phrases if p.topic == topic} == {"en", "fr"}, topic
+
+
+@pytest.mark.parametrize(
+    ("text", "lang", "topic"),
+    [
+        ("Ma carte bancaire a été VOLEE hier", "fr", "stolen_or_lost_card"),
+        ("my credit card was stolen", "en", "stolen_or_lost_card"),
+        ("on m'a volé mon téléphone dans le métro", "fr", "stolen_or_lost_phone"),
+        ("I lost my phone on the train", "en", "stolen_or_lost_phone"),
+        ("there is a payment I didn't make on my bill", "en", "fraud"),
+        ("c'est une ARNAQUE", "fr", "fraud"),
+        ("my father died last week", "en", "bereavement"),
+        ("mon mari est décédé", "fr", "bereavement"),
+        ("I will take you to court", "en", "legal_threat"),
+        ("je reçois des appels malveillants", "fr", "harassment"),
+        ("my account was hacked", "en", "account_takeover"),
+    ],
+)
+def test_a_listed_phrase_matches_whatever_the_case_accents_and_endings(shipped: SensitiveTopics, text: str, lang: str, topic: str) -> None:
+    match = shipped.match(text, lang)
+    assert match is not None and match.topic == topic
+
+
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [
+        ("my battery died this morning", "en"),
+        ("I lost my password", "en"),
+        ("how do I activate my eSIM?", "en"),
+        ("j'ai un vol demain, mon téléphone marchera-t-il ?", "fr"),  # "vol": a flight
+        ("mon paiement par carte a été refusé", "fr"),
+        ("un message court", "fr"),  # "court" is an English phrase word only
+    ],
+)
+def test_everyday_questions_are_not_sensitive(shipped: SensitiveTopics, text: str, lang: str) -> None:
+    assert shipped.match(text, lang) is None
+
+
+def test_words_must_come_in_order_and_close_together() -> None:
+    topics = SensitiveTopics.from_yaml(SAMPLE)
+    assert topics.match("my card was stolen", "en") is None  # "stolen card" is written the other way round
+    assert topics.match("a stolen credit card", "en") is not None
+    assert topics.match("they will take you, my dear friend, to court", "en") is None  # more than two words apart
+    assert topics.match("they will take you, my friend, to court", "en") is not None
+    assert topics.match("j'ai perdu ma carte", "fr") is not None
+    assert topics.match("je prends un vol avec ma carte d'embarquement", "fr") is None  # "=volé" is that word only
+
+
+def test_without_a_language_every_language_is_tried() -> None:
+    topics = SensitiveTopics.from_yaml(SAMPLE)
+    assert topics.match("je vais prendre un avocat").topic == "legal_threat"  # type: ignore[union-attr]
+    assert topics.match("je vais prendre un avocat", "en") is None
+
+
+@pytest.mark.parametrize("text", ["topics: [a, b]", "topics:\n  x: [a]\n", "topics:\n  x:\n    en: nothing\n", "topics:\n  x:\n    en: ['?!']\n", ": :"])
+def test_a_malformed_file_is_refused_with_a_reason(text: str) -> None:
+    with pytest.raises(SensitiveTopicsError):
+        SensitiveTopics.from_yaml(text)
+
+
+def _rewrite(path: Path, text: str) -> None:
+    before = path.stat().st_mtime_ns if path.exists() else 0
+    path.write_text(text, encoding="utf-8")
+    os.utime(path, ns=(before + 1_000_000_000, before + 1_000_000_000))  # a visibly newer file
+
+
+def test_the_file_is_read_again_when_it_changes_and_a_broken_edit_keeps_the_old_list(tmp_path: Path) -> None:
+    path = tmp_path / "topics.yml"
+    _rewrite(path, SAMPLE)
+    topics = SensitiveTopicsFile(path)
+    assert topics.match("a lost card", "en").topic == "stolen_card"  # type: ignore[union-attr]
+    _rewrite(path, "topics:\n  bereavement:\n    en: [passed away]\n    fr: [décès]\n")
+    assert topics.match("my mother passed away", "en").topic == "bereavement"  # type: ignore[union-attr]
+    assert topics.match("a lost card", "en") is None
+    _rewrite(path, "topics: [oops")
+    assert topics.match("my mother passed away", "en").topic == "bereavement"  # type: ignore[union-attr]
+
+
+def test_the_path_comes_from_the_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    assert KnowledgeSettings().sensitive_topics_path == SENSITIVE_TOPICS
+    monkeypatch.setenv("SENSITIVE_TOPICS_PATH", str(tmp_path / "topics.yml"))
+    assert KnowledgeSettings().sensitive_topics_path == tmp_path / "topics.yml"
