@@ -29,6 +29,7 @@ install: system-packages $(RASA_VENV)/.installed $(APP_VENV)/.installed
 system-packages:
 	@command -v redis-server >/dev/null || { echo "installing redis-server"; apt-get update -qq && apt-get install -y -qq redis-server >/dev/null; }
 	@command -v curl >/dev/null || { apt-get update -qq && apt-get install -y -qq curl >/dev/null; }
+	@command -v chromium >/dev/null || { echo "installing chromium (browser tests)"; apt-get update -qq && apt-get install -y -qq chromium >/dev/null; }
 
 $(RASA_VENV)/.installed: requirements/rasa.lock
 	@test -x $(RASA_VENV)/bin/python || $$(ops/find-python.sh 3.10) -m venv $(RASA_VENV)

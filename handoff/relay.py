@@ -33,7 +33,7 @@ class CustomerTurn:
 def escalation_in(replies: list[BotReply], question: str) -> Escalation | None:
     """A bot reply routing the chat to an agent queue (route "ticket" means: the bot collects contact details)."""
     for reply in replies:
-        if reply.get("outcome") == "escalate" and reply.get("route", "agent") == "agent":
+        if reply.get("outcome") == "escalate" and (reply.get("route") or "agent") == "agent":
             package = {k: reply.get(k) for k in ("article", "confidence", "sources", "topic")}
             return Escalation(str(reply.get("reason") or "customer_request"), str(reply.get("lang") or "en"),
                               {**package, "question": question})
@@ -79,12 +79,14 @@ class HandoffRelay:
             # The first copy was answered already: give the same answer back.
             return CustomerTurn(owner, message_id, await self._replies_after(conversation_id, message_id))
         replies = group_rasa_messages(await self.rasa.send_message(conversation_id, text, {"lang": lang}))
-        escalation = escalation_in(replies, text)
+        # A button press ("/request_human") says nothing about the topic: the agent wants the last question.
+        question = text if not text.startswith("/") else await self._last_question(conversation_id, message_id)
+        escalation = escalation_in(replies, question)
         status, _ = await self.store.bot_turn(conversation_id, [dict(reply) for reply in replies], escalation)
         if status == "queued":
             await self._pause_bot(conversation_id)
             assert escalation is not None
-            self._in_background(self._suggest(conversation_id, message_id, text, escalation.lang))
+            self._in_background(self._suggest(conversation_id, message_id, escalation.package["question"], escalation.lang))
         current = (await self.store.status(conversation_id)).owner
         return CustomerTurn(current, message_id, await self._replies_after(conversation_id, message_id))
 
@@ -102,6 +104,11 @@ class HandoffRelay:
             await self._pause_bot(conversation_id)
         current = (await self.store.status(conversation_id)).owner
         return CustomerTurn(current, feedback_id, await self._replies_after(conversation_id, feedback_id))
+
+    async def _last_question(self, conversation_id: str, before: str) -> str:
+        earlier = await self.store.redis.xrevrange(keys.messages(conversation_id), max=f"({before}", count=50)
+        return next((fields["text"] for _, fields in earlier
+                     if fields.get("kind") == "customer" and not fields.get("text", "/").startswith("/")), "")
 
     async def _question_answered_by(self, conversation_id: str, message_id: str) -> str:
         earlier = await self.store.redis.xrevrange(keys.messages(conversation_id), max=message_id, count=20)

@@ -130,7 +130,7 @@ def start_stack(workdir: Path, chroma_path: Path, with_web: bool = True) -> Stac
                     health=f"{stack.urls['rasa']}/status", seconds=400)
         if with_web:
             stack.start("web", [str(REPO_ROOT / ".venv-app/bin/uvicorn"), "handoff.web.main:create_app", "--factory",
-                                "--host", "127.0.0.1", "--port", str(web_port)], health=f"{stack.urls['web']}/healthz")
+                                "--timeout-graceful-shutdown", "5", "--host", "127.0.0.1", "--port", str(web_port)], health=f"{stack.urls['web']}/healthz")
     except Exception:
         stack.stop()
         raise

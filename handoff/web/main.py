@@ -9,6 +9,7 @@ from pathlib import Path
 import httpx
 from fastapi import FastAPI
 from fastapi.responses import FileResponse
+from fastapi.middleware.cors import CORSMiddleware
 from fastapi.staticfiles import StaticFiles
 
 from handoff.connection import connect
@@ -53,6 +54,10 @@ def create_app(settings: WebSettings | None = None, handoff_settings: HandoffSet
     app = FastAPI(title="Self-care chat with human handoff", lifespan=lifespan)
     app.state.settings = settings
     app.state.handoff_settings = handoff_settings
+    # The widget is embedded on the company's own site: customer calls come from another origin.
+    # No credentials cross origins (the conversation id travels in the path), so agents' cookies never do.
+    app.add_middleware(CORSMiddleware, allow_origins=settings.widget_origins, allow_credentials=False,
+                       allow_methods=["GET", "POST"], allow_headers=["Content-Type", "Last-Event-ID"])
     app.include_router(customer.router)
     app.include_router(agent_api.router)
     app.include_router(help_pages.router)

@@ -15,3 +15,5 @@ class WebSettings(BaseSettings):
     # Set to false only when serving over plain HTTP outside localhost is impossible to avoid.
     secure_cookies: bool = False
     release_every_s: float = 5.0
+    # Sites allowed to embed the widget (JSON list in WIDGET_ORIGINS); "*" lets any site do so.
+    widget_origins: list[str] = ["*"]
