@@ -15,7 +15,7 @@ KB  ?= knowledge/sample_kb
 OUT ?= var/eval/$(notdir $(patsubst %/,%,$(dir $(abspath $(DATA)))))
 VIA ?= direct
 
-.PHONY: help install system-packages run train validate test test-bot test-conversations test-app eval bench-relay clean
+.PHONY: help install system-packages run train validate test test-bot test-conversations test-app test-browser eval bench-relay clean
 
 help:
 	@echo "make install   both virtual environments and the system packages the run needs"
@@ -53,7 +53,7 @@ train:
 validate:
 	$(RASA) data validate $(RASA_DATA) --fail-on-warnings
 
-test: install validate train test-bot test-conversations test-app
+test: install validate train test-bot test-conversations test-app test-browser
 
 test-bot:
 	$(RASA_VENV)/bin/python -m pytest -q tests/bot --confcutdir=tests/bot
@@ -61,8 +61,13 @@ test-bot:
 test-conversations:
 	$(RASA) test core --stories tests/conversations --model models --out var/test-results/conversations --e2e --fail-on-prediction-errors
 
+BROWSER_TESTS := tests/e2e/test_browser_widget.py tests/e2e/test_browser_console.py
 test-app:
-	$(APP_PY) -m pytest -q tests --ignore=tests/bot --ignore=tests/conversations
+	$(APP_PY) -m pytest -q tests --ignore=tests/bot --ignore=tests/conversations $(addprefix --ignore=,$(BROWSER_TESTS))
+
+# Apart: Playwright's sync API keeps an event loop running in the test process for the whole session.
+test-browser:
+	$(APP_PY) -m pytest -q $(BROWSER_TESTS)
 
 eval: $(if $(filter rasa,$(VIA)),train)
 	@test -n "$(DATA)" || { echo "usage: make eval KB=<folder> DATA=<file.jsonl> [OUT=<folder>] [VIA=rasa]"; exit 2; }
@@ -76,3 +81,4 @@ bench-relay: install train
 
 clean:
 	rm -rf var/chroma var/test-results .pytest_cache
+
