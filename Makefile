@@ -15,7 +15,7 @@ KB  ?= knowledge/sample_kb
 OUT ?= var/eval/$(notdir $(patsubst %/,%,$(dir $(abspath $(DATA)))))
 VIA ?= direct
 
-.PHONY: help install system-packages run train validate test test-bot test-conversations test-app test-browser eval bench-relay clean
+.PHONY: help install system-packages run train validate test test-bot test-conversations test-app test-browser eval eval-peers bench-relay clean
 
 help:
 	@echo "make install   both virtual environments and the system packages the run needs"
@@ -82,3 +82,8 @@ bench-relay: install train
 clean:
 	rm -rf var/chroma var/test-results .pytest_cache
 
+# This project against Rasa's FAQ approach, a plain LangChain + Chroma retriever and BM25
+# on the same queries (PEER_EPOCHS shortens the Rasa peer's training; default 100).
+eval-peers:
+	@test -n "$(DATA)" || { echo "usage: make eval-peers KB=<folder> DATA=<file.jsonl> [OUT=<folder>]"; exit 2; }
+	$(APP_PY) -m knowledge.peers --kb $(KB) --data $(DATA) --out $(OUT)
