@@ -15,14 +15,15 @@ KB  ?= knowledge/sample_kb
 OUT ?= var/eval/$(notdir $(patsubst %/,%,$(dir $(abspath $(DATA)))))
 VIA ?= direct
 
-.PHONY: help install system-packages run train validate test test-bot test-conversations test-app test-browser eval eval-peers bench-relay clean
+.PHONY: help install system-packages run train validate test test-bot test-conversations test-app test-browser eval eval-peers bench bench-relay clean
 
 help:
 	@echo "make install   both virtual environments and the system packages the run needs"
 	@echo "make run       ingest the sample knowledge base, train if needed, start everything"
 	@echo "make test      the whole test suite (real Redis, Chroma, Rasa server and action server)"
 	@echo "make eval KB=<folder> DATA=<file.jsonl> [OUT=<folder>] [VIA=rasa]"
-	@echo "make bench-relay [CONVERSATIONS=20 MESSAGES=20 PAUSE=0.2]   agent -> customer relay latency on a fresh stack"
+	@echo "make bench [CUSTOMERS=50 DURATION=60 PAUSE=5 MAX_TURNS=5000 SATURATION=10]   latency, throughput, memory on a fresh stack"
+	@echo "make bench-relay [CONVERSATIONS=20 DURATION=60 RELAY_PAUSE=5]   the agent -> customer relay alone"
 
 install: system-packages $(RASA_VENV)/.installed $(APP_VENV)/.installed
 
@@ -61,7 +62,7 @@ test-bot:
 test-conversations:
 	$(RASA) test core --stories tests/conversations --model models --out var/test-results/conversations --e2e --fail-on-prediction-errors
 
-BROWSER_TESTS := tests/e2e/test_browser_widget.py tests/e2e/test_browser_console.py
+BROWSER_TESTS := tests/e2e/test_browser_widget.py tests/e2e/test_browser_console.py tests/e2e/test_browser_editor.py
 test-app:
 	$(APP_PY) -m pytest -q tests --ignore=tests/bot --ignore=tests/conversations $(addprefix --ignore=,$(BROWSER_TESTS))
 
@@ -73,11 +74,21 @@ eval: $(if $(filter rasa,$(VIA)),train)
 	@test -n "$(DATA)" || { echo "usage: make eval KB=<folder> DATA=<file.jsonl> [OUT=<folder>] [VIA=rasa]"; exit 2; }
 	$(APP_PY) -m knowledge eval --kb $(KB) --data $(DATA) --out $(OUT) --via $(VIA)
 
+# Simulated customers and agents against a fresh stack; table printed, var/bench/bench.json written.
+CUSTOMERS ?= 50
+DURATION ?= 60
+PAUSE ?= 5
+MAX_TURNS ?= 5000
+SATURATION ?= 10
 CONVERSATIONS ?= 20
-MESSAGES ?= 20
-PAUSE ?= 0.2
+RELAY_PAUSE ?= 5
+BENCH_ARGS ?=
+bench: install train
+	$(APP_PY) -m ops.bench --customers $(CUSTOMERS) --duration $(DURATION) --pause $(PAUSE) --max-turns $(MAX_TURNS) \
+		--saturation-seconds $(SATURATION) --relay-conversations $(CONVERSATIONS) --relay-pause $(RELAY_PAUSE) $(BENCH_ARGS)
+
 bench-relay: install train
-	$(APP_PY) -m ops.bench_relay --conversations $(CONVERSATIONS) --messages $(MESSAGES) --pause $(PAUSE)
+	$(APP_PY) -m ops.bench_relay --conversations $(CONVERSATIONS) --duration $(DURATION) --messages $(MAX_TURNS) --pause $(RELAY_PAUSE)
 
 clean:
 	rm -rf var/chroma var/test-results .pytest_cache

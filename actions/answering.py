@@ -20,6 +20,7 @@ from rasa_sdk.types import DomainDict
 
 from actions import slots
 from actions.collaborators import CollaboratingAction
+from actions.recording import record_reply
 from actions.routing import hand_over
 from knowledge import replies
 from knowledge.engine import Decision, DeclineReason, Outcome, Source
@@ -125,6 +126,7 @@ class ActionAnswerQuestion(CollaboratingAction):
                                    text=replies.escalate_text(reason, lang))
                 return events + await self._hand_over(dispatcher, tracker, repeated)
             offer_advisor(dispatcher, decision)
+            await record_reply(self.redis, tracker, decision)
             return events + slots.changed(tracker, {
                 slots.HANDOVER_OFFERED: True, slots.HANDOVER_ROUTE: None, slots.LOW_CONFIDENCE_COUNT: float(failures),
             })
@@ -132,11 +134,13 @@ class ActionAnswerQuestion(CollaboratingAction):
         if decision.outcome is Outcome.ANSWER and decision.article:
             text = generate_answer(question, engine.snapshot.articles[decision.article], lang, service.settings)
         send(dispatcher, decision, text)
+        await record_reply(self.redis, tracker, decision)
         return events + _no_pending_handover(tracker)
 
     async def _hand_over(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, escalation: Decision, topic: str | None = None
     ) -> list[EventType]:
+        await record_reply(self.redis, tracker, escalation)
         return await hand_over(dispatcher, tracker, escalation, self.redis, self.handoff_settings, topic)
 
 
@@ -161,6 +165,7 @@ class ActionHandOver(CollaboratingAction):
             decision = engine.decide(question, lang)
             if decision.outcome is not Outcome.ESCALATE:
                 send(dispatcher, decision, decision.text)
+                await record_reply(self.redis, tracker, decision)
                 return events + _no_pending_handover(tracker)
         else:
             # What the customer reacts to (an answer that did not help, an unsure decline)
@@ -171,4 +176,5 @@ class ActionHandOver(CollaboratingAction):
                 article=earlier.get("article"), confidence=float(intent.get("confidence") or 0.0),
                 reason=reason.value, sources=_sources(earlier),
             )
+        await record_reply(self.redis, tracker, decision)
         return events + await hand_over(dispatcher, tracker, decision, self.redis, self.handoff_settings)

@@ -1,4 +1,4 @@
-"""Handoff administration: python -m handoff add-agent | agents | queue | tickets"""
+"""Handoff administration: python -m handoff add-agent | grant-role | agents | queue | tickets"""
 from __future__ import annotations
 
 import argparse
@@ -8,7 +8,7 @@ import os
 import secrets
 import sys
 
-from handoff.agents import AgentError, list_agents, save_agent
+from handoff.agents import ROLES, AgentError, grant_roles, list_agents, save_agent
 from handoff.connection import connect
 from handoff.conversations import ConversationStore
 from handoff.settings import HandoffSettings
@@ -24,14 +24,31 @@ async def _add_agent(args: argparse.Namespace, settings: HandoffSettings) -> int
         if args.generate_password and not password:
             password = secrets.token_urlsafe(9)
         agent = await save_agent(redis, args.username, password, args.name or args.username,
-                                 [lang.strip() for lang in args.languages.split(",") if lang.strip()])
+                                 _listed(args.languages), _listed(args.roles))
     except AgentError as error:
         print(f"add-agent: {error}", file=sys.stderr)
         return 2
     finally:
         await redis.aclose()
-    print(f"agent {agent.username} ({agent.display_name}, {', '.join(agent.languages)})"
+    print(f"agent {agent.username} ({agent.display_name}, {', '.join(agent.languages)}; {', '.join(agent.roles)})"
           + (f" password: {password}" if args.generate_password else ""))
+    return 0
+
+
+def _listed(text: str) -> list[str]:
+    return [item.strip() for item in text.split(",") if item.strip()]
+
+
+async def _grant_role(args: argparse.Namespace, settings: HandoffSettings) -> int:
+    redis = connect(settings.redis_url)
+    try:
+        agent = await grant_roles(redis, args.username, _listed(args.roles))
+    except AgentError as error:
+        print(f"grant-role: {error}", file=sys.stderr)
+        return 2
+    finally:
+        await redis.aclose()
+    print(f"agent {agent.username}: {', '.join(agent.roles)}")
     return 0
 
 
@@ -40,7 +57,7 @@ async def _show(what: str, settings: HandoffSettings) -> int:
     try:
         if what == "agents":
             for agent in await list_agents(redis):
-                print(f"{agent.username}\t{agent.display_name}\t{','.join(agent.languages)}")
+                print(f"{agent.username}\t{agent.display_name}\t{','.join(agent.languages)}\t{','.join(agent.roles)}")
         elif what == "queue":
             for entry in await ConversationStore(redis, settings).queue(None):
                 print(f"{entry.conversation_id}\t{entry.lang}\t{entry.reason}\tpriority {entry.priority}\t"
@@ -62,12 +79,20 @@ def main(argv: list[str] | None = None) -> int:
     add.add_argument("--languages", default="en,fr", help="languages the agent takes, comma-separated (en, fr)")
     add.add_argument("--generate-password", action="store_true", help="make up a password and print it")
     add.add_argument("--if-none", action="store_true", help="do nothing if any agent exists")
+    add.add_argument("--roles", "--role", default="agent",
+                     help=f"what the account may do, comma-separated ({', '.join(ROLES)}): agent = advisor console, "
+                          "editor = the content team's pages")
+    grant = commands.add_parser("grant-role", help="add roles to an existing account")
+    grant.add_argument("username")
+    grant.add_argument("roles", help=f"comma-separated: {', '.join(ROLES)}")
     for name in ("agents", "queue", "tickets"):
         commands.add_parser(name, help=f"list {name}")
     args = parser.parse_args(argv)
     settings = HandoffSettings()
     if args.command == "add-agent":
         return asyncio.run(_add_agent(args, settings))
+    if args.command == "grant-role":
+        return asyncio.run(_grant_role(args, settings))
     return asyncio.run(_show(args.command, settings))
 
 

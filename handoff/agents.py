@@ -11,6 +11,10 @@ from redis.asyncio import Redis
 from handoff import keys
 
 LANGUAGES = ("en", "fr")
+# An account is an advisor (the console), an editor (the content team's pages), or both.
+ROLES = ("agent", "editor")
+# Records saved before roles existed are advisors.
+DEFAULT_ROLES = ("agent",)
 
 
 class AgentError(ValueError):
@@ -22,6 +26,10 @@ class Agent:
     username: str
     display_name: str
     languages: tuple[str, ...]
+    roles: tuple[str, ...] = DEFAULT_ROLES
+
+    def has_role(self, role: str) -> bool:
+        return role in self.roles
 
     def public(self) -> dict[str, object]:
         return {"username": self.username, "display_name": self.display_name, "languages": list(self.languages)}
@@ -31,7 +39,15 @@ def _now_ms() -> int:
     return int(time.time() * 1000)
 
 
-async def save_agent(redis: Redis, username: str, password: str, display_name: str, languages: list[str]) -> Agent:
+def _checked_roles(roles: list[str]) -> tuple[str, ...]:
+    unknown = [role for role in roles if role not in ROLES]
+    if unknown or not roles:
+        raise AgentError(f"roles: choose among {', '.join(ROLES)} (got {', '.join(roles) or 'none'})")
+    return tuple(role for role in ROLES if role in roles)
+
+
+async def save_agent(redis: Redis, username: str, password: str, display_name: str, languages: list[str],
+                     roles: list[str] | None = None) -> Agent:
     if not username or not username.replace("-", "").replace("_", "").replace(".", "").isalnum():
         raise AgentError(f"username {username!r}: letters, digits, '.', '-' and '_' only")
     if len(password) < 8:
@@ -39,19 +55,32 @@ async def save_agent(redis: Redis, username: str, password: str, display_name: s
     unknown = [lang for lang in languages if lang not in LANGUAGES]
     if unknown or not languages:
         raise AgentError(f"languages: choose among {', '.join(LANGUAGES)} (got {', '.join(languages) or 'none'})")
+    checked_roles = _checked_roles(list(DEFAULT_ROLES) if roles is None else roles)
     hashed = bcrypt.hashpw(password.encode(), bcrypt.gensalt()).decode()
     await redis.hset(keys.agent(username), mapping={
         "display_name": display_name or username, "languages": ",".join(languages), "password_hash": hashed,
+        "roles": ",".join(checked_roles),
     })
     await redis.sadd(keys.agents(), username)
-    return Agent(username, display_name or username, tuple(languages))
+    return Agent(username, display_name or username, tuple(languages), checked_roles)
+
+
+async def grant_roles(redis: Redis, username: str, roles: list[str]) -> Agent:
+    """Add roles to an existing account (its password and other roles are kept)."""
+    agent = await get_agent(redis, username)
+    if agent is None:
+        raise AgentError(f"no account {username!r}: create it with add-agent")
+    checked = _checked_roles([*agent.roles, *roles])
+    await redis.hset(keys.agent(username), "roles", ",".join(checked))
+    return Agent(agent.username, agent.display_name, agent.languages, checked)
 
 
 async def get_agent(redis: Redis, username: str) -> Agent | None:
     record = await redis.hgetall(keys.agent(username))
     if not record:
         return None
-    return Agent(username, record["display_name"], tuple(filter(None, record["languages"].split(","))))
+    roles = tuple(filter(None, record.get("roles", "").split(","))) or DEFAULT_ROLES
+    return Agent(username, record["display_name"], tuple(filter(None, record["languages"].split(","))), roles)
 
 
 async def list_agents(redis: Redis) -> list[Agent]:
@@ -92,7 +121,7 @@ async def online_agents(redis: Redis, lang: str | None, window_s: float) -> list
     since = _now_ms() - int(window_s * 1000)
     names = await redis.zrangebyscore(keys.PRESENCE, since, "+inf")
     agents = [await get_agent(redis, name) for name in names]
-    return [agent for agent in agents if agent and (lang is None or lang in agent.languages)]
+    return [agent for agent in agents if agent and agent.has_role("agent") and (lang is None or lang in agent.languages)]
 
 
 async def online_agent_count(redis: Redis, lang: str | None, window_s: float) -> int:

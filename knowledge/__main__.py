@@ -6,8 +6,12 @@ import json
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from knowledge.settings import SAMPLE_KB, KnowledgeSettings
+
+if TYPE_CHECKING:
+    from knowledge.publishing import PublishResult
 
 
 def _ingest(folder: Path, settings: KnowledgeSettings, only_if_empty: bool = False) -> int:
@@ -78,6 +82,208 @@ def _eval(kb: Path, data: Path, out: Path, via: str) -> int:
     return 0
 
 
+# Exit codes of the content team's commands.
+EXIT_PROBLEMS = 1  # some sources were skipped (the rest was published)
+EXIT_BLOCKED = 3  # question variants would break: nothing published without --confirm
+EXIT_BUSY = 4  # another publish or rollback is running: nothing published
+
+
+def _print_result(result: PublishResult, what: str = "publish") -> int:
+    diff = result.diff
+    print(f"against: {'v' + str(result.base) if result.base else 'an empty knowledge base'}")
+    print(f"changes: {diff.summary()}")
+    for sign, ids in (("+", diff.added), ("~", diff.changed), ("-", diff.removed)):
+        for article_id in ids:
+            print(f"  {sign} {article_id}")
+    if result.problems:
+        print("problems (skipped; what these sources published before stays as it is):")
+        for problem in result.problems:
+            print(f"  {problem}")
+    if result.kept:
+        print("kept as published: " + ", ".join(result.kept))
+    if result.duplicates:
+        print("possible duplicates:")
+        for duplicate in result.duplicates:
+            print(f"  {duplicate}")
+    if result.misses:
+        print("question variants of new or changed articles the bot would not answer from them:")
+        for miss in result.misses:
+            print(f"  {miss}")
+    if result.regressions:
+        print(f"regressions: {len(result.regressions)} question variants answered today would no longer be:")
+        for regression in result.regressions:
+            print(f"  {regression}")
+    if result.version is not None:
+        version = result.version
+        print(
+            f"published {version.label} by {version.author}" + (f" ({version.note})" if version.note else "")
+            + f": texts embedded {result.texts_embedded}, {result.seconds:.1f}s; the bot answers from it within seconds"
+        )
+        if result.lineage is not None and result.lineage.inherited:
+            print(f"thresholds kept from the last calibration ({result.lineage.articles_changed} articles changed since)")
+    elif diff.is_empty:
+        print(f"nothing to {what}: the knowledge base already holds these articles")
+    elif result.blocked:
+        print("BLOCKED: nothing published. Fix the articles, or publish anyway with --confirm.")
+    elif result.dry_run:
+        print(f"dry run: nothing published ({result.seconds:.1f}s)")
+    if result.regressions and not result.published:
+        return EXIT_BLOCKED
+    return EXIT_PROBLEMS if result.problems else 0
+
+
+def _publish(args: argparse.Namespace, settings: KnowledgeSettings) -> int:
+    from knowledge.publishing import PublishInProgress, publish
+
+    try:
+        result = publish(
+            args.paths, author=args.author, dry_run=args.dry_run, confirm=args.confirm,
+            replace=False if args.update else None, settings=settings, show_progress=True,
+        )
+    except PublishInProgress as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_BUSY
+    return _print_result(result)
+
+
+def _check(args: argparse.Namespace, settings: KnowledgeSettings) -> int:
+    from knowledge.publishing import check
+
+    return _print_result(check(args.paths, replace=False if args.update else None, settings=settings), "check")
+
+
+def _versions(args: argparse.Namespace, settings: KnowledgeSettings) -> int:
+    from knowledge.publishing import live_version, versions
+
+    live = live_version(settings)
+    listed = versions(settings)
+    for version in listed:
+        mark = "  <- live" if version.number == live else ""
+        note = f" ({version.note})" if version.note else ""
+        print(
+            f"{version.label}\t{version.created_at}\t{version.author}\t{version.kind.value}{note}\t"
+            f"{version.summary()}\t{version.articles} articles{mark}"
+        )
+    if not listed:
+        print("no version yet: publish a folder of articles first")
+    return 0
+
+
+def _rollback(args: argparse.Namespace, settings: KnowledgeSettings) -> int:
+    from knowledge.publishing import PublishInProgress, rollback
+
+    try:
+        result = rollback(args.version, author=args.author, settings=settings)
+    except (KeyError, ValueError) as error:
+        print(f"error: {error.args[0] if error.args else error}", file=sys.stderr)
+        return 2
+    except PublishInProgress as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_BUSY
+    return _print_result(result, "roll back")
+
+
+def _preview(args: argparse.Namespace, settings: KnowledgeSettings) -> int:
+    from knowledge.preview import preview
+
+    result = preview(args.question, args.draft or None, args.lang, settings=settings)
+    if args.json:
+        print(json.dumps({
+            **{k: v for k, v in result.__dict__.items() if k not in ("runners_up", "problems")},
+            "runners_up": [s.__dict__ for s in result.runners_up],
+            "problems": [str(p) for p in result.problems],
+        }, ensure_ascii=False, indent=2))
+        return 0
+    for problem in result.problems:
+        print(f"skipped {problem}", file=sys.stderr)
+    confidence = "n/a" if result.confidence is None else f"{result.confidence:.3f}"
+    print(f"knowledge base: {result.knowledge_base}")
+    print(f"decision:   {result.outcome}" + (f" ({result.reason})" if result.reason else ""))
+    print(f"article:    {result.article or '-'}" + (f"  {result.title}" if result.title else ""))
+    print(f"confidence: {confidence}")
+    print("runners-up: " + (", ".join(f"{s.article} ({s.score:.3f})" for s in result.runners_up) or "-"))
+    print(f"reply ({result.lang}):\n{result.text}")
+    return 0
+
+
+def _redis():  # type: ignore[no-untyped-def]
+    import redis
+
+    from knowledge.unanswered import UnansweredSettings
+
+    return redis.Redis.from_url(UnansweredSettings().redis_url, decode_responses=True)
+
+
+def _when(milliseconds: int) -> str:
+    from datetime import datetime, timezone
+
+    return datetime.fromtimestamp(milliseconds / 1000, timezone.utc).strftime("%Y-%m-%d %H:%M")
+
+
+def _clusters(settings: KnowledgeSettings):  # type: ignore[no-untyped-def]
+    from knowledge.embeddings import make_embeddings
+    from knowledge.unanswered import UnansweredSettings, clusters
+
+    return clusters(_redis(), make_embeddings(settings), distance=UnansweredSettings().unanswered_cluster_distance)
+
+
+def _unanswered(args: argparse.Namespace, settings: KnowledgeSettings) -> int:
+    from knowledge.unanswered import UnansweredStore
+
+    if not args.clusters:
+        events = UnansweredStore(_redis()).events(limit=args.limit)
+        for event in events:
+            why = event.outcome.value + (f" ({event.reason})" if event.reason else "")
+            print(f"{_when(event.at_ms)}\t{event.lang}\t{why}\t{event.question}")
+        print(f"{len(events)} questions")
+        return 0
+    found = _clusters(settings)
+    for number, cluster in enumerate(found[: args.limit], start=1):
+        outcomes = ", ".join(f"{name} {count}" for name, count in sorted(cluster.outcomes.items()))
+        print(f"{number}. [{cluster.lang}] {cluster.title}  ({cluster.count} asked; {outcomes}; newest {_when(cluster.newest_ms)}; key {cluster.key})")
+        for example in cluster.examples:
+            print(f"     - {example}")
+        if cluster.suggested_answers:
+            print(f"     suggested answer: {cluster.suggested_answers[0][:100]}")
+    print(f"{len(found)} clusters")
+    return 0
+
+
+def _draft_from_cluster(args: argparse.Namespace, settings: KnowledgeSettings) -> int:
+    from knowledge.articles import ArticleError, parse_article
+    from knowledge.unanswered import add_questions_to_article, draft_from_cluster, mark_handled
+
+    found = _clusters(settings)
+    chosen = [c for c in found if c.key == args.cluster]
+    if not chosen and args.cluster.isdigit() and 1 <= int(args.cluster) <= len(found):
+        chosen = [found[int(args.cluster) - 1]]
+    if not chosen:
+        print(f"error: no cluster {args.cluster!r}; `unanswered --clusters` lists {len(found)}", file=sys.stderr)
+        return 2
+    cluster = chosen[0]
+    if args.into:
+        try:
+            article = parse_article(args.into.read_text(encoding="utf-8"), source=str(args.into))
+        except (OSError, ArticleError) as error:
+            print(f"error: {args.into}: {error}", file=sys.stderr)
+            return 2
+        draft = add_questions_to_article(cluster, article)
+        target: Path | None = args.into
+    else:
+        draft = draft_from_cluster(cluster, article_id=args.id, title=args.title)
+        target = args.out / draft.file_name if args.out else None
+    if target is None:
+        print(draft.markdown, end="")
+        return 0
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(draft.markdown, encoding="utf-8")
+    mark_handled(_redis(), cluster)
+    print(f"wrote {target} ({len(cluster.questions)} questions from {cluster.count} asked)")
+    if draft.needs_answer:
+        print("write the answer where the placeholder is, then: python -m knowledge publish " + str(target))
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m knowledge", description="Manage and query the knowledge base.")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -94,6 +300,36 @@ def main(argv: list[str] | None = None) -> int:
     evaluate.add_argument("--data", type=Path, required=True)
     evaluate.add_argument("--out", type=Path, default=Path("var/eval"))
     evaluate.add_argument("--via", choices=["direct", "rasa"], default="direct")
+
+    publish = commands.add_parser(
+        "publish", help="check, then publish articles as a new version (a folder is the whole knowledge base)"
+    )
+    publish.add_argument("paths", type=Path, nargs="+", help="folders and files: .md, .html, .pdf, .csv")
+    publish.add_argument("--dry-run", action="store_true", help="show the changes and the checks, publish nothing")
+    publish.add_argument("--confirm", action="store_true", help="publish even if question variants would break")
+    publish.add_argument("--author", default=None, help="who publishes (default: the user name)")
+    publish.add_argument("--update", action="store_true", help="add or change these articles only; remove nothing")
+    check = commands.add_parser("check", help="what a publish would change and break, without publishing")
+    check.add_argument("paths", type=Path, nargs="+")
+    check.add_argument("--update", action="store_true", help="as for publish")
+    commands.add_parser("versions", help="every published version, newest first")
+    rollback = commands.add_parser("rollback", help="make an earlier version live again")
+    rollback.add_argument("version", help="v3 or 3, as `versions` lists them")
+    rollback.add_argument("--author", default=None)
+    preview = commands.add_parser("preview", help="what the bot would do with a question, on the live version or a draft")
+    preview.add_argument("question")
+    preview.add_argument("--draft", type=Path, nargs="+", default=None, help="folders or files, as for publish")
+    preview.add_argument("--lang", choices=["en", "fr"], default=None)
+    preview.add_argument("--json", action="store_true")
+    unanswered = commands.add_parser("unanswered", help="questions the bot could not answer (Redis: REDIS_URL)")
+    unanswered.add_argument("--clusters", action="store_true", help="grouped by similar questions, newest first")
+    unanswered.add_argument("--limit", type=int, default=50)
+    draft = commands.add_parser("draft-from-cluster", help="turn a cluster of unanswered questions into an article draft")
+    draft.add_argument("cluster", help="its number in `unanswered --clusters`, or its key")
+    draft.add_argument("--out", type=Path, default=None, help="folder to write the draft to (default: print it)")
+    draft.add_argument("--into", type=Path, default=None, help="an article file: add the questions to it as variants")
+    draft.add_argument("--id", default=None, help="the new article's id")
+    draft.add_argument("--title", default=None)
     args = parser.parse_args(argv)
 
     settings = KnowledgeSettings()
@@ -103,7 +339,13 @@ def main(argv: list[str] | None = None) -> int:
         return _list(settings)
     if args.command == "ask":
         return _ask(args.question, args.lang, settings, args.json)
-    return _eval(args.kb, args.data, args.out, args.via)
+    if args.command == "eval":
+        return _eval(args.kb, args.data, args.out, args.via)
+    content_team = {
+        "publish": _publish, "check": _check, "versions": _versions, "rollback": _rollback, "preview": _preview,
+        "unanswered": _unanswered, "draft-from-cluster": _draft_from_cluster,
+    }
+    return content_team[args.command](args, settings)
 
 
 if __name__ == "__main__":

@@ -1,18 +1,25 @@
-"""Write path: articles in, Chroma records out. Idempotent: unchanged articles embed nothing."""
+"""Write path: articles in, Chroma records out. Idempotent: unchanged articles embed nothing.
+
+Contents are embedded once into the archive (knowledge/archive.py); the live collections
+(`<name>-units`, `<name>-articles`, read by `list`, the help pages and any Chroma client)
+are then made to hold exactly the given articles, copying vectors from the archive.
+"""
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from chromadb.api import ClientAPI
 from langchain_core.embeddings import Embeddings
-from langchain_text_splitters import RecursiveCharacterTextSplitter
-from tqdm import tqdm
 
+from knowledge.archive import PASSAGE_CHARS, Archive, Unit, units_of
 from knowledge.articles import Article
-from knowledge.store import articles_store, units_store
+from knowledge.store import ARTICLES_SUFFIX, UNITS_SUFFIX, raw_collection
+from knowledge.versions import VersionInfo, VersionKind, read_head, record_version
 
-PASSAGE_CHARS = 600
-_splitter = RecursiveCharacterTextSplitter(chunk_size=PASSAGE_CHARS, chunk_overlap=80)
+__all__ = ["PASSAGE_CHARS", "IngestReport", "Unit", "article_metadata", "ingest", "live_manifest", "units_of", "write_live"]
+
+WRITE_BATCH = 2000
 
 
 @dataclass
@@ -22,6 +29,7 @@ class IngestReport:
     removed: list[str] = field(default_factory=list)
     unchanged: int = 0
     texts_embedded: int = 0
+    version: VersionInfo | None = None  # the version recorded, when something changed
 
     @property
     def changed(self) -> bool:
@@ -32,28 +40,6 @@ class IngestReport:
             f"added {len(self.added)}, updated {len(self.updated)}, removed {len(self.removed)}, "
             f"unchanged {self.unchanged}, texts embedded {self.texts_embedded}"
         )
-
-
-@dataclass(frozen=True)
-class Unit:
-    id: str
-    text: str
-    metadata: dict[str, str | bool]
-
-
-def units_of(article: Article) -> list[Unit]:
-    """The texts a question is matched against: title, each question variant, each passage."""
-    base: dict[str, str | bool] = {"article_id": article.id, "lang": article.lang, "handoff": article.handoff}
-    units = [Unit(f"{article.id}#title", article.title, {**base, "kind": "title"})]
-    units += [
-        Unit(f"{article.id}#q{number}", question, {**base, "kind": "question"})
-        for number, question in enumerate(article.questions)
-    ]
-    units += [
-        Unit(f"{article.id}#p{number}", passage, {**base, "kind": "passage"})
-        for number, passage in enumerate(_splitter.split_text(article.body))
-    ]
-    return units
 
 
 def article_metadata(article: Article) -> dict[str, str | bool]:
@@ -67,6 +53,55 @@ def article_metadata(article: Article) -> dict[str, str | bool]:
     }
 
 
+def live_manifest(client: ClientAPI, name: str) -> dict[str, str]:
+    """What the live collections hold: article id -> content hash."""
+    got = raw_collection(client, name, ARTICLES_SUFFIX).get(include=["metadatas"])
+    return {rid: str(meta.get("content_hash")) for rid, meta in zip(got["ids"], got["metadatas"])}
+
+
+def write_live(client: ClientAPI, name: str, articles: Sequence[Article], archive: Archive) -> IngestReport:
+    """Make the live collections hold exactly `articles` (all archived), embedding nothing."""
+    units = raw_collection(client, name, UNITS_SUFFIX)
+    records = raw_collection(client, name, ARTICLES_SUFFIX)
+    known = live_manifest(client, name)
+    wanted = {article.id for article in articles}
+    report = IngestReport()
+    report.removed = sorted(article_id for article_id in known if article_id not in wanted)
+    to_write = [article for article in articles if known.get(article.id) != article.content_hash]
+    report.unchanged = len(articles) - len(to_write)
+    replaced = report.removed + [a.id for a in to_write if a.id in known]
+    for start in range(0, len(replaced), 200):
+        units.delete(where={"article_id": {"$in": replaced[start : start + 200]}})
+    if report.removed:
+        records.delete(ids=report.removed)
+    for start in range(0, len(to_write), 200):
+        batch = to_write[start : start + 200]
+        archived = archive.units(batch)
+        for unit_start in range(0, len(archived), WRITE_BATCH):
+            chunk = archived[unit_start : unit_start + WRITE_BATCH]
+            by_article = {a.id: a for a in batch}
+            units.upsert(
+                ids=[u.unit_id for u in chunk],
+                embeddings=[u.vector.tolist() for u in chunk],
+                documents=[u.text for u in chunk],
+                metadatas=[
+                    {"article_id": u.article_id, "lang": by_article[u.article_id].lang,
+                     "handoff": by_article[u.article_id].handoff, "kind": u.kind}
+                    for u in chunk
+                ],
+            )
+        vectors = archive.article_vectors([a.content_hash for a in batch])
+        records.upsert(
+            ids=[a.id for a in batch],
+            embeddings=[vectors[a.content_hash].tolist() for a in batch],
+            documents=[f"{a.title}\n\n{a.body}" for a in batch],
+            metadatas=[article_metadata(a) for a in batch],
+        )
+    for article in to_write:
+        (report.updated if article.id in known else report.added).append(article.id)
+    return report
+
+
 def ingest(
     articles: list[Article],
     client: ClientAPI,
@@ -74,40 +109,23 @@ def ingest(
     embeddings: Embeddings,
     show_progress: bool = True,
     batch_articles: int = 32,
+    author: str = "ingest",
 ) -> IngestReport:
-    """Make the index hold exactly `articles`; re-embed only what changed."""
-    units = units_store(client, collection_name, embeddings)
-    records = articles_store(client, collection_name, embeddings)
-    existing = records.get(include=["metadatas"])
-    known = {rid: meta.get("content_hash") for rid, meta in zip(existing["ids"], existing["metadatas"])}
+    """Make the knowledge base hold exactly `articles`, with no checks; re-embed only what changed.
 
-    report = IngestReport()
-    wanted = {article.id for article in articles}
-    stale = [article_id for article_id in known if article_id not in wanted]
-    to_write = [article for article in articles if known.get(article.id) != article.content_hash]
-    report.unchanged = len(articles) - len(to_write)
+    Records a version when anything changed (see knowledge/publishing.py for the checked way).
+    """
+    from knowledge.snapshot import snapshot_version
 
-    for article_id in stale + [a.id for a in to_write if a.id in known]:
-        units.delete(where={"article_id": article_id})  # type: ignore[arg-type]
-        records.delete(ids=[article_id])
-    report.removed = stale
-
-    with tqdm(total=len(to_write), desc="embedding articles", unit="article", disable=not show_progress) as bar:
-        for start in range(0, len(to_write), batch_articles):
-            batch = to_write[start : start + batch_articles]
-            batch_units = [unit for article in batch for unit in units_of(article)]
-            units.add_texts(
-                texts=[u.text for u in batch_units],
-                metadatas=[u.metadata for u in batch_units],
-                ids=[u.id for u in batch_units],
-            )
-            records.add_texts(
-                texts=[f"{a.title}\n\n{a.body}" for a in batch],
-                metadatas=[article_metadata(a) for a in batch],
-                ids=[a.id for a in batch],
-            )
-            report.texts_embedded += len(batch_units) + len(batch)
-            for article in batch:
-                (report.updated if article.id in known else report.added).append(article.id)
-            bar.update(len(batch))
+    archive = Archive(client, collection_name)
+    embedded = archive.ensure(articles, embeddings, show_progress=show_progress, batch_articles=batch_articles)
+    report = write_live(client, collection_name, articles, archive)
+    report.texts_embedded = embedded
+    kb_version = snapshot_version([a.content_hash for a in articles])
+    head = read_head(client, collection_name)
+    if report.changed or head is None or head.kb_version != kb_version:
+        report.version = record_version(
+            client, collection_name, {a.id: a.content_hash for a in articles}, kb_version, author, VersionKind.INGEST,
+            added=report.added, changed=report.updated, removed=report.removed,
+        )
     return report

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -16,6 +17,11 @@ class KnowledgeSettings(BaseSettings):
 
     # A sentence-transformers model name or folder; empty means the packaged all-MiniLM-L6-v2.
     embedding_model: str = ""
+    # Question vectors kept in memory (an LRU by text); 0 embeds every question afresh.
+    embedding_cache_size: int = Field(default=4096, ge=0)
+    # Threads of the embedding model (torch); 0 leaves torch's default (one per core). One is
+    # faster on a loaded machine: measured 40-53 ms a question instead of 250-390 ms with two.
+    embedding_threads: int = Field(default=1, ge=0)
     chroma_path: Path = REPO_ROOT / "var" / "chroma"
     chroma_host: str | None = None
     chroma_port: int = 8000

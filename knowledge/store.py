@@ -5,6 +5,7 @@ from pathlib import Path
 
 import chromadb
 from chromadb.api import ClientAPI
+from chromadb.api.models.Collection import Collection
 from chromadb.config import Settings as ChromaSettings
 from langchain_chroma import Chroma
 from langchain_core.embeddings import Embeddings
@@ -57,3 +58,17 @@ def load_calibration(client: ClientAPI, name: str, version: str) -> str | None:
 def save_calibration(client: ClientAPI, name: str, version: str, thresholds_json: str) -> None:
     collection = _calibration_collection(client, name)
     collection.upsert(ids=[version], documents=[thresholds_json], embeddings=[[1.0]])
+
+
+# Every article content ever published, embedded once (see knowledge/archive.py).
+ARCHIVE_ARTICLES_SUFFIX = "archive-articles"
+ARCHIVE_UNITS_SUFFIX = "archive-units"
+# One record per knowledge-base version, and the head: which version the bot answers from.
+VERSIONS_SUFFIX = "versions"
+
+
+def raw_collection(client: ClientAPI, name: str, suffix: str) -> Collection:
+    """A Chroma collection written with vectors computed by us (never by Chroma)."""
+    return client.get_or_create_collection(
+        f"{name}-{suffix}", embedding_function=None, metadata={"hnsw:space": "cosine"}
+    )

@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator
 from dataclasses import asdict
 from typing import Annotated, Any
 
+import anyio
 from fastapi import APIRouter, Depends, Header, HTTPException, Path, Query, Request, Response
 from fastapi.sse import EventSourceResponse, ServerSentEvent
 from pydantic import BaseModel, Field
@@ -15,7 +16,10 @@ from handoff.agents import close_session, get_agent, mark_present, online_agents
 from handoff.ownership import Resolution, TransitionConflict, UnknownConversation
 from handoff.rasa_client import RasaUnavailable
 from handoff.web.dependencies import SESSION_COOKIE, CurrentAgent, HandoffConfig, RedisClient, Relay, Settings, Store, session_token
+from handoff.web.editor_api import Team
 from handoff.web.live import conversation_events, queue_events
+from knowledge.sources import guess_language
+from knowledge.unanswered import suggest_article_from_agent_reply
 
 router = APIRouter(prefix="/api/agent", tags=["agent"])
 
@@ -35,6 +39,12 @@ class Session(BaseModel):
 
 class AgentText(BaseModel):
     text: str = Field(min_length=1)
+
+
+class ArticleSuggestion(BaseModel):
+    reply: str = Field(min_length=1, max_length=20_000, description="the answer the agent wrote")
+    question: str | None = Field(default=None, max_length=2000,
+                                 description="the customer's question; default: their last message")
 
 
 class TransferRequest(BaseModel):
@@ -70,7 +80,8 @@ async def login(credentials: Credentials, response: Response, redis: RedisClient
     if agent is None:
         raise HTTPException(401, "unknown username or wrong password")
     token = await open_session(redis, agent.username, config.agent_session_ttl_s)
-    await mark_present(redis, agent.username)
+    if agent.has_role("agent"):  # an editor-only account is no advisor online
+        await mark_present(redis, agent.username)
     response.set_cookie(SESSION_COOKIE, token, max_age=config.agent_session_ttl_s, httponly=True, samesite="strict",
                         secure=settings.secure_cookies)
     return Session(token=token, agent=agent.public())
@@ -149,6 +160,26 @@ async def send(body: AgentText, agent: CurrentAgent, store: Store, settings: Set
         return TransitionResult(status="ok", message_id=await store.agent_message(conversation_id, agent, body.text))
     except TransitionConflict as error:
         raise _conflict(error) from None
+
+
+@router.post("/conversations/{conversation_id}/suggest-article", status_code=201)
+async def suggest_article(body: ArticleSuggestion, agent: CurrentAgent, store: Store, team: Team,
+                          conversation_id: KnownConversation) -> dict[str, str]:
+    """Send a reply the agent wrote, with the customer's question, to the content team's list of
+    unanswered questions, as a suggested article."""
+    question = body.question
+    if not question or not question.strip():
+        asked = [m.text for m in await store.messages(conversation_id)
+                 if m.kind == "customer" and m.text.strip() and not m.text.startswith("/")]  # not a button payload
+        if not asked:
+            raise HTTPException(422, "the customer has not asked anything yet: give the question")
+        question = asked[-1]
+    if not body.reply.strip():
+        raise HTTPException(422, "the reply is empty")
+    lang = (await store.status(conversation_id)).lang or guess_language(question) or "en"
+    event_id = await anyio.to_thread.run_sync(
+        suggest_article_from_agent_reply, team.unanswered(), question, body.reply, lang, agent.username, conversation_id)
+    return {"status": "ok", "id": event_id or "", "question": question}
 
 
 @router.post("/conversations/{conversation_id}/typing", status_code=204)

@@ -42,13 +42,23 @@ def session_token(request: Request) -> str:
     return request.cookies.get(SESSION_COOKIE, "")
 
 
-async def _current_agent(request: Request) -> Agent:
-    redis: Redis = request.app.state.redis
-    agent = await session_agent(redis, session_token(request))
+async def _logged_in(request: Request, role: str) -> Agent:
+    agent = await session_agent(request.app.state.redis, session_token(request))
     if agent is None:
         raise HTTPException(401, "log in first", headers={"WWW-Authenticate": "Bearer"})
-    await mark_present(redis, agent.username)
+    if not agent.has_role(role):
+        raise HTTPException(403, f"this account does not have the {role} role")
     return agent
+
+
+async def _current_agent(request: Request) -> Agent:
+    agent = await _logged_in(request, "agent")
+    await mark_present(request.app.state.redis, agent.username)
+    return agent
+
+
+async def _current_editor(request: Request) -> Agent:
+    return await _logged_in(request, "editor")
 
 
 Settings = Annotated[WebSettings, Depends(_web_settings)]
@@ -57,3 +67,4 @@ RedisClient = Annotated[Redis, Depends(_redis)]
 Store = Annotated[ConversationStore, Depends(_store)]
 Relay = Annotated[HandoffRelay, Depends(_relay)]
 CurrentAgent = Annotated[Agent, Depends(_current_agent)]
+CurrentEditor = Annotated[Agent, Depends(_current_editor)]

@@ -1,4 +1,4 @@
-"""The web app (ASGI): customer chat API and page, agent API. Run: uvicorn handoff.web.main:create_app --factory"""
+"""The web app (ASGI): customer chat API and page, agent API, content team pages. Run: uvicorn handoff.web.main:create_app --factory"""
 from __future__ import annotations
 
 import asyncio
@@ -18,8 +18,10 @@ from handoff.rasa_client import RasaClient
 from handoff.relay import HandoffRelay
 from handoff.settings import HandoffSettings
 from handoff.suggestions import SuggestionClient
-from handoff.web import agent_api, customer, help_pages
+from handoff.editing import ContentJobs
+from handoff.web import agent_api, customer, editor_api, help_pages
 from handoff.web.settings import WebSettings
+from knowledge.drafts import ContentTeam, DraftSettings, DraftWorkspace
 from knowledge.settings import KnowledgeSettings
 from knowledge.store import make_client
 
@@ -40,6 +42,10 @@ def create_app(settings: WebSettings | None = None, handoff_settings: HandoffSet
             app.state.http, app.state.redis, app.state.store, app.state.relay = http, redis, store, relay
             app.state.knowledge_settings = KnowledgeSettings()
             app.state.chroma = make_client(app.state.knowledge_settings)
+            app.state.content_team = ContentTeam(
+                DraftWorkspace.for_knowledge_base(DraftSettings(), app.state.knowledge_settings),
+                app.state.knowledge_settings, app.state.chroma, handoff_settings.redis_url)
+            app.state.content_jobs = ContentJobs(redis)
             releaser = asyncio.create_task(relay.run_release_loop(
                 handoff_settings.max_wait_s, handoff_settings.presence_window_s, settings.release_every_s))
             try:
@@ -61,6 +67,7 @@ def create_app(settings: WebSettings | None = None, handoff_settings: HandoffSet
     app.include_router(customer.router)
     app.include_router(agent_api.router)
     app.include_router(help_pages.router)
+    app.include_router(editor_api.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
     @app.get("/healthz", tags=["ops"])
@@ -87,6 +94,10 @@ def create_app(settings: WebSettings | None = None, handoff_settings: HandoffSet
     @app.get("/console", include_in_schema=False)
     async def console_page() -> FileResponse:
         return FileResponse(STATIC / "console.html")
+
+    @app.get("/editor", include_in_schema=False)
+    async def editor_page() -> FileResponse:
+        return FileResponse(STATIC / "editor.html")
 
     @app.get("/widget.js", include_in_schema=False)
     async def widget_script() -> FileResponse:

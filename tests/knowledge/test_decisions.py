@@ -1,9 +1,14 @@
 """The decision code the live bot uses, on the sample help centre in a real Chroma index."""
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
+from knowledge.calibration import BLENDS, NEVER
+from knowledge.embeddings import make_embeddings
 from knowledge.engine import KnowledgeEngine
+from knowledge.triggers import load_trigger_examples
 
 
 @pytest.mark.parametrize(
@@ -94,3 +99,50 @@ def test_payload_carries_what_machine_clients_need(sample_engine: KnowledgeEngin
     assert set(payload) == {"outcome", "article", "confidence", "reason", "lang", "sources"}
     assert payload["sources"][0]["article"] == "lumen/track-order-en"
     assert 0 < payload["confidence"] <= 1
+
+
+def _engine_with(sample_engine: KnowledgeEngine, **thresholds: float) -> KnowledgeEngine:
+    """The sample engine's knowledge with other thresholds (no calibration runs)."""
+    return KnowledgeEngine(
+        sample_engine.snapshot, load_trigger_examples(), make_embeddings(sample_engine.settings), sample_engine.settings,
+        replace(sample_engine.thresholds, **thresholds),
+    )
+
+
+def test_calibration_chooses_how_much_each_classifier_counts(sample_engine: KnowledgeEngine) -> None:
+    assert sample_engine.thresholds.blend in BLENDS
+    assert 0.0 < sample_engine.thresholds.sensitive_share < 1.0
+
+
+def test_an_unsure_question_leaning_to_sensitive_articles_goes_to_an_advisor(sample_engine: KnowledgeEngine) -> None:
+    # With the sensitive threshold out of reach, only the share of sensitive score escalates it.
+    unsure = _engine_with(sample_engine, escalate_sensitive=NEVER, sensitive_share=0.3)
+    decision = unsure.decide("someone stole my phone last night")
+    assert (decision.outcome.value, decision.reason, decision.article) == ("escalate", "sensitive", "lumen/lost-stolen-phone-en")
+    assert decision.confidence is not None and decision.confidence >= 0.3
+    never = _engine_with(sample_engine, escalate_sensitive=NEVER, sensitive_share=NEVER)
+    assert never.decide("someone stole my phone last night").outcome.value == "decline"
+
+
+def test_each_classifier_alone_still_answers(sample_engine: KnowledgeEngine) -> None:
+    for blend in (0.0, 1.0):
+        engine = _engine_with(sample_engine, blend=blend)
+        decision = engine.decide("I can't remember my password, how do I get a new one?")
+        assert (decision.outcome.value, decision.article) == ("answer", "lumen/reset-password-en")
+
+
+def test_a_saved_calibration_without_the_linear_classifier_never_fits_it(sample_engine: KnowledgeEngine) -> None:
+    engine = _engine_with(sample_engine, blend=0.0)
+    engine.decide("where is my order, can I track it online?")
+    assert not engine._linear_fitted
+
+
+@pytest.mark.parametrize(
+    ("question", "reason"),
+    [("I have a problem with my phone", "low_confidence"), ("what is the best recipe for a chocolate mousse?", "out_of_scope")],
+)
+def test_unsure_declines_tell_two_close_articles_from_nothing_close(
+    sample_engine: KnowledgeEngine, question: str, reason: str
+) -> None:
+    decision = sample_engine.decide(question)
+    assert (decision.outcome.value, decision.reason) == ("decline", reason)

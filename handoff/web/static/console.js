@@ -42,6 +42,8 @@
         resolved: "Resolved", not_resolved: "Not resolved", callback_promised: "Callback promised", duplicate: "Duplicate",
         abusive: "Abusive", no_reply: "No reply from the customer",
       },
+      suggestArticle: "Suggest as article", suggestArticleHint: "Send this reply, with the customer's question, to the content team as a suggested help-centre article",
+      suggestedArticle: "Sent to the content team.", nothingToSuggest: "Write or send a reply first.",
       reply: "Reply to the customer", send: "Send", sendHint: "Enter to send · Shift+Enter for a new line",
       readOnly: "Read only: take the chat to reply.", notYours: (name) => `${name} is handling this chat.`,
       released: "This chat is no longer yours.",
@@ -89,6 +91,8 @@
         resolved: "Résolu", not_resolved: "Non résolu", callback_promised: "Rappel promis", duplicate: "Doublon",
         abusive: "Abusif", no_reply: "Pas de réponse du client",
       },
+      suggestArticle: "Proposer comme article", suggestArticleHint: "Envoyer cette réponse, avec la question du client, à l'équipe contenu comme article du centre d'aide",
+      suggestedArticle: "Envoyé à l'équipe contenu.", nothingToSuggest: "Écrivez ou envoyez d'abord une réponse.",
       reply: "Répondre au client", send: "Envoyer", sendHint: "Entrée pour envoyer · Maj+Entrée pour un saut de ligne",
       readOnly: "Lecture seule : prenez la discussion pour répondre.", notYours: (name) => `${name} s'occupe de cette discussion.`,
       released: "Cette discussion ne vous est plus attribuée.",
@@ -746,7 +750,10 @@
     box.value = drafts.get(id) || "";
     box.addEventListener("input", () => drafts.set(id, box.value));
     const send = el("button", { class: "btn primary", type: "submit", text: t.send });
-    const form = el("form", { class: "composer" }, box, el("div", { class: "bar" }, el("span", { class: "hint", text: t.sendHint }), send));
+    const suggest = el("button", { class: "btn ghost small", type: "button", text: t.suggestArticle, title: t.suggestArticleHint,
+      onclick: () => suggestArticle(box, suggest) });
+    const form = el("form", { class: "composer" }, box,
+      el("div", { class: "bar" }, el("span", { class: "hint", text: t.sendHint }), suggest, send));
     form.addEventListener("submit", (event) => { event.preventDefault(); sendReply(box, send); });
     box.addEventListener("keydown", (event) => {
       if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
@@ -783,6 +790,22 @@
     } finally {
       button.disabled = false;
       box.focus();
+    }
+  }
+
+  // The reply being written, else the last one sent, goes to the content team's list with the customer's last question.
+  async function suggestArticle(box, button) {
+    const sent = [...document.querySelectorAll("#transcript .msg.agent .bubble")];
+    const reply = box.value.trim() || (sent.length ? sent[sent.length - 1].textContent.trim() : "");
+    if (!reply || !current) { toast(t.nothingToSuggest, true); return; }
+    button.disabled = true;
+    try {
+      await api("POST", `/api/agent/conversations/${encodeURIComponent(current.id)}/suggest-article`, { reply });
+      toast(t.suggestedArticle);
+    } catch (failure) {
+      if (failure.status !== 401) toast(failure.status === 422 ? failure.message : t.failed, true);
+    } finally {
+      button.disabled = false;
     }
   }
 

@@ -1,0 +1,575 @@
+/* Help centre editor: the draft's files (upload, edit, remove), check and publish, preview a
+ * question, versions and rollback, and what customers asked that the bot could not answer.
+ *
+ * Plain JavaScript, no build step. Everything from the server (file names, articles, questions,
+ * answers) is inserted with textContent.
+ */
+(() => {
+  "use strict";
+
+  const LANG_KEY = "lumen-editor:lang";
+  const POLL_MS = 700;
+
+  // ---------------------------------------------------------------- strings
+  const STRINGS = {
+    en: {
+      loginTitle: "Help centre editor", loginIntro: "Log in to write, check and publish the articles the bot answers from.",
+      username: "Username", password: "Password", logIn: "Log in", logOut: "Log out", language: "Language",
+      badLogin: "Wrong username or password.", loginFailed: "Could not log in. Try again.",
+      notEditor: "This account is not an editor: ask an administrator for the editor role.",
+      product: "Help centre editor", tabDraft: "Draft", tabPreview: "Preview", tabVersions: "Versions",
+      tabUnanswered: "Unanswered questions",
+      draftFiles: "Files waiting to be published",
+      draftIntro: "Markdown, HTML, PDF or CSV (FAQ) files. Publishing adds or changes these articles; the others stay as they are.",
+      chooseFiles: "Upload files…", newArticle: "New article", check: "Check (dry run)", publish: "Publish",
+      publishAnyway: "Publish anyway", editing: "Editing", fileText: "File content", fileName: "File name",
+      save: "Save", closeEditor: "Close", edit: "Edit", remove: "Remove", saved: (name) => `${name} saved.`,
+      removed: (name) => `${name} removed.`, uploaded: (name) => `${name} uploaded.`,
+      noFiles: "No file waiting. Upload one, write a new article, or draft one from unanswered questions.",
+      makes: "Makes", noArticle: "no article", problems: "To fix",
+      running: { check: "Checking", publish: "Publishing", rollback: "Rolling back" },
+      runningFor: (what, s) => `${what}… ${Math.round(s)} s (embedding and calibrating can take a while)`,
+      jobFailed: (error) => `Failed: ${error}`,
+      checkTitle: "Check: what publishing would do", publishTitle: "Published", blockedTitle: "Publishing is blocked",
+      nothingToPublish: "Nothing to publish: the draft makes no change to what is live.",
+      added: "Added", changed: "Changed", removedArticles: "Removed", unchanged: (n) => `${n} unchanged`,
+      regressions: "Question variants that would break", regressionsHint: "The bot answers these today from their article; after this publish it would not.",
+      misses: "New question variants the bot would not answer from their article",
+      duplicates: "Duplicate or near-duplicate articles", sourceProblems: "Files with problems (not published; what is live stays)",
+      kept: "Kept as published because their file has a problem",
+      publishedVersion: (v, seconds) => `Version v${v} is live (${seconds} s). The bot answers from it within seconds.`,
+      handled: (n) => `${n} unanswered questions marked as handled.`,
+      previewTitle: "What would the bot do?", question: "Customer question", against: "Against",
+      againstDraft: "the draft", againstLive: "what is live", questionLang: "Language", detect: "detect", ask: "Ask",
+      asking: "Asking… (a changed draft is calibrated first: a few seconds)",
+      outcome: "Outcome", outcomes: { answer: "Answer", decline: "Decline", escalate: "Hand over to a person", smalltalk: "Small talk" },
+      article: "Article", confidence: "Confidence", reason: "Reason", reply: "Reply", runnersUp: "Runners-up", none: "none",
+      knowledgeBase: { draft: "on the draft", live: "on what is live" },
+      versionsTitle: "Published versions", version: "Version", who: "Who", when: "When", what: "What changed", actions: "Actions",
+      live: "live", rollback: "Roll back to this version", confirmRollback: (v) => `Confirm: make v${v} live again`,
+      rolledBack: (v, to) => `v${to} is live again (as v${v}).`, noVersions: "Nothing published yet.",
+      kinds: { publish: "publish", rollback: "rollback", ingest: "ingest" },
+      unansweredTitle: "What customers asked that the bot could not answer",
+      unansweredIntro: "Declined and escalated questions, answers marked unhelpful and advisors' suggestions, grouped by meaning, newest first.",
+      reload: "Reload", noClusters: "Nothing waiting: every question was answered or handled.",
+      asked: (n) => `${n} ${n === 1 ? "time" : "times"}`, lastAsked: "last asked",
+      clusterOutcomes: { decline: "declined", escalate: "handed over", unhelpful: "unhelpful", suggested: "suggested by an advisor" },
+      suggestedAnswer: "Advisor's suggested answer", unhelpfulFrom: "Unhelpful answers from",
+      draftArticle: "New article draft", addVariants: "Add as questions of", addVariantsButton: "Add",
+      drafted: (name) => `${name} written into the draft: write or check the answer, then publish.`,
+      langs: { en: "English", fr: "French" },
+      failed: "Something went wrong. Try again.",
+      newArticleTemplate: (lang) => `---\nid: new-article-${lang}\ntitle: "New article"\nlang: ${lang}\nquestions:\n  - "a question customers ask"\n---\nThe answer customers should get.\n`,
+    },
+    fr: {
+      loginTitle: "Éditeur du centre d'aide", loginIntro: "Connectez-vous pour écrire, vérifier et publier les articles dont le bot se sert.",
+      username: "Identifiant", password: "Mot de passe", logIn: "Se connecter", logOut: "Se déconnecter", language: "Langue",
+      badLogin: "Identifiant ou mot de passe incorrect.", loginFailed: "Connexion impossible. Réessayez.",
+      notEditor: "Ce compte n'est pas éditeur : demandez le rôle éditeur à un administrateur.",
+      product: "Éditeur du centre d'aide", tabDraft: "Brouillon", tabPreview: "Aperçu", tabVersions: "Versions",
+      tabUnanswered: "Questions sans réponse",
+      draftFiles: "Fichiers en attente de publication",
+      draftIntro: "Fichiers Markdown, HTML, PDF ou CSV (FAQ). Publier ajoute ou modifie ces articles ; les autres restent tels quels.",
+      chooseFiles: "Téléverser des fichiers…", newArticle: "Nouvel article", check: "Vérifier (essai)", publish: "Publier",
+      publishAnyway: "Publier quand même", editing: "Modification", fileText: "Contenu du fichier", fileName: "Nom du fichier",
+      save: "Enregistrer", closeEditor: "Fermer", edit: "Modifier", remove: "Supprimer", saved: (name) => `${name} enregistré.`,
+      removed: (name) => `${name} supprimé.`, uploaded: (name) => `${name} téléversé.`,
+      noFiles: "Aucun fichier en attente. Téléversez-en un, écrivez un nouvel article ou partez des questions sans réponse.",
+      makes: "Articles", noArticle: "aucun article", problems: "À corriger",
+      running: { check: "Vérification", publish: "Publication", rollback: "Retour arrière" },
+      runningFor: (what, s) => `${what}… ${Math.round(s)} s (l'indexation et le calibrage peuvent prendre un moment)`,
+      jobFailed: (error) => `Échec : ${error}`,
+      checkTitle: "Vérification : ce que la publication ferait", publishTitle: "Publié", blockedTitle: "La publication est bloquée",
+      nothingToPublish: "Rien à publier : le brouillon ne change rien à ce qui est en ligne.",
+      added: "Ajoutés", changed: "Modifiés", removedArticles: "Retirés", unchanged: (n) => `${n} inchangés`,
+      regressions: "Variantes de questions qui ne marcheraient plus", regressionsHint: "Le bot y répond aujourd'hui avec leur article ; après cette publication, il ne le ferait plus.",
+      misses: "Nouvelles variantes auxquelles le bot ne répondrait pas avec leur article",
+      duplicates: "Articles en double ou presque", sourceProblems: "Fichiers à corriger (non publiés ; ce qui est en ligne reste)",
+      kept: "Gardés tels que publiés car leur fichier a un problème",
+      publishedVersion: (v, seconds) => `La version v${v} est en ligne (${seconds} s). Le bot s'en sert dans les secondes qui suivent.`,
+      handled: (n) => `${n} questions sans réponse marquées comme traitées.`,
+      previewTitle: "Que ferait le bot ?", question: "Question du client", against: "Sur",
+      againstDraft: "le brouillon", againstLive: "ce qui est en ligne", questionLang: "Langue", detect: "détecter", ask: "Demander",
+      asking: "Question en cours… (un brouillon modifié est d'abord calibré : quelques secondes)",
+      outcome: "Résultat", outcomes: { answer: "Répond", decline: "Décline", escalate: "Passe à un conseiller", smalltalk: "Bavardage" },
+      article: "Article", confidence: "Confiance", reason: "Motif", reply: "Réponse", runnersUp: "Articles suivants", none: "aucun",
+      knowledgeBase: { draft: "sur le brouillon", live: "sur ce qui est en ligne" },
+      versionsTitle: "Versions publiées", version: "Version", who: "Qui", when: "Quand", what: "Changements", actions: "Actions",
+      live: "en ligne", rollback: "Revenir à cette version", confirmRollback: (v) => `Confirmer : remettre v${v} en ligne`,
+      rolledBack: (v, to) => `v${to} est de nouveau en ligne (en tant que v${v}).`, noVersions: "Rien de publié pour l'instant.",
+      kinds: { publish: "publication", rollback: "retour arrière", ingest: "indexation" },
+      unansweredTitle: "Ce que les clients ont demandé sans obtenir de réponse",
+      unansweredIntro: "Questions déclinées ou transmises, réponses jugées inutiles et suggestions des conseillers, regroupées par sens, les plus récentes d'abord.",
+      reload: "Actualiser", noClusters: "Rien en attente : chaque question a eu sa réponse ou a été traitée.",
+      asked: (n) => `${n} fois`, lastAsked: "dernière fois",
+      clusterOutcomes: { decline: "déclinées", escalate: "transmises", unhelpful: "inutiles", suggested: "suggérées par un conseiller" },
+      suggestedAnswer: "Réponse suggérée par un conseiller", unhelpfulFrom: "Réponses inutiles tirées de",
+      draftArticle: "Nouveau brouillon d'article", addVariants: "Ajouter comme questions de", addVariantsButton: "Ajouter",
+      drafted: (name) => `${name} ajouté au brouillon : écrivez ou vérifiez la réponse, puis publiez.`,
+      langs: { en: "anglais", fr: "français" },
+      failed: "Une erreur est survenue. Réessayez.",
+      newArticleTemplate: (lang) => `---\nid: nouvel-article-${lang}\ntitle: "Nouvel article"\nlang: ${lang}\nquestions:\n  - "une question que posent les clients"\n---\nLa réponse que les clients doivent obtenir.\n`,
+    },
+  };
+
+  function pickLanguage() {
+    const saved = localStorage.getItem(LANG_KEY);
+    if (saved === "en" || saved === "fr") return saved;
+    for (const candidate of [...(navigator.languages || []), navigator.language]) {
+      const code = String(candidate || "").slice(0, 2).toLowerCase();
+      if (code === "fr" || code === "en") return code;
+    }
+    return "en";
+  }
+  let lang = pickLanguage();
+  let t = STRINGS[lang];
+
+  // ---------------------------------------------------------------- DOM helpers
+  const $ = (id) => document.getElementById(id);
+
+  function el(tag, attrs = {}, ...children) {
+    const node = document.createElement(tag);
+    for (const [key, value] of Object.entries(attrs)) {
+      if (value === undefined || value === null || value === false) continue;
+      if (key === "class") node.className = value;
+      else if (key === "text") node.textContent = value;
+      else if (key.startsWith("on")) node.addEventListener(key.slice(2), value);
+      else if (key === "dataset") Object.assign(node.dataset, value);
+      else node.setAttribute(key, value === true ? "" : value);
+    }
+    for (const child of children.flat()) {
+      if (child !== null && child !== undefined && child !== false) node.append(child);
+    }
+    return node;
+  }
+
+  // replaceChildren would show a skipped (null) part as the text "null".
+  function show(node, ...children) {
+    node.replaceChildren(...children.filter((child) => child !== null && child !== undefined && child !== false));
+  }
+
+  function applyStrings() {
+    document.documentElement.lang = lang;
+    document.title = `Lumen Mobile — ${t.product}`;
+    for (const node of document.querySelectorAll("[data-i18n]")) {
+      const value = t[node.dataset.i18n];
+      if (typeof value === "string") node.textContent = value;
+    }
+    $("login-lang").value = lang;
+    $("app-lang").value = lang;
+  }
+
+  function setLanguage(code) {
+    lang = code;
+    t = STRINGS[lang];
+    localStorage.setItem(LANG_KEY, lang);
+    applyStrings();
+    renderAll();
+  }
+
+  let toastTimer = null;
+  function toast(text) {
+    const node = $("toast");
+    node.textContent = text;
+    node.hidden = false;
+    clearTimeout(toastTimer);
+    toastTimer = setTimeout(() => { node.hidden = true; }, 6000);
+  }
+
+  function percent(value) {
+    return value === null || value === undefined ? "–" : `${Math.round(value * 100)} %`;
+  }
+
+  function when(iso) {
+    try { return new Date(iso).toLocaleString(lang === "fr" ? "fr-FR" : "en-GB"); } catch { return iso; }
+  }
+
+  // ---------------------------------------------------------------- API
+  class ApiError extends Error {
+    constructor(status, detail) { super(detail); this.status = status; }
+  }
+
+  async function api(method, path, body, raw = false) {
+    const options = { method, credentials: "same-origin", headers: {} };
+    if (body !== undefined) {
+      if (raw) { options.body = body; options.headers["Content-Type"] = "application/octet-stream"; }
+      else { options.body = JSON.stringify(body); options.headers["Content-Type"] = "application/json"; }
+    }
+    const response = await fetch(path, options);
+    if (response.status === 401 && !path.endsWith("/login")) { showLogin(); throw new ApiError(401, "log in first"); }
+    const data = response.status === 204 ? null : await response.json().catch(() => null);
+    if (!response.ok) {
+      const detail = data && data.detail;
+      throw new ApiError(response.status, typeof detail === "string" ? detail
+        : Array.isArray(detail) ? detail.map((d) => d.msg).join("; ") : t.failed);
+    }
+    return data;
+  }
+
+  const fileUrl = (name) => `/api/editor/drafts/${encodeURIComponent(name)}`;
+
+  // ---------------------------------------------------------------- state
+  const state = { me: null, files: [], report: null, versions: null, clusters: null, articles: [], preview: null, armedRollback: null };
+
+  // ---------------------------------------------------------------- log in
+  function showLogin() {
+    $("app").hidden = true;
+    $("login-view").hidden = false;
+    $("login-username").focus();
+  }
+
+  async function showApp(me) {
+    state.me = me;
+    $("login-view").hidden = true;
+    $("app").hidden = false;
+    $("me").textContent = me.display_name;
+    await Promise.all([loadFiles(), loadVersions()]);
+  }
+
+  $("login-form").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    $("login-error").textContent = "";
+    try {
+      await api("POST", "/api/agent/login", { username: $("login-username").value.trim(), password: $("login-password").value });
+    } catch (error) {
+      $("login-error").textContent = error.status === 401 ? t.badLogin : t.loginFailed;
+      return;
+    }
+    try {
+      const me = await api("GET", "/api/editor/me");
+      $("login-password").value = "";
+      await showApp(me);
+    } catch (error) {
+      $("login-error").textContent = error.status === 403 ? t.notEditor : t.loginFailed;
+    }
+  });
+
+  $("logout").addEventListener("click", async () => {
+    await api("POST", "/api/editor/logout").catch(() => {});
+    showLogin();
+  });
+
+  // ---------------------------------------------------------------- tabs
+  const tabs = [...document.querySelectorAll("[role=tab]")];
+  function selectTab(name, focus = false) {
+    for (const tab of tabs) {
+      const selected = tab.dataset.tab === name;
+      tab.setAttribute("aria-selected", String(selected));
+      tab.tabIndex = selected ? 0 : -1;
+      $(tab.getAttribute("aria-controls")).hidden = !selected;
+      if (selected && focus) tab.focus();
+    }
+    if (name === "versions") loadVersions();
+    if (name === "unanswered" && state.clusters === null) loadClusters();
+  }
+  for (const tab of tabs) {
+    tab.addEventListener("click", () => selectTab(tab.dataset.tab));
+    tab.addEventListener("keydown", (event) => {
+      const index = tabs.indexOf(tab);
+      const step = event.key === "ArrowRight" ? 1 : event.key === "ArrowLeft" ? -1 : 0;
+      if (step) selectTab(tabs[(index + step + tabs.length) % tabs.length].dataset.tab, true);
+    });
+  }
+
+  // ---------------------------------------------------------------- the draft's files
+  async function loadFiles() {
+    state.files = await api("GET", "/api/editor/drafts");
+    renderFiles();
+  }
+
+  function problemList(problems) {
+    return el("ul", { class: "problems" }, problems.map((p) => el("li", { text: p.text })));
+  }
+
+  function renderFiles() {
+    const list = $("files");
+    list.replaceChildren();
+    if (!state.files.length) { list.append(el("li", { class: "muted empty", text: t.noFiles })); return; }
+    for (const file of state.files) {
+      list.append(el("li", { dataset: { name: file.name }, "data-testid": "draft-file" },
+        el("div", { class: "head" },
+          el("span", { class: "name", text: file.name }),
+          file.problems.length ? el("span", { class: "chip bad", text: `${t.problems}: ${file.problems.length}` }) : null,
+          el("span", { class: "spacer" }),
+          file.editable ? el("button", { class: "btn small", type: "button", text: t.edit, "aria-label": `${t.edit} ${file.name}`, onclick: () => openEditor(file.name) }) : null,
+          el("button", { class: "btn small danger", type: "button", text: t.remove, "aria-label": `${t.remove} ${file.name}`, onclick: () => removeFile(file.name) })),
+        el("div", { class: "muted" }, `${t.makes}: `, file.articles.length ? file.articles.join(", ") : t.noArticle),
+        file.problems.length ? problemList(file.problems) : null));
+    }
+  }
+
+  $("upload").addEventListener("change", async (event) => {
+    const chosen = [...event.target.files];
+    event.target.value = "";
+    const messages = [];
+    for (const file of chosen) {
+      try {
+        const stored = await api("PUT", fileUrl(file.name), file, true);
+        messages.push(stored.problems.length ? stored.problems.map((p) => p.text).join(" · ") : t.uploaded(file.name));
+      } catch (error) {
+        messages.push(`${file.name}: ${error.message}`);
+      }
+    }
+    await loadFiles();
+    toast(messages.join("\n"));
+  });
+
+  async function removeFile(name) {
+    try {
+      await api("DELETE", fileUrl(name));
+      if ($("editing-name").value === name) closeEditor();
+      toast(t.removed(name));
+    } catch (error) { toast(error.message); }
+    await loadFiles();
+  }
+
+  // ---------------------------------------------------------------- the text editor
+  function showEditor(name, text) {
+    $("editor-card").hidden = false;
+    $("editing-name").value = name;
+    $("editor-text").value = text;
+    $("editor-text").focus();
+  }
+
+  async function openEditor(name) {
+    try {
+      const file = await api("GET", fileUrl(name));
+      showEditor(name, file.text);
+    } catch (error) { toast(error.message); }
+  }
+
+  function closeEditor() { $("editor-card").hidden = true; }
+
+  $("close-editor").addEventListener("click", closeEditor);
+  $("new-article").addEventListener("click", () => {
+    let name = "new-article.md";
+    for (let n = 2; state.files.some((f) => f.name === name); n += 1) name = `new-article-${n}.md`;
+    showEditor(name, t.newArticleTemplate(lang));
+  });
+  $("save").addEventListener("click", async () => {
+    const name = $("editing-name").value.trim();
+    try {
+      const stored = await api("PUT", fileUrl(name), new Blob([$("editor-text").value], { type: "text/plain" }), true);
+      toast(stored.problems.length ? stored.problems.map((p) => p.text).join(" · ") : t.saved(name));
+    } catch (error) { toast(`${name}: ${error.message}`); }
+    await loadFiles();
+  });
+
+  // ---------------------------------------------------------------- jobs: check, publish, roll back
+  let jobRunning = false;
+  function setBusy(busy) {
+    jobRunning = busy;
+    for (const id of ["check", "publish"]) $(id).disabled = busy;
+    for (const button of document.querySelectorAll("[data-rollback]")) button.disabled = busy;
+  }
+
+  async function runJob(path, body) {
+    setBusy(true);
+    const status = $("job");
+    try {
+      let job = await api("POST", path, body);
+      while (job.state === "running") {
+        status.textContent = t.runningFor(t.running[job.kind] || job.kind, job.seconds);
+        await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+        job = await api("GET", `/api/editor/jobs/${job.id}`);
+      }
+      status.textContent = "";
+      if (job.state === "failed") { status.textContent = t.jobFailed(job.error); return null; }
+      return job;
+    } catch (error) {
+      status.textContent = error.message;
+      return null;
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  async function checkOrPublish(kind, confirm = false) {
+    const job = await runJob(kind === "check" ? "/api/editor/check" : "/api/editor/publish", kind === "check" ? undefined : { confirm });
+    if (!job) return;
+    state.report = { kind, result: job.result };
+    renderReport();
+    if (job.result.published) {
+      toast(t.publishedVersion(job.result.version.number, job.result.seconds));
+      if (job.result.published_files.includes($("editing-name").value)) closeEditor();
+      await Promise.all([loadFiles(), loadVersions()]);
+      state.clusters = null;
+    }
+  }
+
+  $("check").addEventListener("click", () => checkOrPublish("check"));
+  $("publish").addEventListener("click", () => checkOrPublish("publish"));
+
+  function section(title, items, hint) {
+    if (!items.length) return null;
+    return el("div", {}, el("h3", { text: `${title} (${items.length})` }), hint ? el("p", { class: "muted", text: hint }) : null,
+      el("ul", {}, items.map((text) => el("li", { text }))));
+  }
+
+  function renderReport() {
+    const box = $("report");
+    const report = state.report;
+    if (!report) { box.hidden = true; return; }
+    const r = report.result;
+    const title = r.blocked ? t.blockedTitle : r.published ? t.publishTitle : report.kind === "check" ? t.checkTitle : t.publishTitle;
+    const diff = r.diff;
+    const empty = !diff.added.length && !diff.changed.length && !diff.removed.length;
+    show(box,
+      el("h2", { text: title }),
+      r.published ? el("p", { class: "ok", "data-testid": "published", text: t.publishedVersion(r.version.number, r.seconds) }) : null,
+      r.published && r.handled_questions ? el("p", { class: "muted", text: t.handled(r.handled_questions) }) : null,
+      empty ? el("p", { class: "muted", text: t.nothingToPublish }) : null,
+      el("div", { "data-testid": "diff" },
+        section(t.added, diff.added), section(t.changed, diff.changed), section(t.removedArticles, diff.removed),
+        diff.unchanged ? el("p", { class: "muted", text: t.unchanged(diff.unchanged) }) : null),
+      r.regressions.length ? el("div", { class: r.blocked ? "blocked" : "" },
+        section(t.regressions, r.regressions.map((x) => x.text), t.regressionsHint),
+        r.blocked ? el("button", { class: "btn primary", type: "button", text: t.publishAnyway,
+          onclick: () => checkOrPublish("publish", true) }) : null) : null,
+      section(t.duplicates, r.duplicates.map((x) => x.text)),
+      section(t.misses, r.misses.map((x) => x.text)),
+      section(t.sourceProblems, r.problems.map((x) => x.text)),
+      section(t.kept, r.kept));
+    box.hidden = false;
+  }
+
+  // ---------------------------------------------------------------- versions
+  async function loadVersions() {
+    try { state.versions = await api("GET", "/api/editor/versions"); } catch { return; }
+    renderVersions();
+  }
+
+  function renderVersions() {
+    const data = state.versions;
+    if (!data) return;
+    $("live-version").textContent = data.live ? `${t.live}: v${data.live}` : "";
+    const body = $("versions");
+    body.replaceChildren();
+    if (!data.versions.length) { body.append(el("tr", {}, el("td", { colspan: "5", class: "muted", text: t.noVersions }))); return; }
+    for (const v of data.versions) {
+      const changes = [[t.added, v.added], [t.changed, v.changed], [t.removedArticles, v.removed]].filter(([, ids]) => ids.length);
+      const armed = state.armedRollback === v.number;
+      body.append(el("tr", { dataset: { version: String(v.number) } },
+        el("th", { scope: "row" }, `v${v.number} `, v.number === data.live ? el("span", { class: "chip ok", text: t.live }) : null),
+        el("td", { text: v.author }),
+        el("td", { text: when(v.created_at) }),
+        el("td", {}, el("span", { class: "muted", text: `${t.kinds[v.kind] || v.kind}${v.note ? ` · ${v.note}` : ""}` }),
+          el("ul", {}, changes.map(([label, ids]) => el("li", { text: `${label}: ${ids.join(", ")}` })))),
+        el("td", {}, v.number === data.live ? null : el("button", {
+          class: armed ? "btn small danger" : "btn small", type: "button", "data-rollback": String(v.number), disabled: jobRunning,
+          text: armed ? t.confirmRollback(v.number) : t.rollback, onclick: () => rollBack(v.number),
+        }))));
+    }
+  }
+
+  async function rollBack(number) {
+    if (state.armedRollback !== number) { state.armedRollback = number; renderVersions(); return; }
+    state.armedRollback = null;
+    const job = await runJob("/api/editor/rollback", { version: number });
+    if (job && job.result.version) toast(t.rolledBack(job.result.version.number, number));
+    await loadVersions();
+  }
+
+  // ---------------------------------------------------------------- preview
+  $("preview-form").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const question = $("preview-question").value.trim();
+    if (!question) return;
+    const against = document.querySelector("input[name=against]:checked").value;
+    const box = $("preview-result");
+    box.replaceChildren(el("p", { class: "muted", text: t.asking }));
+    try {
+      state.preview = await api("POST", "/api/editor/preview", { question, against, lang: $("preview-lang").value || null });
+      renderPreview();
+    } catch (error) { box.replaceChildren(el("p", { class: "problem", text: error.message })); }
+  });
+
+  function renderPreview() {
+    const p = state.preview;
+    if (!p) return;
+    const outcome = t.outcomes[p.outcome] || p.outcome;
+    show($("preview-result"),
+      el("dl", { "data-testid": "preview" },
+        el("dt", { text: t.outcome }), el("dd", { "data-testid": "preview-outcome" }, el("strong", { text: outcome }),
+          ` ${t.knowledgeBase[p.knowledge_base] || ""}`),
+        el("dt", { text: t.article }), el("dd", { "data-testid": "preview-article", text: p.article ? `${p.title || ""} (${p.article})` : t.none }),
+        el("dt", { text: t.confidence }), el("dd", { text: percent(p.confidence) }),
+        p.reason ? el("dt", { text: t.reason }) : null, p.reason ? el("dd", { text: p.reason }) : null,
+        el("dt", { text: t.runnersUp }), el("dd", {}, p.runners_up.length
+          ? el("ol", {}, p.runners_up.map((s) => el("li", { text: `${s.title || s.article} (${s.article}) · ${percent(s.score)}` })))
+          : t.none)),
+      el("h3", { text: t.reply }), el("blockquote", { text: p.text }),
+      p.problems.length ? el("div", {}, el("h3", { text: t.sourceProblems }), problemList(p.problems)) : null);
+  }
+
+  // ---------------------------------------------------------------- unanswered questions
+  async function loadClusters() {
+    const list = $("clusters");
+    list.replaceChildren(el("li", { class: "muted", text: "…" }));
+    try {
+      const [clusters, articles] = await Promise.all([api("GET", "/api/editor/unanswered"), api("GET", "/api/editor/articles")]);
+      state.clusters = clusters;
+      state.articles = articles;
+    } catch (error) { list.replaceChildren(el("li", { class: "problem", text: error.message })); return; }
+    renderClusters();
+  }
+
+  $("reload-unanswered").addEventListener("click", loadClusters);
+
+  function renderClusters() {
+    const list = $("clusters");
+    if (state.clusters === null) return;
+    list.replaceChildren();
+    if (!state.clusters.length) { list.append(el("li", { class: "muted", text: t.noClusters })); return; }
+    for (const cluster of state.clusters) {
+      const choices = state.articles.filter((a) => a.lang === cluster.lang);
+      const selectId = `variants-${cluster.key}`;
+      const select = el("select", { id: selectId }, choices.map((a) => el("option", { value: a.id, text: `${a.title} (${a.id})` })));
+      const outcomes = Object.entries(cluster.outcomes).map(([k, n]) => `${n} ${t.clusterOutcomes[k] || k}`).join(" · ");
+      list.append(el("li", { dataset: { key: cluster.key }, "data-testid": "cluster" },
+        el("div", { class: "head" },
+          el("span", { class: "title", text: cluster.title }),
+          el("span", { class: "chip", text: t.asked(cluster.count) }),
+          el("span", { class: "chip", text: t.langs[cluster.lang] || cluster.lang, title: t.language }),
+          el("span", { class: "muted", text: `${t.lastAsked} ${when(new Date(cluster.newest_ms).toISOString())}` })),
+        el("div", { class: "muted", text: outcomes }),
+        el("ul", { class: "examples" }, cluster.examples.map((q) => el("li", { text: q }))),
+        cluster.suggested_answers.length ? el("p", {}, el("strong", { text: `${t.suggestedAnswer}: ` }), cluster.suggested_answers[0]) : null,
+        Object.keys(cluster.unhelpful_articles).length
+          ? el("p", { class: "muted", text: `${t.unhelpfulFrom}: ${Object.keys(cluster.unhelpful_articles).join(", ")}` }) : null,
+        el("div", { class: "variants" },
+          el("button", { class: "btn small primary", type: "button", text: t.draftArticle, onclick: () => draftCluster(cluster.key) }),
+          choices.length ? el("label", { for: selectId, text: t.addVariants }) : null,
+          choices.length ? select : null,
+          choices.length ? el("button", { class: "btn small", type: "button", text: t.addVariantsButton,
+            onclick: () => addVariants(cluster.key, select.value) }) : null)));
+    }
+  }
+
+  async function afterDraft(path, body) {
+    try {
+      const made = await api("POST", path, body);
+      toast(t.drafted(made.file.name));
+      state.clusters = null;
+      await loadFiles();
+      selectTab("draft");
+      await openEditor(made.file.name);
+    } catch (error) { toast(error.message); }
+  }
+
+  const draftCluster = (key) => afterDraft(`/api/editor/unanswered/${key}/draft`, {});
+  const addVariants = (key, article) => afterDraft(`/api/editor/unanswered/${key}/variants`, { article });
+
+  // ---------------------------------------------------------------- start
+  function renderAll() {
+    if (state.me) { renderFiles(); renderReport(); renderVersions(); renderClusters(); renderPreview(); }
+  }
+
+  $("login-lang").addEventListener("change", (event) => setLanguage(event.target.value));
+  $("app-lang").addEventListener("change", (event) => setLanguage(event.target.value));
+  applyStrings();
+  api("GET", "/api/editor/me").then(showApp).catch((error) => {
+    showLogin();
+    if (error.status === 403) $("login-error").textContent = t.notEditor;
+  });
+})();

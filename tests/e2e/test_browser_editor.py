@@ -1,0 +1,189 @@
+"""The help centre editor in a real browser (chromium), against the real web app, Redis and Chroma:
+log in as an editor, upload an article, preview a question against the draft, publish, see the version;
+turn a cluster of unanswered questions into an article draft and write its answer.
+
+The editor pages need no Rasa: this module starts only Redis and the web app, on a small help
+centre of its own, so that publishing does not change what the other browser tests' bot answers."""
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import shutil
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import redis
+from playwright.sync_api import Browser, Page, expect
+
+from handoff.agents import save_agent
+from handoff.connection import connect
+from knowledge.settings import REPO_ROOT
+from knowledge.unanswered import record_unanswered
+from ops.stack import Stack, free_port
+from tests.e2e.browser import PASSWORD, Screenshots, browser, shots  # noqa: F401 (fixtures)
+from tests.knowledge.helpers import GIFT_CARDS_ID, GIFT_CARDS_MD, SMALL_KB_FILES, cli
+
+pytestmark = pytest.mark.e2e
+
+# Publishing embeds and calibrates on a 2-core machine shared with other work.
+JOB_TIMEOUT_MS = 600_000
+PREVIEW_TIMEOUT_MS = 300_000
+
+
+@dataclass(frozen=True)
+class EditorSite:
+    web: str
+    redis_url: str
+    username: str
+    workdir: Path
+
+
+@pytest.fixture(scope="module")
+def editor_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EditorSite]:
+    workdir = tmp_path_factory.mktemp("editor-site")
+    folder = workdir / "kb"
+    folder.mkdir()
+    for file in SMALL_KB_FILES:
+        shutil.copy(file, folder / file.name)
+    done = cli("publish", str(folder), "--author", "alice", chroma=workdir / "chroma")
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+
+    redis_port, web_port = free_port(), free_port()
+    redis_url = f"redis://127.0.0.1:{redis_port}/0"
+    env = {**os.environ, "CHROMA_PATH": str(workdir / "chroma"), "HF_HUB_OFFLINE": "1", "PYTHONPATH": str(REPO_ROOT),
+           "REDIS_URL": redis_url, "EDITOR_DRAFTS_PATH": str(workdir / "drafts"), "RASA_URL": "http://127.0.0.1:9"}
+    env.pop("CHROMA_HOST", None)
+    site = Stack(workdir, env)
+    (workdir / "redis").mkdir()
+    try:
+        site.start("redis", ["redis-server", "--port", str(redis_port), "--bind", "127.0.0.1", "--dir", str(workdir / "redis"),
+                             "--save", ""])
+        site.start("web", [str(REPO_ROOT / ".venv-app/bin/uvicorn"), "handoff.web.main:create_app", "--factory",
+                           "--timeout-graceful-shutdown", "5", "--host", "127.0.0.1", "--port", str(web_port)],
+                   health=f"http://127.0.0.1:{web_port}/healthz")
+
+        async def create_editor() -> None:
+            client = connect(redis_url)
+            await save_agent(client, "edna", PASSWORD, "Edna Editor", ["en", "fr"], ["editor"])
+            await client.aclose()
+
+        # Playwright's sync API may keep an event loop running in this thread: the async Redis call gets its own.
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            pool.submit(asyncio.run, create_editor()).result()
+        yield EditorSite(f"http://127.0.0.1:{web_port}", redis_url, "edna", workdir)
+    finally:
+        site.stop()
+
+
+@pytest.fixture
+def page(browser: Browser, request: pytest.FixtureRequest) -> Iterator[Page]:
+    context = browser.new_context(locale="en-GB", viewport={"width": 1280, "height": 900})
+    opened = context.new_page()
+    errors: list[str] = []
+    opened.on("pageerror", lambda error: errors.append(str(error)))
+    failed_before = request.session.testsfailed
+    yield opened
+    if request.session.testsfailed > failed_before:
+        folder = REPO_ROOT / "var" / "screenshots" / re.sub(r"[^\w.-]+", "_", request.node.name)
+        folder.mkdir(parents=True, exist_ok=True)
+        opened.screenshot(path=str(folder / "failed-1.png"))
+    context.close()
+    assert errors == [], errors
+
+
+def test_an_editor_uploads_an_article_previews_it_on_the_draft_and_publishes_it(
+        editor_site: EditorSite, page: Page, shots: Screenshots, tmp_path: Path) -> None:
+    page.goto(f"{editor_site.web}/editor")
+    expect(page.locator("#login-view")).to_be_visible()
+    page.locator("#login-username").fill(editor_site.username)
+    page.locator("#login-password").fill(PASSWORD)
+    page.locator("#login-form button[type=submit]").click()
+    expect(page.locator("#app")).to_be_visible()
+    expect(page.locator("#me")).to_have_text("Edna Editor")
+    expect(page.locator("#live-version")).to_have_text("live: v1")
+    shots(page, "logged-in")
+
+    article = tmp_path / "gift-cards.md"
+    article.write_text(GIFT_CARDS_MD, encoding="utf-8")
+    page.locator("#upload").set_input_files(str(article))
+    uploaded = page.get_by_test_id("draft-file").filter(has_text="gift-cards.md")
+    expect(uploaded).to_contain_text(GIFT_CARDS_ID)
+    shots(page, "article-uploaded")
+
+    uploaded.get_by_role("button", name="Edit gift-cards.md").click()
+    expect(page.locator("#editor-text")).to_have_value(GIFT_CARDS_MD)
+    shots(page, "article-in-the-editor")
+
+    page.get_by_role("tab", name="Preview").click()
+    page.get_by_label("Customer question").fill("can I pay with a gift card")
+    expect(page.get_by_label("the draft")).to_be_checked()
+    page.get_by_role("button", name="Ask").click()
+    expect(page.get_by_test_id("preview-outcome")).to_contain_text("Answer on the draft", timeout=PREVIEW_TIMEOUT_MS)
+    expect(page.get_by_test_id("preview-article")).to_have_text(f"Gift cards ({GIFT_CARDS_ID})")
+    expect(page.locator("#preview-result")).not_to_contain_text("null")
+    shots(page, "preview-on-the-draft")
+
+    page.get_by_role("tab", name="Draft").click()
+    page.get_by_role("button", name="Publish", exact=True).click()
+    expect(page.locator("#job")).to_contain_text("Publishing…")
+    expect(page.get_by_test_id("published")).to_contain_text("Version v2 is live", timeout=JOB_TIMEOUT_MS)
+    expect(page.get_by_test_id("diff")).to_contain_text(GIFT_CARDS_ID)
+    expect(page.locator("#report")).not_to_contain_text("null")
+    expect(page.get_by_test_id("draft-file")).to_have_count(0)  # what published left the draft
+    expect(page.locator("#editor-card")).to_be_hidden()  # its file is published
+    expect(page.locator("#live-version")).to_have_text("live: v2")
+    shots(page, "published")
+
+    page.get_by_role("tab", name="Versions").click()
+    newest = page.locator("#versions tr").first
+    expect(newest).to_contain_text("v2")
+    expect(newest).to_contain_text("edna")
+    expect(newest).to_contain_text(f"Added: {GIFT_CARDS_ID}")
+    expect(page.locator("#versions tr")).to_have_count(2)
+    shots(page, "versions")
+
+    page.locator("#app-lang").select_option("fr")
+    expect(page.get_by_role("tab", name="Versions")).to_have_attribute("aria-selected", "true")
+    expect(page.locator("#versions tr").first).to_contain_text(f"Ajoutés: {GIFT_CARDS_ID}")
+    expect(page.get_by_role("tab", name="Questions sans réponse")).to_be_visible()
+    shots(page, "versions-in-french")
+
+
+WATCH_QUESTIONS = ["does my esim work on a smartwatch", "can I use an esim on my apple watch", "smartwatch esim"]
+
+
+def test_an_editor_turns_a_cluster_of_unanswered_questions_into_an_article_draft(
+        editor_site: EditorSite, page: Page, shots: Screenshots) -> None:
+    unanswered = redis.Redis.from_url(editor_site.redis_url, decode_responses=True)
+    for number, question in enumerate(WATCH_QUESTIONS):
+        record_unanswered(unanswered, question, "en", "decline", "low_confidence", f"conversation-{number}")
+
+    page.goto(f"{editor_site.web}/editor")
+    page.locator("#login-username").fill(editor_site.username)
+    page.locator("#login-password").fill(PASSWORD)
+    page.locator("#login-form button[type=submit]").click()
+    page.get_by_role("tab", name="Unanswered questions").click()
+    cluster = page.get_by_test_id("cluster").filter(has_text="smartwatch esim")
+    expect(cluster).to_contain_text("3 times", timeout=PREVIEW_TIMEOUT_MS)
+    expect(cluster).to_contain_text("English")
+    expect(cluster).to_contain_text("3 declined")
+    shots(page, "unanswered-clusters")
+
+    cluster.get_by_role("button", name="New article draft").click()
+    expect(page.get_by_role("tab", name="Draft")).to_have_attribute("aria-selected", "true")
+    expect(page.locator("#editor-text")).to_have_value(re.compile("smartwatch esim"))
+    expect(page.locator("#editor-text")).to_have_value(re.compile("TODO: write the answer"))
+    drafted = page.get_by_test_id("draft-file")
+    expect(drafted).to_have_count(1)
+    shots(page, "cluster-drafted-into-the-editor")
+
+    page.locator("#editor-text").fill(page.locator("#editor-text").input_value().replace(
+        "TODO: write the answer customers should get.", "Yes: an eSIM works on any watch with a mobile plan."))
+    page.get_by_role("button", name="Save").click()
+    expect(drafted.locator(".problems")).to_have_count(0)
+    expect(drafted).to_contain_text("Makes: drafts/")
+    shots(page, "draft-answer-written")

@@ -1,0 +1,277 @@
+"""The content team's API against a real Redis and a real Chroma (a small help centre published as v1):
+roles, uploads good and bad, dry runs, blocked publishes, rollback, preview, unanswered clusters to articles."""
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import redis
+from fastapi.testclient import TestClient
+
+from handoff.agents import save_agent
+from handoff.connection import connect
+from handoff.editing import LOCK
+from handoff.settings import HandoffSettings
+from handoff.web.main import create_app
+from handoff.web.settings import WebSettings
+from knowledge.unanswered import record_unanswered
+from tests.knowledge.helpers import GIFT_CARDS_ID, GIFT_CARDS_MD, SMALL_KB_FILES, cli
+
+PASSWORD = "correct horse"
+DELIVERY = "lumen/delivery-times-costs-en"
+JOB_DEADLINE_S = 900  # a generous bound so that a hung job fails the test instead of blocking the run
+
+
+@pytest.fixture(scope="module")
+def published_chroma(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Six articles of the sample help centre, published as v1 by alice (by the CLI, once)."""
+    root = tmp_path_factory.mktemp("editor-kb")
+    folder = root / "kb"
+    folder.mkdir()
+    for file in SMALL_KB_FILES:
+        shutil.copy(file, folder / file.name)
+    done = cli("publish", str(folder), "--author", "alice", chroma=root / "chroma")
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    return root / "chroma"
+
+
+def _accounts(redis_url: str) -> None:
+    async def create() -> None:
+        client = connect(redis_url)
+        await save_agent(client, "edna", PASSWORD, "Edna", ["en", "fr"], ["editor"])
+        await save_agent(client, "alex", PASSWORD, "Alex", ["en"], ["agent"])
+        await save_agent(client, "both", PASSWORD, "Bo", ["en", "fr"], ["agent", "editor"])
+        await client.aclose()
+
+    asyncio.run(create())
+
+
+@pytest.fixture
+def web(published_chroma: Path, tmp_path: Path, redis_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[TestClient]:
+    chroma = tmp_path / "chroma"
+    shutil.copytree(published_chroma, chroma)
+    monkeypatch.setenv("CHROMA_PATH", str(chroma))
+    monkeypatch.delenv("CHROMA_HOST", raising=False)
+    monkeypatch.setenv("EDITOR_DRAFTS_PATH", str(tmp_path / "drafts"))
+    monkeypatch.setenv("REDIS_URL", redis_url)
+    _accounts(redis_url)
+    app = create_app(WebSettings(rasa_url="http://127.0.0.1:9"), HandoffSettings(redis_url=redis_url))
+    with TestClient(app) as client:
+        yield client
+
+
+def log_in(web: TestClient, username: str) -> dict[str, str]:
+    response = web.post("/api/agent/login", json={"username": username, "password": PASSWORD})
+    assert response.status_code == 200, response.text
+    web.cookies.clear()  # each call says who it is by its bearer token
+    return {"Authorization": f"Bearer {response.json()['token']}"}
+
+
+def finished(web: TestClient, auth: dict[str, str], started: Any) -> dict[str, Any]:
+    assert started.status_code == 202, started.text
+    job_id = started.json()["id"]
+    deadline = time.monotonic() + JOB_DEADLINE_S
+    while time.monotonic() < deadline:
+        job = web.get(f"/api/editor/jobs/{job_id}", headers=auth).json()
+        if job["state"] != "running":
+            assert job["state"] == "done", job["error"]
+            return job["result"]
+        time.sleep(0.2)
+    raise AssertionError(f"job {job_id} did not finish")
+
+
+def preview(web: TestClient, auth: dict[str, str], question: str, against: str) -> dict[str, Any]:
+    response = web.post("/api/editor/preview", headers=auth, json={"question": question, "lang": "en", "against": against})
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def test_editor_pages_need_the_editor_role_and_the_console_an_advisor(web: TestClient, redis_url: str) -> None:
+    assert web.get("/api/editor/drafts").status_code == 401
+    assert web.get("/api/editor/versions").status_code == 401
+    advisor, editor, both = log_in(web, "alex"), log_in(web, "edna"), log_in(web, "both")
+    refused = web.get("/api/editor/drafts", headers=advisor)
+    assert refused.status_code == 403 and "editor role" in refused.json()["detail"]
+    assert web.put("/api/editor/drafts/x.md", headers=advisor, content=b"x").status_code == 403
+    assert web.get("/api/editor/drafts", headers=editor).json() == []
+    assert web.get("/api/editor/me", headers=both).json()["roles"] == ["agent", "editor"]
+    assert web.get("/api/agent/queue", headers=editor).status_code == 403  # an editor alone is no advisor
+    assert web.get("/api/agent/queue", headers=both).status_code == 200
+    assert web.get("/editor").status_code == 200
+
+    # An account saved before roles existed is an advisor, and only that.
+    raw = redis.Redis.from_url(redis_url, decode_responses=True)
+    raw.hdel("handoff:agent:alex", "roles")
+    assert web.get("/api/agent/me", headers=advisor).status_code == 200
+    assert web.get("/api/editor/me", headers=advisor).status_code == 403
+
+
+def test_the_command_line_makes_editors_and_grants_the_role_to_existing_advisors(web: TestClient, redis_url: str) -> None:
+    env = {**os.environ, "REDIS_URL": redis_url, "AGENT_PASSWORD": PASSWORD}
+
+    def handoff_cli(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "handoff", *args], capture_output=True, text=True, env=env, timeout=60)
+
+    made = handoff_cli("add-agent", "nina", "--name", "Nina", "--roles", "editor")
+    assert made.returncode == 0 and "editor" in made.stdout, made.stderr
+    assert web.get("/api/editor/me", headers=log_in(web, "nina")).json()["roles"] == ["editor"]
+    bad = handoff_cli("add-agent", "nora", "--roles", "boss")
+    assert bad.returncode == 2 and "roles: choose among agent, editor" in bad.stderr
+    assert web.get("/api/editor/me", headers=log_in(web, "alex")).status_code == 403
+    granted = handoff_cli("grant-role", "alex", "editor")
+    assert granted.returncode == 0 and "agent, editor" in granted.stdout
+    advisor = log_in(web, "alex")
+    assert web.get("/api/editor/me", headers=advisor).json()["roles"] == ["agent", "editor"]
+    assert web.get("/api/agent/queue", headers=advisor).status_code == 200
+
+
+def test_uploads_are_checked_previewed_published_listed_and_rolled_back(web: TestClient, redis_url: str) -> None:
+    auth = log_in(web, "edna")
+    assert web.put("/api/editor/drafts/gift-cards.md", headers=auth, content=GIFT_CARDS_MD.encode()).status_code == 201
+    assert web.put("/api/editor/drafts/empty.md", headers=auth, content=b"").status_code == 201
+    prices = web.put("/api/editor/drafts/prices.csv", headers=auth, content=b"q,price\nx,1\n")
+    assert prices.status_code == 201
+    assert prices.json()["problems"][0]["text"].startswith("prices.csv: row 1: missing columns 'question', 'answer'")
+    pdf = web.put("/api/editor/drafts/returns.pdf", headers=auth, content=b"%PDF-1.7\n" + b"\x00garbage" * 50)
+    assert pdf.json()["problems"][0]["text"].startswith("returns.pdf: cannot be read as a PDF")
+    assert web.get("/api/editor/drafts/returns.pdf", headers=auth).status_code == 422  # not edited as text
+    huge = web.put("/api/editor/drafts/manual.md", headers=auth, content=b"x" * (16 * 1024 * 1024 + 1))
+    assert huge.status_code == 413 and "split it into smaller files" in huge.json()["detail"]
+    assert web.put("/api/editor/drafts/notes.txt", headers=auth, content=b"hello").status_code == 422
+    assert web.put("/api/editor/drafts/..%2Fescape.md", headers=auth, content=b"x").status_code in (404, 422)
+
+    listed = {f["name"]: f for f in web.get("/api/editor/drafts", headers=auth).json()}
+    assert sorted(listed) == ["empty.md", "gift-cards.md", "prices.csv", "returns.pdf"]
+    assert listed["gift-cards.md"]["articles"] == [GIFT_CARDS_ID] and listed["gift-cards.md"]["problems"] == []
+    assert listed["empty.md"]["problems"][0]["text"] == "empty.md: is empty: write the article or delete the file"
+    assert web.get("/api/editor/drafts/gift-cards.md", headers=auth).json()["text"] == GIFT_CARDS_MD
+
+    on_draft = preview(web, auth, "can I pay with a gift card", "draft")
+    assert (on_draft["outcome"], on_draft["article"], on_draft["knowledge_base"]) == ("answer", GIFT_CARDS_ID, "draft")
+    assert on_draft["confidence"] is not None and on_draft["title"] == "Gift cards"
+    assert {p["file"] for p in on_draft["problems"]} == {"empty.md", "prices.csv", "returns.pdf"}
+    assert all(r["article"] != GIFT_CARDS_ID for r in on_draft["runners_up"])
+    assert preview(web, auth, "can I pay with a gift card", "live")["article"] != GIFT_CARDS_ID
+
+    dry = finished(web, auth, web.post("/api/editor/check", headers=auth))
+    assert dry["dry_run"] and not dry["published"]
+    assert (dry["diff"]["added"], dry["diff"]["changed"], dry["diff"]["removed"]) == ([GIFT_CARDS_ID], [], [])
+    assert {p["file"] for p in dry["problems"]} == {"empty.md", "prices.csv", "returns.pdf"}
+    assert [v["number"] for v in web.get("/api/editor/versions", headers=auth).json()["versions"]] == [1]
+
+    # One job at a time: while another holds the lock, a publish is refused with who is running what.
+    raw = redis.Redis.from_url(redis_url, decode_responses=True)
+    raw.set(LOCK, "0123456789abcdef", ex=60)
+    busy = web.post("/api/editor/publish", headers=auth, json={})
+    assert busy.status_code == 409 and "wait until it has finished" in busy.json()["detail"]
+    raw.delete(LOCK)
+
+    published = finished(web, auth, web.post("/api/editor/publish", headers=auth, json={}))
+    assert published["published"] and published["version"]["number"] == 2
+    assert published["version"]["author"] == "edna" and published["version"]["added"] == [GIFT_CARDS_ID]
+    assert published["published_files"] == ["gift-cards.md"]
+    # What published leaves the draft; the files with problems stay, for the editor to fix.
+    assert sorted(f["name"] for f in web.get("/api/editor/drafts", headers=auth).json()) == ["empty.md", "prices.csv", "returns.pdf"]
+    history = web.get("/api/editor/versions", headers=auth).json()
+    assert history["live"] == 2
+    assert [(v["number"], v["author"], v["kind"]) for v in history["versions"]] == [(2, "edna", "publish"), (1, "alice", "publish")]
+    live = preview(web, auth, "can I pay with a gift card", "live")
+    assert (live["outcome"], live["article"]) == ("answer", GIFT_CARDS_ID)
+
+    assert web.post("/api/editor/rollback", headers=auth, json={"version": 9}).status_code == 404
+    rolled = finished(web, auth, web.post("/api/editor/rollback", headers=auth, json={"version": 1}))
+    assert rolled["version"]["number"] == 3 and rolled["version"]["note"] == "rollback to v1"
+    assert rolled["diff"]["removed"] == [GIFT_CARDS_ID]
+    assert web.get("/api/editor/versions", headers=auth).json()["live"] == 3
+    assert preview(web, auth, "can I pay with a gift card", "live")["article"] != GIFT_CARDS_ID
+
+    assert web.delete("/api/editor/drafts/empty.md", headers=auth).status_code == 204
+    assert web.delete("/api/editor/drafts/empty.md", headers=auth).status_code == 404
+
+
+def test_a_publish_breaking_question_variants_is_blocked_with_the_list_until_confirmed(web: TestClient) -> None:
+    auth = log_in(web, "edna")
+    delivery = next(f for f in SMALL_KB_FILES if f.name == "delivery-times-costs.md").read_text(encoding="utf-8")
+    shipping = delivery.replace(DELIVERY, "lumen/shipping-en").replace("Delivery times and costs", "Shipping")
+    assert web.put("/api/editor/drafts/shipping.md", headers=auth, content=shipping.encode()).status_code == 201
+
+    blocked = finished(web, auth, web.post("/api/editor/publish", headers=auth, json={}))
+    assert blocked["blocked"] and not blocked["published"] and blocked["version"] is None
+    broken = [r for r in blocked["regressions"] if r["article"] == DELIVERY]
+    assert broken and all(r["question"] in delivery for r in broken)
+    assert all(r["text"].startswith(f'{DELIVERY}: "') for r in broken)
+    assert {d["kind"] for d in blocked["duplicates"]} == {"same_answer", "shared_question"}
+    assert [v["number"] for v in web.get("/api/editor/versions", headers=auth).json()["versions"]] == [1]
+    assert [f["name"] for f in web.get("/api/editor/drafts", headers=auth).json()] == ["shipping.md"]
+
+    confirmed = finished(web, auth, web.post("/api/editor/publish", headers=auth, json={"confirm": True}))
+    assert confirmed["published"] and confirmed["version"]["number"] == 2
+    assert confirmed["regressions"] == blocked["regressions"]
+
+
+GIFT_QUESTIONS = ["can I pay with a gift card", "do you sell gift cards", "how do I use a gift card online"]
+GIFT_REPLY = "Yes: gift cards are accepted online and in our shops for 12 months."
+
+
+def test_unanswered_questions_become_an_article_that_the_bot_then_answers_from(web: TestClient, redis_url: str) -> None:
+    raw = redis.Redis.from_url(redis_url, decode_responses=True)
+    for number, question in enumerate(GIFT_QUESTIONS):
+        record_unanswered(raw, question, "en", "decline", "out_of_scope", f"conv-{number}")
+    for question in ("does my esim work on a smartwatch", "can I use an esim on my apple watch"):
+        record_unanswered(raw, question, "en", "unhelpful", None, "conv-w", article="lumen/activate-sim-esim-en")
+
+    # An advisor sends the reply they wrote as a suggested article.
+    conversation = web.post("/api/conversations").json()["conversation_id"]
+    advisor = log_in(web, "alex")
+    suggested = web.post(f"/api/agent/conversations/{conversation}/suggest-article", headers=advisor,
+                         json={"question": "gift card balance", "reply": GIFT_REPLY})
+    assert suggested.status_code == 201, suggested.text
+    nothing_asked = web.post(f"/api/agent/conversations/{conversation}/suggest-article", headers=advisor,
+                             json={"reply": GIFT_REPLY})
+    assert nothing_asked.status_code == 422 and "has not asked anything" in nothing_asked.json()["detail"]
+    assert web.get("/api/editor/unanswered", headers=advisor).status_code == 403
+
+    auth = log_in(web, "edna")
+    clusters = web.get("/api/editor/unanswered", headers=auth).json()
+    gift = next(c for c in clusters if "gift card balance" in c["questions"])
+    assert gift["lang"] == "en" and gift["count"] == 4
+    assert gift["outcomes"] == {"decline": 3, "suggested": 1}
+    assert gift["examples"][0] == "gift card balance"  # newest first
+    assert gift["suggested_answers"] == [GIFT_REPLY]
+    watch = next(c for c in clusters if "does my esim work on a smartwatch" in c["questions"])
+    assert watch["unhelpful_articles"] == {"lumen/activate-sim-esim-en": 2}
+    assert clusters[0]["newest_ms"] >= clusters[-1]["newest_ms"]
+
+    drafted = web.post(f"/api/editor/unanswered/{gift['key']}/draft", headers=auth, json={"title": "Gift cards"})
+    assert drafted.status_code == 201, drafted.text
+    name, article_id = drafted.json()["file"]["name"], drafted.json()["article"]
+    assert not drafted.json()["needs_answer"] and drafted.json()["file"]["from_cluster"]
+    text = web.get(f"/api/editor/drafts/{name}", headers=auth).json()["text"]
+    assert GIFT_REPLY in text and all(q in text for q in GIFT_QUESTIONS)
+
+    variants = web.post(f"/api/editor/unanswered/{watch['key']}/variants", headers=auth,
+                        json={"article": "lumen/activate-sim-esim-en"})
+    assert variants.status_code == 201, variants.text
+    esim = web.get(f"/api/editor/drafts/{variants.json()['file']['name']}", headers=auth).json()["text"]
+    assert "does my esim work on a smartwatch" in esim and "id: lumen/activate-sim-esim-en" in esim
+    assert web.post(f"/api/editor/unanswered/{watch['key']}/variants", headers=auth,
+                    json={"article": "lumen/no-such-article"}).status_code == 404
+    web.delete(f"/api/editor/drafts/{variants.json()['file']['name']}", headers=auth)
+
+    published = finished(web, auth, web.post("/api/editor/publish", headers=auth, json={"confirm": True}))
+    assert published["published"] and article_id in published["version"]["added"]
+    assert published["handled_questions"] == 4
+    answered = preview(web, auth, "can I pay with a gift card", "live")
+    assert (answered["outcome"], answered["article"]) == ("answer", article_id)
+    remaining = web.get("/api/editor/unanswered", headers=auth).json()
+    assert all("gift card balance" not in c["questions"] for c in remaining)
+    assert any("does my esim work on a smartwatch" in c["questions"] for c in remaining)
+    assert web.post(f"/api/editor/unanswered/{gift['key']}/draft", headers=auth, json={}).status_code == 404

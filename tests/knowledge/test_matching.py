@@ -1,0 +1,86 @@
+"""The matchers on small hand-made data: exact held-out scores, lexical document retrieval."""
+from __future__ import annotations
+
+import numpy as np
+
+from knowledge.matching import (
+    BM25,
+    KERNEL_RIDGE,
+    KernelClassifier,
+    PassageRetriever,
+    blended_ranking,
+    content_tokens,
+    label_share,
+)
+
+TEXTS = [
+    "how do I reset my password", "I forgot my password", "password reset link",
+    "where is my parcel", "track my order", "my delivery has not arrived",
+    "talk to a person", "I want a human",
+]
+LABELS = ["password"] * 3 + ["order"] * 3 + ["@request_human"] * 2
+
+
+def _vectors(count: int, seed: int = 0) -> np.ndarray:
+    vectors = np.random.default_rng(seed).normal(size=(count, 16))
+    return vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
+
+
+def test_kernel_held_out_scores_equal_a_model_trained_without_the_group() -> None:
+    vectors = _vectors(len(TEXTS))
+    model = KernelClassifier(TEXTS, vectors, LABELS)
+    group = np.array([1, 4, 6])
+    kept = np.setdiff1d(np.arange(len(TEXTS)), group)
+    # The same kernel (same TF-IDF vocabulary), solved again on the kept texts only.
+    gram = model._kernel(vectors, model._char_matrix, model._word_matrix)
+    weights = np.linalg.solve(gram[np.ix_(kept, kept)] + KERNEL_RIDGE * np.eye(len(kept)), model._targets[kept])
+    refit = gram[np.ix_(group, kept)] @ weights
+    assert np.allclose(model.held_out_scores([group])[0], refit)
+
+
+def test_kernel_classifier_scores_a_variant_highest_for_its_own_label() -> None:
+    vectors = _vectors(len(TEXTS))
+    model = KernelClassifier(TEXTS, vectors, LABELS)
+    scores = model.scores(["I forgot my password again"], vectors[1:2])[0]
+    assert model.labels[int(np.argmax(scores))] == "password"
+
+
+def test_blended_ranking_confidence_is_the_lead_within_zero_and_one() -> None:
+    ranking = blended_ranking(["a", "b", "c"], np.array([1.3, 0.2, -0.1]), None)
+    assert ranking.labels == ["a", "b", "c"]
+    assert ranking.confidence == 1.0 and ranking.scores == [1.0, 0.2, 0.0]
+    assert np.isclose(blended_ranking(["a", "b"], np.array([0.5, 0.3]), None).confidence, 0.2)
+    masked = blended_ranking(["a", "b", "c"], np.array([0.9, 0.2, 0.1]), np.array([False, True, True]))
+    assert masked.best == "b"
+
+
+def test_label_share_is_the_share_of_positive_score_on_the_wanted_labels() -> None:
+    scores = np.array([0.6, 0.2, 0.2, -0.5])
+    assert np.isclose(label_share(["a", "b", "c", "d"], scores, None, np.array([False, True, True, False])), 0.4)
+    assert label_share(["a", "b"], np.array([-1.0, -2.0]), None, np.array([True, False])) == 0.0
+
+
+def test_content_tokens_drop_function_words_in_both_languages() -> None:
+    assert content_tokens("Qui est le beau-père de Jean-Louis Cheynet ?", "fr") == ["beau", "per", "jean", "lou", "cheynet"]
+    assert content_tokens("what is the capital of Australia", "en") == ["capit", "australia"]
+
+
+def test_bm25_prefers_the_text_with_the_rare_word_and_ignores_unknown_ones() -> None:
+    bm25 = BM25([["fox", "dog"], ["fox", "cat"], ["fox"]])
+    scores = bm25.scores(["cat", "fox", "zebra"])
+    assert int(np.argmax(scores)) == 1
+    assert np.all(bm25.scores(["zebra"]) == 0)
+
+
+def test_passage_retriever_finds_the_document_one_of_whose_sentences_the_question_asks_about() -> None:
+    documents = [
+        ("doc/loire", "fr", "Loire\n\nLa Loire est un fleuve. Elle prend sa source au mont Gerbier de Jonc."),
+        ("doc/seine", "fr", "Seine\n\nLa Seine est un fleuve. Elle traverse Paris et se jette dans la Manche."),
+        ("doc/tour", "fr", "Tour Eiffel\n\nLa tour Eiffel est une tour de fer. Elle fut construite pour 1889."),
+    ]
+    vectors = _vectors(3)
+    retriever = PassageRetriever(documents, vectors, [d for d, _, _ in documents])
+    scores = retriever.scores("Où la Loire prend-elle sa source ?", _vectors(1, seed=5)[0], "fr")
+    assert retriever.labels[int(np.argmax(scores))] == "doc/loire"
+    scores = retriever.scores("Dans quelle mer se jette la Seine ?", _vectors(1, seed=6)[0], "fr")
+    assert retriever.labels[int(np.argmax(scores))] == "doc/seine"
