@@ -9,6 +9,7 @@ import redis
 from playwright.sync_api import expect
 
 from handoff import keys
+from knowledge.unanswered import STREAM
 from ops.stack import Stack
 from tests.e2e.handoff_clients import unique
 from tests.e2e.browser import (  # noqa: F401 (fixtures)
@@ -27,6 +28,12 @@ def customer_on_demo_page(stack: Stack, new_tab: NewTab, lang: str = "en") -> Wi
     widget = Widget(tab.page)
     widget.open()
     return widget
+
+
+def unanswered_events(stack: Stack, conversation_id: str) -> list[dict[str, str]]:
+    """The content team's list (knowledge/unanswered.py) for one conversation."""
+    client = redis.Redis.from_url(stack.urls["redis"], decode_responses=True)
+    return [fields for _, fields in client.xrange(STREAM) if fields.get("conversation_id") == conversation_id]
 
 
 def test_customer_asks_for_a_person_the_agent_claims_replies_and_hands_back(
@@ -83,6 +90,13 @@ def test_customer_asks_for_a_person_the_agent_claims_replies_and_hands_back(
     console.reply_box.press("Enter")
     expect(console.transcript.locator(".msg.agent")).to_have_count(1)
     shots(console.page, "agent-replied")
+
+    # The reply just sent goes to the content team's list as a suggested article.
+    console.page.get_by_role("button", name="Suggest as article").click()
+    expect(console.page.locator("#toast")).to_have_text("Sent to the content team.")
+    suggested = [e for e in unanswered_events(stack, conversation_id) if e["outcome"] == "suggested"]
+    assert [(e["question"], e["answer"], e["agent"]) for e in suggested] == [
+        ("My bill is much higher than usual this month", "Hello, I'm Alice. I'm looking at your bill now.", alice.username)]
 
     reply = widget.agent_rows.first
     expect(reply).to_contain_text("Hello, I'm Alice. I'm looking at your bill now.")
