@@ -97,4 +97,4 @@ clean:
 # on the same queries (PEER_EPOCHS shortens the Rasa peer's training; default 100).
 eval-peers:
 	@test -n "$(DATA)" || { echo "usage: make eval-peers KB=<folder> DATA=<file.jsonl> [OUT=<folder>]"; exit 2; }
-	$(APP_PY) -m knowledge.peers --kb $(KB) --data $(DATA) --out $(OUT)
+	$(APP_PY) -m knowledge.evaluation.baselines --kb $(KB) --data $(DATA) --out $(OUT)

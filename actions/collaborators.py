@@ -13,8 +13,8 @@ from redis.asyncio import Redis
 
 from handoff.connection import connect
 from handoff.settings import HandoffSettings
-from knowledge.sensitive_topics import SensitiveTopicsFile
-from knowledge.service import KnowledgeService
+from knowledge.answering.sensitive_topics import SensitiveTopicsFile
+from knowledge.answering.service import KnowledgeService
 from knowledge.settings import KnowledgeSettings
 
 

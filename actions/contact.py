@@ -17,7 +17,7 @@ from actions.collaborators import CollaboratingAction
 from actions.contact_details import parse_contact
 from actions.routing import Route
 from handoff.tickets import file_ticket
-from knowledge import replies
+from knowledge import wording as replies
 
 logger = logging.getLogger(__name__)
 

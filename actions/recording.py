@@ -1,4 +1,4 @@
-"""What the bot could not answer, recorded for the content team (knowledge/unanswered.py).
+"""What the bot could not answer, recorded for the content team (knowledge/unanswered/stream.py).
 
 Declined questions (out of scope, unsure), escalations with their reason, and answers the
 customer marked as not helpful. The question recorded is the one the customer needed
@@ -16,9 +16,9 @@ from rasa_sdk import Tracker
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
-from knowledge.engine import Decision, DeclineReason, Outcome
-from knowledge.triggers import TRIGGER_INTENTS, EscalationReason
-from knowledge.unanswered import UnansweredOutcome, record_unanswered_async
+from knowledge.answering.engine import Decision, DeclineReason, Outcome
+from knowledge.answering.triggers import TRIGGER_INTENTS, EscalationReason
+from knowledge.unanswered.stream import UnansweredOutcome, record_unanswered_async
 
 logger = logging.getLogger(__name__)
 

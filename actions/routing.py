@@ -14,8 +14,8 @@ from redis.exceptions import RedisError
 from actions import slots
 from handoff.agents import online_agent_count
 from handoff.settings import HandoffSettings
-from knowledge import replies
-from knowledge.engine import Decision
+from knowledge import wording as replies
+from knowledge.answering.engine import Decision
 
 logger = logging.getLogger(__name__)
 

@@ -15,7 +15,7 @@ from typing_extensions import TypedDict
 
 from actions import slots
 from actions.collaborators import CollaboratingAction
-from knowledge.engine import KnowledgeEngine
+from knowledge.answering.engine import KnowledgeEngine
 
 SUGGESTIONS = 3
 # Enough of the answer for an advisor to judge it; the article has the rest.

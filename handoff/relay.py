@@ -11,7 +11,7 @@ from typing import Any
 
 from handoff import keys
 from handoff.agents import Agent, online_agent_count
-from handoff.bot_replies import BotReply, group_rasa_messages
+from knowledge.contract import BotReply, group_rasa_messages
 from handoff.conversations import ConversationStore, Escalation, Message, now_ms
 from handoff.ownership import Owner
 from handoff.rasa_client import RasaClient

@@ -11,14 +11,14 @@ from typing import TYPE_CHECKING
 from knowledge.settings import SAMPLE_KB, KnowledgeSettings
 
 if TYPE_CHECKING:
-    from knowledge.publishing import PublishResult
+    from knowledge.publishing.publish import PublishResult
 
 
 def _ingest(folder: Path, settings: KnowledgeSettings, only_if_empty: bool = False) -> int:
     from knowledge.articles import load_folder
     from knowledge.embeddings import make_embeddings
-    from knowledge.ingest import ingest
-    from knowledge.service import build_engine
+    from knowledge.index.ingest import ingest
+    from knowledge.answering.service import build_engine
     from knowledge.store import articles_store, make_client
 
     if not folder.is_dir():
@@ -58,7 +58,7 @@ def _list(settings: KnowledgeSettings) -> int:
 
 
 def _ask(question: str, lang: str | None, settings: KnowledgeSettings, as_json: bool) -> int:
-    from knowledge.service import KnowledgeService
+    from knowledge.answering.service import KnowledgeService
 
     decision = KnowledgeService(settings).decide(question, lang)
     if as_json:
@@ -74,7 +74,7 @@ def _ask(question: str, lang: str | None, settings: KnowledgeSettings, as_json: 
 
 
 def _eval(kb: Path, data: Path, out: Path, via: str) -> int:
-    from knowledge.evaluation import evaluate
+    from knowledge.evaluation.evaluate import evaluate
 
     metrics = evaluate(kb, data, out, via=via)
     print(f"report: {out / 'report.jsonl'}  summary: {out / 'summary.json'}")
@@ -133,7 +133,7 @@ def _print_result(result: PublishResult, what: str = "publish") -> int:
 
 
 def _publish(args: argparse.Namespace, settings: KnowledgeSettings) -> int:
-    from knowledge.publishing import PublishInProgress, publish
+    from knowledge.publishing.publish import PublishInProgress, publish
 
     try:
         result = publish(
@@ -147,13 +147,13 @@ def _publish(args: argparse.Namespace, settings: KnowledgeSettings) -> int:
 
 
 def _check(args: argparse.Namespace, settings: KnowledgeSettings) -> int:
-    from knowledge.publishing import check
+    from knowledge.publishing.publish import check
 
     return _print_result(check(args.paths, replace=False if args.update else None, settings=settings), "check")
 
 
 def _versions(args: argparse.Namespace, settings: KnowledgeSettings) -> int:
-    from knowledge.publishing import live_version, versions
+    from knowledge.publishing.publish import live_version, versions
 
     live = live_version(settings)
     listed = versions(settings)
@@ -170,7 +170,7 @@ def _versions(args: argparse.Namespace, settings: KnowledgeSettings) -> int:
 
 
 def _rollback(args: argparse.Namespace, settings: KnowledgeSettings) -> int:
-    from knowledge.publishing import PublishInProgress, rollback
+    from knowledge.publishing.publish import PublishInProgress, rollback
 
     try:
         result = rollback(args.version, author=args.author, settings=settings)
@@ -184,7 +184,7 @@ def _rollback(args: argparse.Namespace, settings: KnowledgeSettings) -> int:
 
 
 def _preview(args: argparse.Namespace, settings: KnowledgeSettings) -> int:
-    from knowledge.preview import preview
+    from knowledge.publishing.preview import preview
 
     result = preview(args.question, args.draft or None, args.lang, settings=settings)
     if args.json:
@@ -209,7 +209,7 @@ def _preview(args: argparse.Namespace, settings: KnowledgeSettings) -> int:
 def _redis():  # type: ignore[no-untyped-def]
     import redis
 
-    from knowledge.unanswered import UnansweredSettings
+    from knowledge.unanswered.stream import UnansweredSettings
 
     return redis.Redis.from_url(UnansweredSettings().redis_url, decode_responses=True)
 
@@ -222,13 +222,13 @@ def _when(milliseconds: int) -> str:
 
 def _clusters(settings: KnowledgeSettings):  # type: ignore[no-untyped-def]
     from knowledge.embeddings import make_embeddings
-    from knowledge.unanswered import UnansweredSettings, clusters
+    from knowledge.unanswered.stream import UnansweredSettings, clusters
 
     return clusters(_redis(), make_embeddings(settings), distance=UnansweredSettings().unanswered_cluster_distance)
 
 
 def _unanswered(args: argparse.Namespace, settings: KnowledgeSettings) -> int:
-    from knowledge.unanswered import UnansweredStore
+    from knowledge.unanswered.stream import UnansweredStore
 
     if not args.clusters:
         events = UnansweredStore(_redis()).events(limit=args.limit)
@@ -251,7 +251,7 @@ def _unanswered(args: argparse.Namespace, settings: KnowledgeSettings) -> int:
 
 def _draft_from_cluster(args: argparse.Namespace, settings: KnowledgeSettings) -> int:
     from knowledge.articles import ArticleError, parse_article
-    from knowledge.unanswered import add_questions_to_article, draft_from_cluster, mark_handled
+    from knowledge.unanswered.stream import add_questions_to_article, draft_from_cluster, mark_handled
 
     found = _clusters(settings)
     chosen = [c for c in found if c.key == args.cluster]

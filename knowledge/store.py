@@ -60,7 +60,7 @@ def save_calibration(client: ClientAPI, name: str, version: str, thresholds_json
     collection.upsert(ids=[version], documents=[thresholds_json], embeddings=[[1.0]])
 
 
-# Every article content ever published, embedded once (see knowledge/archive.py).
+# Every article content ever published, embedded once (see knowledge/index/archive.py).
 ARCHIVE_ARTICLES_SUFFIX = "archive-articles"
 ARCHIVE_UNITS_SUFFIX = "archive-units"
 # One record per knowledge-base version, and the head: which version the bot answers from.

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
-from handoff.bot_replies import BotReply, group_rasa_messages
+from knowledge.contract import BotReply, group_rasa_messages
 from ops.bench_load import Budget, Pace, Samples, progress_bar
 
 # Asking whether this is a bot: intent bot_challenge, answered by the static utter_iamabot (no action call).

@@ -13,9 +13,9 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 from knowledge.articles import load_folder  # noqa: E402
 from knowledge.embeddings import make_embeddings  # noqa: E402
-from knowledge.engine import KnowledgeEngine  # noqa: E402
-from knowledge.ingest import ingest  # noqa: E402
-from knowledge.service import KnowledgeService  # noqa: E402
+from knowledge.answering.engine import KnowledgeEngine  # noqa: E402
+from knowledge.index.ingest import ingest  # noqa: E402
+from knowledge.answering.service import KnowledgeService  # noqa: E402
 from knowledge.settings import SAMPLE_KB, KnowledgeSettings  # noqa: E402
 from knowledge.store import make_client  # noqa: E402
 from tests.redis_server import RedisServer  # noqa: E402

@@ -19,7 +19,7 @@ from rasa.shared.nlu.constants import (
 )
 from rasa.shared.nlu.training_data.message import Message
 
-from bot.components.language_scorer import detect_language
+from knowledge.language import detect_language
 
 LANGUAGE_ENTITY = "language"
 

@@ -19,7 +19,7 @@ from handoff.web.dependencies import SESSION_COOKIE, CurrentAgent, HandoffConfig
 from handoff.web.editor_api import Team
 from handoff.web.live import conversation_events, queue_events
 from knowledge.sources import guess_language
-from knowledge.unanswered import suggest_article_from_agent_reply
+from knowledge.unanswered.stream import suggest_article_from_agent_reply
 
 router = APIRouter(prefix="/api/agent", tags=["agent"])
 

@@ -11,7 +11,7 @@ from fastapi.sse import EventSourceResponse, ServerSentEvent
 from pydantic import BaseModel, Field
 from redis.exceptions import RedisError
 
-from handoff.bot_replies import BotReply
+from knowledge.contract import BotReply
 from handoff.conversations import CUSTOMER_KINDS
 from handoff.ownership import UnknownConversation
 from handoff.rasa_client import RasaUnavailable

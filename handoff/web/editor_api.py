@@ -1,8 +1,8 @@
 """Content team routes: the draft workspace, checks, publishing, versions, rollback, preview, and
 what customers asked that the bot could not answer. Editors only (the `editor` role).
 
-The work is in knowledge/drafts.py (synchronous, CPU heavy: run in worker threads) and
-handoff/editing.py (one check, publish or rollback at a time); the status codes are chosen here.
+The work is in knowledge/publishing/workspace.py (synchronous, CPU heavy: run in worker threads) and
+knowledge/publishing/jobs.py (one check, publish or rollback at a time); the status codes are chosen here.
 """
 from __future__ import annotations
 
@@ -14,9 +14,9 @@ from fastapi import APIRouter, Depends, HTTPException, Path, Request, Response
 from pydantic import BaseModel, Field
 
 from handoff.agents import close_session
-from handoff.editing import ContentJobs, JobBusy
+from knowledge.publishing.jobs import ContentJobs, JobBusy
 from handoff.web.dependencies import SESSION_COOKIE, CurrentEditor, RedisClient, session_token
-from knowledge.drafts import (
+from knowledge.publishing.workspace import (
     ClusterGone,
     ContentTeam,
     DraftError,
@@ -26,10 +26,10 @@ from knowledge.drafts import (
     Problem,
     PublishOutcome,
 )
-from knowledge.preview import PreviewResult
-from knowledge.publishing import PublishResult, live_version, rollback, versions
-from knowledge.unanswered import Cluster
-from knowledge.versions import VersionInfo
+from knowledge.publishing.preview import PreviewResult
+from knowledge.publishing.publish import PublishResult, live_version, rollback, versions
+from knowledge.unanswered.stream import Cluster
+from knowledge.index.versions import VersionInfo
 
 router = APIRouter(prefix="/api/editor", tags=["content team"])
 

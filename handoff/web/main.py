@@ -18,10 +18,10 @@ from handoff.rasa_client import RasaClient
 from handoff.relay import HandoffRelay
 from handoff.settings import HandoffSettings
 from handoff.suggestions import SuggestionClient
-from handoff.editing import ContentJobs
+from knowledge.publishing.jobs import ContentJobs
 from handoff.web import agent_api, customer, editor_api, help_pages
 from handoff.web.settings import WebSettings
-from knowledge.drafts import ContentTeam, DraftSettings, DraftWorkspace
+from knowledge.publishing.workspace import ContentTeam, DraftSettings, DraftWorkspace
 from knowledge.settings import KnowledgeSettings
 from knowledge.store import make_client
 

@@ -43,7 +43,7 @@ def slug(text: str) -> str:
 
 
 def guess_language(text: str) -> str | None:
-    from bot.components.language_scorer import detect_language
+    from knowledge.language import detect_language
 
     return detect_language(text[:5000])
 

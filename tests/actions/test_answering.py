@@ -11,8 +11,8 @@ from redis.asyncio import Redis
 from actions.answering import ActionAnswerQuestion, ActionHandOver
 from handoff.connection import connect
 from handoff.settings import HandoffSettings
-from knowledge.sensitive_topics import SensitiveTopicsFile
-from knowledge.service import KnowledgeService
+from knowledge.answering.sensitive_topics import SensitiveTopicsFile
+from knowledge.answering.service import KnowledgeService
 from knowledge.settings import SENSITIVE_TOPICS
 from ops.stack import free_port
 from tests.actions.trackers import advisor_online, bot_event, run, tracker

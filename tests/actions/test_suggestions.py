@@ -5,7 +5,7 @@ import pytest
 from rasa_sdk.executor import ActionExecutor
 
 from actions.suggestions import TEXT_LIMIT, ActionSuggestAnswers, trimmed
-from knowledge.service import KnowledgeService
+from knowledge.answering.service import KnowledgeService
 from tests.actions.trackers import run, tracker
 
 pytestmark = pytest.mark.anyio

@@ -1,4 +1,4 @@
-"""What the actions record for the content team (knowledge/unanswered.py), with in-memory
+"""What the actions record for the content team (knowledge/unanswered/stream.py), with in-memory
 trackers over the sample help centre and a real Redis."""
 from __future__ import annotations
 
@@ -11,10 +11,10 @@ from redis.asyncio import Redis
 from actions.answering import ActionAnswerQuestion, ActionHandOver
 from handoff.connection import connect
 from handoff.settings import HandoffSettings
-from knowledge.sensitive_topics import SensitiveTopicsFile
-from knowledge.service import KnowledgeService
+from knowledge.answering.sensitive_topics import SensitiveTopicsFile
+from knowledge.answering.service import KnowledgeService
 from knowledge.settings import SENSITIVE_TOPICS
-from knowledge.unanswered import UnansweredEvent, UnansweredStore
+from knowledge.unanswered.stream import UnansweredEvent, UnansweredStore
 from ops.stack import free_port
 from tests.actions.trackers import bot_event, run, tracker
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.components.language_scorer import detect_language, score_language
+from knowledge.language import detect_language, score_language
 
 
 @pytest.mark.parametrize(

@@ -9,7 +9,7 @@ import redis
 from playwright.sync_api import expect
 
 from handoff import keys
-from knowledge.unanswered import STREAM
+from knowledge.unanswered.stream import STREAM
 from ops.stack import Stack
 from tests.e2e.handoff_clients import unique
 from tests.e2e.browser import (  # noqa: F401 (fixtures)
@@ -31,7 +31,7 @@ def customer_on_demo_page(stack: Stack, new_tab: NewTab, lang: str = "en") -> Wi
 
 
 def unanswered_events(stack: Stack, conversation_id: str) -> list[dict[str, str]]:
-    """The content team's list (knowledge/unanswered.py) for one conversation."""
+    """The content team's list (knowledge/unanswered/stream.py) for one conversation."""
     client = redis.Redis.from_url(stack.urls["redis"], decode_responses=True)
     return [fields for _, fields in client.xrange(STREAM) if fields.get("conversation_id") == conversation_id]
 

@@ -22,7 +22,7 @@ from playwright.sync_api import Browser, Page, expect
 from handoff.agents import save_agent
 from handoff.connection import connect
 from knowledge.settings import REPO_ROOT
-from knowledge.unanswered import record_unanswered
+from knowledge.unanswered.stream import record_unanswered
 from ops.stack import Stack, free_port
 from tests.e2e.browser import PASSWORD, Screenshots, browser, shots  # noqa: F401 (fixtures)
 from tests.knowledge.helpers import GIFT_CARDS_ID, GIFT_CARDS_MD, SMALL_KB_FILES, cli

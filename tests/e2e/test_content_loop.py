@@ -16,11 +16,11 @@ from pathlib import Path
 import pytest
 import redis
 
-from handoff.bot_replies import BotReply
+from knowledge.contract import BotReply
 from knowledge.embeddings import make_embeddings
 from knowledge.settings import SAMPLE_KB, KnowledgeSettings
 from knowledge.sources import DRAFT_PLACEHOLDER
-from knowledge.unanswered import clusters, draft_from_cluster, mark_handled
+from knowledge.unanswered.stream import clusters, draft_from_cluster, mark_handled
 from ops.stack import Stack, start_stack
 from tests.e2e.handoff_clients import Customer
 from tests.knowledge.helpers import cli

@@ -6,7 +6,7 @@ import uuid
 import httpx
 import pytest
 
-from handoff.bot_replies import BotReply, group_rasa_messages
+from knowledge.contract import BotReply, group_rasa_messages
 from ops.stack import Stack
 
 pytestmark = pytest.mark.e2e

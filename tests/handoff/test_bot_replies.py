@@ -1,4 +1,4 @@
-from handoff.bot_replies import group_rasa_messages
+from knowledge.contract import group_rasa_messages
 
 
 def test_text_parts_and_payload_become_one_reply_per_utterance() -> None:

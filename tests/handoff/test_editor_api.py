@@ -18,11 +18,11 @@ from fastapi.testclient import TestClient
 
 from handoff.agents import save_agent
 from handoff.connection import connect
-from handoff.editing import LOCK
+from knowledge.publishing.jobs import LOCK
 from handoff.settings import HandoffSettings
 from handoff.web.main import create_app
 from handoff.web.settings import WebSettings
-from knowledge.unanswered import record_unanswered
+from knowledge.unanswered.stream import record_unanswered
 from tests.knowledge.helpers import GIFT_CARDS_ID, GIFT_CARDS_MD, SMALL_KB_FILES, cli
 
 PASSWORD = "correct horse"

@@ -1,6 +1,6 @@
 import numpy as np
 
-from knowledge.calibration import (
+from knowledge.answering.calibration import (
     NEVER,
     HeldOut,
     handled_share,

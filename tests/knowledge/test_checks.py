@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from knowledge.articles import Article
-from knowledge.checks import DuplicateKind, Regression, RegressionKind, find_duplicates
+from knowledge.publishing.checks import DuplicateKind, Regression, RegressionKind, find_duplicates
 
 
 def _article(article_id: str, body: str, lang: str = "en", questions: tuple[str, ...] = ()) -> Article:

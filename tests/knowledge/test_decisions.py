@@ -5,10 +5,10 @@ from dataclasses import replace
 
 import pytest
 
-from knowledge.calibration import BLENDS, NEVER
+from knowledge.answering.calibration import BLENDS, NEVER
 from knowledge.embeddings import make_embeddings
-from knowledge.engine import KnowledgeEngine
-from knowledge.triggers import load_trigger_examples
+from knowledge.answering.engine import KnowledgeEngine
+from knowledge.answering.triggers import load_trigger_examples
 
 
 @pytest.mark.parametrize(

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from knowledge.evaluation import build_throwaway_engine
+from knowledge.evaluation.evaluate import build_throwaway_engine
 from knowledge.settings import KnowledgeSettings
 
 DOCUMENTS = {

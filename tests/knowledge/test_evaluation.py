@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from knowledge.evaluation import Query, ReportLine, read_queries, score
+from knowledge.evaluation.evaluate import Query, ReportLine, read_queries, score
 from knowledge.settings import REPO_ROOT
 
 SHARED_SCORE = REPO_ROOT.parent / "shared" / "eval" / "score.py"

@@ -10,7 +10,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from knowledge.articles import Article
-from knowledge.generation import generate_answer
+from knowledge.answering.generation import generate_answer
 from knowledge.settings import KnowledgeSettings
 
 ARTICLE = Article(id="kb/roaming", title="Roaming", lang="en", body="Roaming in the EU is included in every plan.")

@@ -8,8 +8,8 @@ import pytest
 
 from knowledge.articles import load_folder
 from knowledge.embeddings import make_embeddings
-from knowledge.ingest import ingest
-from knowledge.service import KnowledgeService
+from knowledge.index.ingest import ingest
+from knowledge.answering.service import KnowledgeService
 from knowledge.settings import SAMPLE_KB, KnowledgeSettings
 from knowledge.store import make_client, units_store
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from knowledge.matching import (
+from knowledge.answering.matching import (
     BM25,
     KERNEL_RIDGE,
     KernelClassifier,

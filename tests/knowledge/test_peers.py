@@ -11,12 +11,12 @@ import pytest
 from langchain_core.embeddings import Embeddings
 
 from knowledge.articles import Article, load_folder
-from knowledge.calibration import NEVER
+from knowledge.answering.calibration import NEVER
 from knowledge.embeddings import make_embeddings
-from knowledge.evaluation import Metrics
-from knowledge.peers import bm25, dense, rasa_faq
-from knowledge.peers.comparison import SYSTEMS, CurvePoint, SystemResult
-from knowledge.peers.protocol import (
+from knowledge.evaluation.evaluate import Metrics
+from knowledge.evaluation.baselines import bm25, dense, rasa_faq
+from knowledge.evaluation.baselines.comparison import SYSTEMS, CurvePoint, SystemResult
+from knowledge.evaluation.baselines.protocol import (
     Corpus,
     Labelled,
     Prediction,
@@ -28,9 +28,9 @@ from knowledge.peers.protocol import (
     pick_threshold,
     split_corpus,
 )
-from knowledge.peers.report import write
+from knowledge.evaluation.baselines.report import write
 from knowledge.settings import SAMPLE_KB, KnowledgeSettings
-from knowledge.triggers import load_trigger_examples
+from knowledge.answering.triggers import load_trigger_examples
 
 TARGET = 0.97
 
@@ -228,7 +228,7 @@ def test_rasas_faq_peer_trained_on_the_sample_answers_sample_questions(sample_sp
 
 
 def test_the_command_prints_the_table_last_and_writes_its_files(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    from knowledge.peers.__main__ import main
+    from knowledge.evaluation.baselines.__main__ import main
 
     data = SAMPLE_KB.parent / "sample_dev.jsonl"
     assert main(["--kb", str(SAMPLE_KB), "--data", str(data), "--out", str(tmp_path), "--systems", "bm25"]) == 0

@@ -5,15 +5,15 @@ import time
 
 import pytest
 
-from knowledge.archive import units_of
+from knowledge.index.archive import units_of
 from knowledge.articles import parse_article
-from knowledge.checks import DuplicateKind
+from knowledge.publishing.checks import DuplicateKind
 from knowledge.embeddings import make_embeddings
-from knowledge.ingest import live_manifest
-from knowledge.publishing import PublishInProgress, publish, publish_lock, rollback, versions
-from knowledge.service import KnowledgeService, build_engine, load_lineage
-from knowledge.snapshot import current_articles
-from knowledge.versions import VersionKind, read_head
+from knowledge.index.ingest import live_manifest
+from knowledge.publishing.publish import PublishInProgress, publish, publish_lock, rollback, versions
+from knowledge.answering.service import KnowledgeService, build_engine, load_lineage
+from knowledge.index.snapshot import current_articles
+from knowledge.index.versions import VersionKind, read_head
 from tests.knowledge.helpers import GIFT_CARDS_ID, GIFT_CARDS_MD, PublishedKb, cli
 from tests.knowledge.pdf_files import text_pdf
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from knowledge.sensitive_topics import SensitiveTopics, SensitiveTopicsError, SensitiveTopicsFile
+from knowledge.answering.sensitive_topics import SensitiveTopics, SensitiveTopicsError, SensitiveTopicsFile
 from knowledge.settings import SENSITIVE_TOPICS, KnowledgeSettings
 
 SAMPLE = """

@@ -9,11 +9,11 @@ import redis
 
 from knowledge.articles import parse_article
 from knowledge.embeddings import make_embeddings
-from knowledge.publishing import publish
-from knowledge.service import build_engine
+from knowledge.publishing.publish import publish
+from knowledge.answering.service import build_engine
 from knowledge.settings import KnowledgeSettings
 from knowledge.sources import DRAFT_PLACEHOLDER, load_sources
-from knowledge.unanswered import (
+from knowledge.unanswered.stream import (
     STREAM,
     Cluster,
     UnansweredOutcome,

@@ -8,8 +8,8 @@ from pathlib import Path
 import httpx
 from tqdm import tqdm
 
-from handoff.bot_replies import group_rasa_messages
-from knowledge.evaluation import Query, ReportLine
+from knowledge.contract import group_rasa_messages
+from knowledge.evaluation.evaluate import Query, ReportLine
 from ops.stack import start_stack
 
 

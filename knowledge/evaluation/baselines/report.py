@@ -6,8 +6,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from knowledge.calibration import NEVER
-from knowledge.peers.comparison import SystemResult
+from knowledge.answering.calibration import NEVER
+from knowledge.evaluation.baselines.comparison import SystemResult
 
 
 def _show(value: float | None, digits: int = 3) -> str:
@@ -21,7 +21,7 @@ def _threshold(result: SystemResult) -> str:
 
 
 def table(results: Sequence[SystemResult], target: float) -> str:
-    """One row per system; the metrics are knowledge.evaluation.score()'s, as `make eval` prints."""
+    """One row per system; the metrics are knowledge.evaluation.evaluate.score()'s, as `make eval` prints."""
     header = (
         "| system | answer rate | conformity | escalation recall | out-of-scope decline | median latency (ms) "
         f"| threshold | answer rate at conformity ≥ {target:g} on this set (ceiling) | fit + calibrate + run (s) | note |"

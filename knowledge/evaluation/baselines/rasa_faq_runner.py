@@ -1,6 +1,6 @@
 """Runs inside the Rasa virtual environment (Python 3.10): a trained NLU model over questions.
 
-usage: .venv-rasa/bin/python knowledge/peers/rasa_faq_runner.py MODEL QUESTIONS.jsonl OUT.jsonl
+usage: .venv-rasa/bin/python knowledge/evaluation/baselines/rasa_faq_runner.py MODEL QUESTIONS.jsonl OUT.jsonl
 
 QUESTIONS.jsonl: one {"id", "text"} a line. OUT.jsonl: one line per question with the
 intent and its confidence, the response selector's ranking of `faq/<key>` responses

@@ -23,9 +23,9 @@ from pathlib import Path
 
 import yaml
 
-from knowledge.peers.protocol import Corpus, Prediction, Question, allowed_languages, label_language
+from knowledge.evaluation.baselines.protocol import Corpus, Prediction, Question, allowed_languages, label_language
 from knowledge.settings import REPO_ROOT
-from knowledge.triggers import TRIGGER_PREFIX
+from knowledge.answering.triggers import TRIGGER_PREFIX
 
 RASA_VENV = REPO_ROOT / ".venv-rasa"
 RUNNER = Path(__file__).with_name("rasa_faq_runner.py")

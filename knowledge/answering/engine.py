@@ -9,9 +9,9 @@ from typing import Any
 import numpy as np
 from langchain_core.embeddings import Embeddings
 
-from bot.components.language_scorer import detect_language
-from knowledge import replies
-from knowledge.calibration import (
+from knowledge.language import detect_language
+from knowledge import wording as replies
+from knowledge.answering.calibration import (
     BLENDS,
     FOLDS,
     HeldOut,
@@ -22,7 +22,7 @@ from knowledge.calibration import (
     sensitive_share_threshold,
     thresholds_from_held_out,
 )
-from knowledge.matching import (
+from knowledge.answering.matching import (
     MAX_KERNEL_ROWS,
     KernelClassifier,
     PassageRetriever,
@@ -34,8 +34,8 @@ from knowledge.matching import (
     margin_ranking,
 )
 from knowledge.settings import KnowledgeSettings
-from knowledge.snapshot import KnowledgeSnapshot
-from knowledge.triggers import EscalationReason, TriggerExample, reason_of_label
+from knowledge.index.snapshot import KnowledgeSnapshot
+from knowledge.answering.triggers import EscalationReason, TriggerExample, reason_of_label
 
 
 class Outcome(str, Enum):

@@ -13,10 +13,10 @@ from tqdm import tqdm
 
 from knowledge.articles import load_folder
 from knowledge.embeddings import make_embeddings
-from knowledge.engine import Decision, KnowledgeEngine
-from knowledge.ingest import ingest
+from knowledge.answering.engine import Decision, KnowledgeEngine
+from knowledge.index.ingest import ingest
 from knowledge.settings import KnowledgeSettings
-from knowledge.service import build_engine
+from knowledge.answering.service import build_engine
 from knowledge.store import make_client
 
 
@@ -165,7 +165,7 @@ def evaluate(kb: Path, data: Path, out: Path, via: str = "direct") -> Metrics:
     with tempfile.TemporaryDirectory(prefix="kb-eval-") as workdir:
         engine = build_throwaway_engine(kb, settings, Path(workdir))
         if via == "rasa":
-            from knowledge.evaluation_rasa import run_through_rasa
+            from ops.eval_rasa import run_through_rasa
 
             lines = run_through_rasa(Path(workdir), queries)
         else:

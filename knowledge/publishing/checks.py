@@ -15,7 +15,7 @@ from enum import Enum
 import numpy as np
 
 from knowledge.articles import Article
-from knowledge.engine import Decision, KnowledgeEngine, Outcome
+from knowledge.answering.engine import Decision, KnowledgeEngine, Outcome
 from knowledge.text import fold
 
 # Cosine of two articles' title-and-answer embeddings above which they are flagged. The

@@ -11,7 +11,7 @@ version, and everything else publishes. Only contents never embedded before are 
 
 The new version's thresholds are stored before it goes live, so the running action server
 (KnowledgeService, re-checking the head version every 2 s) loads it without calibrating.
-A small change keeps the live thresholds (see knowledge/service.py: Lineage) until the
+A small change keeps the live thresholds (see knowledge/answering/service.py: Lineage) until the
 articles changed since the last calibration pass RECALIBRATE_SHARE of the base.
 
 One publish or rollback at a time: a second one while the first runs is refused with
@@ -33,9 +33,9 @@ from chromadb.api import ClientAPI
 from filelock import FileLock, Timeout
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from knowledge.archive import Archive
+from knowledge.index.archive import Archive
 from knowledge.articles import Article
-from knowledge.checks import (
+from knowledge.publishing.checks import (
     Duplicate,
     Regression,
     VariantMiss,
@@ -44,9 +44,9 @@ from knowledge.checks import (
     variant_regressions,
 )
 from knowledge.embeddings import make_embeddings
-from knowledge.engine import KnowledgeEngine
-from knowledge.ingest import write_live
-from knowledge.service import (
+from knowledge.answering.engine import KnowledgeEngine
+from knowledge.index.ingest import write_live
+from knowledge.answering.service import (
     Lineage,
     build_engine,
     calibration_key,
@@ -55,10 +55,10 @@ from knowledge.service import (
     load_lineage,
 )
 from knowledge.settings import KnowledgeSettings
-from knowledge.snapshot import KnowledgeSnapshot, current_articles, snapshot_of, snapshot_version
+from knowledge.index.snapshot import KnowledgeSnapshot, current_articles, snapshot_of, snapshot_version
 from knowledge.sources import SourceProblem, load_sources
 from knowledge.store import load_calibration, make_client
-from knowledge.versions import (
+from knowledge.index.versions import (
     VersionInfo,
     VersionKind,
     list_versions,
@@ -287,7 +287,7 @@ def publish(
     """Check these sources against what is live and, unless a dry run or blocked, publish them.
 
     Blocked when some question variant answered today from its article would no longer be
-    (see knowledge/checks.py), unless `confirm`. `current`: the engine of the live version,
+    (see knowledge/publishing/checks.py), unless `confirm`. `current`: the engine of the live version,
     if the caller has one (saves building it). `recalibrate`: calibrate the new version even
     if the change is small (thresholds already stored for it are kept). Raises
     PublishInProgress when another publish or rollback is running (not for a dry run).

@@ -17,8 +17,8 @@ from langchain_chroma import Chroma
 from langchain_core.embeddings import Embeddings
 from tqdm import tqdm
 
-from knowledge.ingest import units_of
-from knowledge.peers.protocol import Corpus, Prediction, Question, allowed_languages
+from knowledge.index.ingest import units_of
+from knowledge.evaluation.baselines.protocol import Corpus, Prediction, Question, allowed_languages
 from knowledge.settings import KnowledgeSettings
 from knowledge.store import make_client
 

@@ -1,18 +1,18 @@
-"""python -m knowledge.peers --kb K --data D --out O: this project against its alternatives."""
+"""python -m knowledge.evaluation.baselines --kb K --data D --out O: this project against its alternatives."""
 from __future__ import annotations
 
 import argparse
 import sys
 from pathlib import Path
 
-from knowledge.peers.comparison import SYSTEMS, compare
-from knowledge.peers.report import write
+from knowledge.evaluation.baselines.comparison import SYSTEMS, compare
+from knowledge.evaluation.baselines.report import write
 from knowledge.settings import KnowledgeSettings
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m knowledge.peers",
+        prog="python -m knowledge.evaluation.baselines",
         description="Score one query set with this project and with Rasa FAQ, dense and BM25 peers.",
     )
     parser.add_argument("--kb", type=Path, required=True)

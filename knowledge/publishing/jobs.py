@@ -19,7 +19,7 @@ from typing import Any
 import anyio
 from redis.asyncio import Redis
 
-# The content team's Redis keys (knowledge/unanswered.py holds the others).
+# The content team's Redis keys (knowledge/unanswered/stream.py holds the others).
 LOCK = "content:jobs:lock"  # the running job's id; expires unless renewed
 JOB_PREFIX = "content:job:"
 LOCK_TTL_S = 60

@@ -1,7 +1,7 @@
 """Knowledge-base versions: who published what, when; and which one the bot answers from.
 
 Each publish, ingest or rollback records a version: its manifest (article id -> content
-hash, see knowledge/archive.py), who, when, and what changed. The "head" record names the
+hash, see knowledge/index/archive.py), who, when, and what changed. The "head" record names the
 version the bot answers from; moving it is a single write, so a reader sees either the
 old version or the new one, never half of a publish.
 """

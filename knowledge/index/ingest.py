@@ -1,6 +1,6 @@
 """Write path: articles in, Chroma records out. Idempotent: unchanged articles embed nothing.
 
-Contents are embedded once into the archive (knowledge/archive.py); the live collections
+Contents are embedded once into the archive (knowledge/index/archive.py); the live collections
 (`<name>-units`, `<name>-articles`, read by `list`, the help pages and any Chroma client)
 are then made to hold exactly the given articles, copying vectors from the archive.
 """
@@ -12,10 +12,10 @@ from dataclasses import dataclass, field
 from chromadb.api import ClientAPI
 from langchain_core.embeddings import Embeddings
 
-from knowledge.archive import PASSAGE_CHARS, Archive, Unit, units_of
+from knowledge.index.archive import PASSAGE_CHARS, Archive, Unit, units_of
 from knowledge.articles import Article
 from knowledge.store import ARTICLES_SUFFIX, UNITS_SUFFIX, raw_collection
-from knowledge.versions import VersionInfo, VersionKind, read_head, record_version
+from knowledge.index.versions import VersionInfo, VersionKind, read_head, record_version
 
 __all__ = ["PASSAGE_CHARS", "IngestReport", "Unit", "article_metadata", "ingest", "live_manifest", "units_of", "write_live"]
 
@@ -113,9 +113,9 @@ def ingest(
 ) -> IngestReport:
     """Make the knowledge base hold exactly `articles`, with no checks; re-embed only what changed.
 
-    Records a version when anything changed (see knowledge/publishing.py for the checked way).
+    Records a version when anything changed (see knowledge/publishing/publish.py for the checked way).
     """
-    from knowledge.snapshot import snapshot_version
+    from knowledge.index.snapshot import snapshot_version
 
     archive = Archive(client, collection_name)
     embedded = archive.ensure(articles, embeddings, show_progress=show_progress, batch_articles=batch_articles)

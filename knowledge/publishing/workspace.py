@@ -29,14 +29,14 @@ from redis import Redis
 
 from knowledge.articles import Article
 from knowledge.embeddings import make_embeddings
-from knowledge.engine import KnowledgeEngine
-from knowledge.preview import PreviewResult, preview_with
-from knowledge.publishing import PublishResult, draft_engine, publish
-from knowledge.service import KnowledgeService
+from knowledge.answering.engine import KnowledgeEngine
+from knowledge.publishing.preview import PreviewResult, preview_with
+from knowledge.publishing.publish import PublishResult, draft_engine, publish
+from knowledge.answering.service import KnowledgeService
 from knowledge.settings import REPO_ROOT, KnowledgeSettings
-from knowledge.snapshot import current_articles
+from knowledge.index.snapshot import current_articles
 from knowledge.sources import MAX_FILE_BYTES, SUPPORTED_SUFFIXES, SourceProblem, load_sources, slug
-from knowledge.unanswered import (
+from knowledge.unanswered.stream import (
     ArticleDraft,
     Cluster,
     UnansweredSettings,

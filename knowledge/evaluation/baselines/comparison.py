@@ -22,12 +22,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from knowledge.articles import load_folder
-from knowledge.calibration import NEVER
+from knowledge.answering.calibration import NEVER
 from knowledge.embeddings import make_embeddings
-from knowledge.engine import KnowledgeEngine
-from knowledge.evaluation import Metrics, Query, ReportLine, build_throwaway_engine, read_queries, run_direct, score
-from knowledge.peers import bm25, dense, rasa_faq
-from knowledge.peers.protocol import (
+from knowledge.answering.engine import KnowledgeEngine
+from knowledge.evaluation.evaluate import Metrics, Query, ReportLine, build_throwaway_engine, read_queries, run_direct, score
+from knowledge.evaluation.baselines import bm25, dense, rasa_faq
+from knowledge.evaluation.baselines.protocol import (
     Corpus,
     Prediction,
     Split,
@@ -39,7 +39,7 @@ from knowledge.peers.protocol import (
     threshold_grid,
 )
 from knowledge.settings import KnowledgeSettings
-from knowledge.triggers import load_trigger_examples
+from knowledge.answering.triggers import load_trigger_examples
 
 SYSTEMS = ("ours", "rasa_faq", "dense", "bm25")
 TITLES = {

@@ -15,9 +15,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from knowledge.articles import Article
-from knowledge.calibration import NEVER, lowest_threshold, pseudo_questions
-from knowledge.evaluation import Query, ReportLine
-from knowledge.triggers import EscalationReason, TriggerExample, reason_of_label
+from knowledge.answering.calibration import NEVER, lowest_threshold, pseudo_questions
+from knowledge.evaluation.evaluate import Query, ReportLine
+from knowledge.answering.triggers import EscalationReason, TriggerExample, reason_of_label
 
 HELD_OUT_SHARE = 0.2
 # Triggers are in no language in particular: they compete whatever the customer writes in.

@@ -9,13 +9,13 @@ from dataclasses import asdict, dataclass
 
 from chromadb.api import ClientAPI
 
-from knowledge.calibration import CALIBRATION_METHOD, Thresholds
+from knowledge.answering.calibration import CALIBRATION_METHOD, Thresholds
 from knowledge.embeddings import make_embeddings
-from knowledge.engine import Decision, KnowledgeEngine
+from knowledge.answering.engine import Decision, KnowledgeEngine
 from knowledge.settings import KnowledgeSettings
-from knowledge.snapshot import KnowledgeSnapshot, load_snapshot, read_version
+from knowledge.index.snapshot import KnowledgeSnapshot, load_snapshot, read_version
 from knowledge.store import load_calibration, make_client, save_calibration
-from knowledge.triggers import load_trigger_examples
+from knowledge.answering.triggers import load_trigger_examples
 
 logger = logging.getLogger(__name__)
 

@@ -13,8 +13,8 @@ import numpy as np
 from rank_bm25 import BM25Okapi
 from tqdm import tqdm
 
-from knowledge.peers.dense import index_texts
-from knowledge.peers.protocol import ANY_LANGUAGE, Corpus, Prediction, Question, allowed_languages
+from knowledge.evaluation.baselines.dense import index_texts
+from knowledge.evaluation.baselines.protocol import ANY_LANGUAGE, Corpus, Prediction, Question, allowed_languages
 from knowledge.text import stemmed_tokens
 
 

@@ -7,9 +7,9 @@ from pathlib import Path
 
 from chromadb.api import ClientAPI
 
-from knowledge.engine import KnowledgeEngine, Source
-from knowledge.publishing import draft_engine
-from knowledge.service import build_engine
+from knowledge.answering.engine import KnowledgeEngine, Source
+from knowledge.publishing.publish import draft_engine
+from knowledge.answering.service import build_engine
 from knowledge.settings import KnowledgeSettings
 from knowledge.sources import SourceProblem
 from knowledge.store import make_client

@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 import yaml
 
-OUT_OF_SCOPE = Path(__file__).parent / "out_of_scope.yml"
+OUT_OF_SCOPE = Path(__file__).parent.parent / "out_of_scope.yml"
 FOLDS = 4
 # Part of the key thresholds are stored under: bump it whenever the way they are computed changes.
 CALIBRATION_METHOD = "7"

@@ -1,7 +1,7 @@
 """Read path, step one: the knowledge base of one version, in memory.
 
-The version is the head of knowledge/versions.py; its articles and their embedded units
-come from the archive (knowledge/archive.py). An index written before versions existed
+The version is the head of knowledge/index/versions.py; its articles and their embedded units
+come from the archive (knowledge/index/archive.py). An index written before versions existed
 has no head and is read from the live collections as it is.
 """
 from __future__ import annotations
@@ -14,10 +14,10 @@ import numpy as np
 from chromadb.api import ClientAPI
 from langchain_core.embeddings import Embeddings
 
-from knowledge.archive import Archive
+from knowledge.index.archive import Archive
 from knowledge.articles import Article
 from knowledge.store import articles_store, units_store
-from knowledge.versions import load_manifest, read_head
+from knowledge.index.versions import load_manifest, read_head
 
 
 @dataclass(frozen=True)

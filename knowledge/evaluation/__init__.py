@@ -1,0 +1,1 @@
+"""Measuring answer rate and conformity on query sets, this project against baselines."""

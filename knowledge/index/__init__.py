@@ -1,0 +1,1 @@
+"""Write path: load, embed and index articles; versions and snapshots of what is live."""

@@ -1,0 +1,1 @@
+"""Questions the bot could not answer: recorded, clustered, turned into article drafts."""
