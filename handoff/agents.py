@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import bcrypt
 from redis.asyncio import Redis
 
-from handoff import keys
+from knowledge import redis_keys as keys
 
 LANGUAGES = ("en", "fr")
 # An account is an advisor (the console), an editor (the content team's pages), or both.

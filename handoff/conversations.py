@@ -11,7 +11,8 @@ from typing import Any
 
 from redis.asyncio import Redis
 
-from handoff import keys, lua
+from handoff import lua
+from knowledge import redis_keys as keys
 from handoff.rendering import markdown_to_safe_html
 from handoff.agents import Agent, online_agents
 from handoff.ownership import Owner, TransitionConflict, UnknownConversation, priority_of, queue_score

@@ -9,7 +9,7 @@ from collections.abc import Coroutine
 from dataclasses import dataclass
 from typing import Any
 
-from handoff import keys
+from knowledge import redis_keys as keys
 from handoff.agents import Agent, online_agent_count
 from knowledge.contract import BotReply, group_rasa_messages
 from handoff.conversations import ConversationStore, Escalation, Message, now_ms

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from redis.asyncio import Redis
 
-from handoff import keys
+from knowledge import redis_keys as keys
 
 
 @dataclass(frozen=True)

@@ -209,9 +209,8 @@ def _preview(args: argparse.Namespace, settings: KnowledgeSettings) -> int:
 def _redis():  # type: ignore[no-untyped-def]
     import redis
 
-    from knowledge.unanswered.stream import UnansweredSettings
 
-    return redis.Redis.from_url(UnansweredSettings().redis_url, decode_responses=True)
+    return redis.Redis.from_url(KnowledgeSettings().redis_url, decode_responses=True)
 
 
 def _when(milliseconds: int) -> str:
@@ -222,9 +221,9 @@ def _when(milliseconds: int) -> str:
 
 def _clusters(settings: KnowledgeSettings):  # type: ignore[no-untyped-def]
     from knowledge.embeddings import make_embeddings
-    from knowledge.unanswered.stream import UnansweredSettings, clusters
+    from knowledge.unanswered.stream import clusters
 
-    return clusters(_redis(), make_embeddings(settings), distance=UnansweredSettings().unanswered_cluster_distance)
+    return clusters(_redis(), make_embeddings(settings), distance=KnowledgeSettings().unanswered_cluster_distance)
 
 
 def _unanswered(args: argparse.Namespace, settings: KnowledgeSettings) -> int:

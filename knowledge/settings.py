@@ -39,3 +39,14 @@ class KnowledgeSettings(BaseSettings):
     # Topics an advisor handles whatever the help centre says; the content team edits the
     # file, the action server reloads it when it changes (SENSITIVE_TOPICS_PATH).
     sensitive_topics_path: Path = SENSITIVE_TOPICS
+    # The Redis of the handoff and of the content team's unanswered-questions stream.
+    redis_url: str = "redis://127.0.0.1:6380/0"
+    # Questions closer than this (cosine distance) fall in one cluster of unanswered questions:
+    # near-paraphrases sit at 0.12-0.48, different intents of one domain at 0.61-0.49 and up.
+    unanswered_cluster_distance: float = 0.55
+    # Share of the articles that may change (added, changed, removed, summed over publishes)
+    # while the thresholds of the last calibration are kept; above it a publish recalibrates.
+    recalibrate_share: float = 0.05
+    # The content team's shared draft workspace (one folder per collection below it).
+    editor_drafts_path: Path = REPO_ROOT / "var" / "drafts"
+    editor_max_upload_bytes: int = 16 * 1024 * 1024

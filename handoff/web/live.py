@@ -9,7 +9,7 @@ from typing import Any
 
 from fastapi.sse import ServerSentEvent
 
-from handoff import keys
+from knowledge import redis_keys as keys
 from handoff.agents import mark_present
 from handoff.conversations import CUSTOMER_KINDS, ConversationStore, Message
 

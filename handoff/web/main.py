@@ -21,7 +21,7 @@ from handoff.suggestions import SuggestionClient
 from knowledge.publishing.jobs import ContentJobs
 from handoff.web import agent_api, customer, editor_api, help_pages
 from handoff.web.settings import WebSettings
-from knowledge.publishing.workspace import ContentTeam, DraftSettings, DraftWorkspace
+from knowledge.publishing.workspace import ContentTeam, DraftWorkspace
 from knowledge.settings import KnowledgeSettings
 from knowledge.store import make_client
 
@@ -43,7 +43,7 @@ def create_app(settings: WebSettings | None = None, handoff_settings: HandoffSet
             app.state.knowledge_settings = KnowledgeSettings()
             app.state.chroma = make_client(app.state.knowledge_settings)
             app.state.content_team = ContentTeam(
-                DraftWorkspace.for_knowledge_base(DraftSettings(), app.state.knowledge_settings),
+                DraftWorkspace.for_knowledge_base(app.state.knowledge_settings),
                 app.state.knowledge_settings, app.state.chroma, handoff_settings.redis_url)
             app.state.content_jobs = ContentJobs(redis)
             releaser = asyncio.create_task(relay.run_release_loop(

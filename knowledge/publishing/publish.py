@@ -31,7 +31,6 @@ from pathlib import Path
 
 from chromadb.api import ClientAPI
 from filelock import FileLock, Timeout
-from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from knowledge.index.archive import Archive
 from knowledge.articles import Article
@@ -68,13 +67,6 @@ from knowledge.index.versions import (
     record_version,
 )
 
-
-class PublishSettings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="", extra="ignore")
-
-    # Share of the articles that may change (added, changed, removed, summed over publishes)
-    # while the thresholds of the last calibration are kept; above it a publish recalibrates.
-    recalibrate_share: float = 0.05
 
 
 class PublishInProgress(RuntimeError):
@@ -254,7 +246,7 @@ def _engine_after(
         changed = len(draft.diff.added) + len(draft.diff.changed) + len(draft.diff.removed)
         inherit_thresholds(
             kb.client, kb.settings, snapshot.version, head.kb_version, changed,
-            PublishSettings().recalibrate_share, len(draft.articles),
+            kb.settings.recalibrate_share, len(draft.articles),
         )
     engine = engine_for(snapshot, kb.client, kb.settings)  # calibrates unless thresholds are stored
     return engine, load_lineage(kb.client, kb.settings, snapshot.version)

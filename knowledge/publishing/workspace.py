@@ -24,7 +24,6 @@ from pathlib import Path
 
 from chromadb.api import ClientAPI
 from langchain_core.embeddings import Embeddings
-from pydantic_settings import BaseSettings, SettingsConfigDict
 from redis import Redis
 
 from knowledge.articles import Article
@@ -33,13 +32,12 @@ from knowledge.answering.engine import KnowledgeEngine
 from knowledge.publishing.preview import PreviewResult, preview_with
 from knowledge.publishing.publish import PublishResult, draft_engine, publish
 from knowledge.answering.service import KnowledgeService
-from knowledge.settings import REPO_ROOT, KnowledgeSettings
+from knowledge.settings import KnowledgeSettings
 from knowledge.index.snapshot import current_articles
 from knowledge.sources import MAX_FILE_BYTES, SUPPORTED_SUFFIXES, SourceProblem, load_sources, slug
 from knowledge.unanswered.stream import (
     ArticleDraft,
     Cluster,
-    UnansweredSettings,
     UnansweredStore,
     add_questions_to_article,
     clusters,
@@ -52,12 +50,6 @@ _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 ._()-]{0,118}$")
 _CLUSTERS_FILE = ".clusters.json"  # file name -> event ids of the cluster it was drafted from
 _PUBLISHED = ".published"
 
-
-class DraftSettings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="", extra="ignore")
-
-    editor_drafts_path: Path = REPO_ROOT / "var" / "drafts"
-    editor_max_upload_bytes: int = MAX_FILE_BYTES
 
 
 class DraftError(ValueError):
@@ -116,8 +108,8 @@ class DraftWorkspace:
         self._lock = threading.Lock()
 
     @classmethod
-    def for_knowledge_base(cls, settings: DraftSettings, knowledge: KnowledgeSettings) -> DraftWorkspace:
-        return cls(settings.editor_drafts_path / slug(knowledge.collection_name), settings.editor_max_upload_bytes)
+    def for_knowledge_base(cls, settings: KnowledgeSettings) -> DraftWorkspace:
+        return cls(settings.editor_drafts_path / slug(settings.collection_name), settings.editor_max_upload_bytes)
 
     # ------------------------------------------------------------ files
     def path_of(self, name: str) -> Path:
@@ -256,8 +248,8 @@ class ContentTeam:
         self.workspace = workspace
         self.settings = settings
         self.client = client
-        self._redis_url = redis_url or UnansweredSettings().redis_url
-        self._distance = UnansweredSettings().unanswered_cluster_distance
+        self._redis_url = redis_url or KnowledgeSettings().redis_url
+        self._distance = KnowledgeSettings().unanswered_cluster_distance
         self._embeddings: Embeddings | None = None
         self._live: KnowledgeService | None = None
         self._draft: tuple[object, KnowledgeEngine, list[SourceProblem]] | None = None

@@ -26,18 +26,18 @@ from enum import Enum
 import numpy as np
 import yaml
 from langchain_core.embeddings import Embeddings
-from pydantic_settings import BaseSettings, SettingsConfigDict
 from redis import Redis
 from redis.asyncio import Redis as AsyncRedis
 from sklearn.cluster import AgglomerativeClustering
 
+from knowledge import redis_keys
 from knowledge.articles import Article
 from knowledge.sources import DRAFT_PLACEHOLDER, slug
 from knowledge.text import fold
 
 # Redis keys of the content team, all here.
-STREAM = "content:unanswered"  # stream of UnansweredEvent fields
-HANDLED = "content:unanswered:handled"  # set of event ids already turned into articles or variants
+STREAM = redis_keys.UNANSWERED
+HANDLED = redis_keys.UNANSWERED_HANDLED
 MAX_EVENTS = 100_000  # the stream is trimmed (approximately) to the newest ones
 MAX_QUESTION_CHARS = 2000
 # Average-linkage cosine distance under which questions are one cluster. On dev questions of
@@ -49,12 +49,6 @@ CLUSTER_LIMIT = 3000
 EXAMPLES = 5
 DRAFT_QUESTIONS = 20
 
-
-class UnansweredSettings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="", extra="ignore")
-
-    redis_url: str = "redis://127.0.0.1:6380/0"
-    unanswered_cluster_distance: float = CLUSTER_DISTANCE
 
 
 class UnansweredOutcome(str, Enum):

@@ -8,7 +8,7 @@ import pytest
 import redis
 from playwright.sync_api import expect
 
-from handoff import keys
+from knowledge import redis_keys as keys
 from knowledge.unanswered.stream import STREAM
 from ops.stack import Stack
 from tests.e2e.handoff_clients import unique

@@ -13,7 +13,7 @@ import httpx
 import pytest
 import redis
 
-from handoff import keys
+from knowledge import redis_keys as keys
 from handoff.agents import save_agent
 from handoff.connection import connect
 from knowledge.settings import REPO_ROOT

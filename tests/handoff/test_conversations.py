@@ -7,7 +7,7 @@ import random
 import pytest
 from redis.asyncio import Redis
 
-from handoff import keys
+from knowledge import redis_keys as keys
 from handoff.agents import save_agent
 from handoff.connection import connect
 from handoff.conversations import ConversationStore, Escalation

@@ -1,7 +1,16 @@
-"""Every Redis key the handoff uses, in one place. Rasa's own keys start with "rasa"."""
+"""Every Redis key the project writes, in one place: the handoff's and the content team's.
+
+Rasa's own keys (trackers, locks) start with "rasa"; rq's with "rq:".
+"""
 from __future__ import annotations
 
 PREFIX = "handoff"
+CONTENT_PREFIX = "content"
+
+# The content team's stream of questions the bot could not answer (UnansweredEvent fields),
+# and the set of its entry ids already turned into articles or variants.
+UNANSWERED = f"{CONTENT_PREFIX}:unanswered"
+UNANSWERED_HANDLED = f"{CONTENT_PREFIX}:unanswered:handled"
 
 QUEUE = f"{PREFIX}:queue"  # sorted set: member "<lang>|<conversation id>", score = priority then waiting time
 EVENTS = f"{PREFIX}:events"  # stream of queue and ownership changes, for agent consoles and waiting customers
