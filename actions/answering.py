@@ -23,9 +23,10 @@ from actions.collaborators import CollaboratingAction
 from actions.recording import record_reply
 from actions.routing import hand_over
 from knowledge import wording as replies
-from knowledge.answering.engine import Decision, DeclineReason, Outcome, Source
+from knowledge.contract import Decision, DeclineReason, Outcome, Source
 from knowledge.answering.generation import generate_answer
-from knowledge.answering.triggers import TRIGGER_INTENTS, EscalationReason
+from knowledge.answering.triggers import TRIGGER_INTENTS
+from knowledge.contract import EscalationReason
 
 # Small-talk intents and their replies, used when the knowledge base has no confident answer.
 SMALLTALK_RESPONSES = {

@@ -15,7 +15,7 @@ from actions import slots
 from actions.answering import intent_of
 from actions.collaborators import CollaboratingAction
 from actions.contact_details import parse_contact
-from actions.routing import Route
+from knowledge.contract import Route
 from handoff.tickets import file_ticket
 from knowledge import wording as replies
 

@@ -16,8 +16,9 @@ from rasa_sdk import Tracker
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
-from knowledge.answering.engine import Decision, DeclineReason, Outcome
-from knowledge.answering.triggers import TRIGGER_INTENTS, EscalationReason
+from knowledge.contract import Decision, DeclineReason, Outcome
+from knowledge.answering.triggers import TRIGGER_INTENTS
+from knowledge.contract import EscalationReason
 from knowledge.unanswered.stream import UnansweredOutcome, record_unanswered_async
 
 logger = logging.getLogger(__name__)

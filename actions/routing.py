@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from enum import Enum
 
 from rasa_sdk import Tracker
 from rasa_sdk.events import EventType
@@ -15,17 +14,12 @@ from actions import slots
 from handoff.agents import online_agent_count
 from handoff.settings import HandoffSettings
 from knowledge import wording as replies
-from knowledge.answering.engine import Decision
+from knowledge.contract import Decision, Route
 
 logger = logging.getLogger(__name__)
 
 # The presence check must not hold the reply up: the client retries for ~10 s on its own.
 PRESENCE_CHECK_TIMEOUT_S = 2.0
-
-
-class Route(str, Enum):
-    AGENT = "agent"  # an advisor taking the customer's language is online: the web app queues the chat
-    TICKET = "ticket"  # none is: the bot asks for an email or phone number (contact_form)
 
 
 async def advisor_online(redis: Redis, lang: str, settings: HandoffSettings) -> bool:

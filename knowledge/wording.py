@@ -1,7 +1,7 @@
 """What the bot says, in the customer's language, for each outcome."""
 from __future__ import annotations
 
-from knowledge.answering.triggers import EscalationReason
+from knowledge.contract import EscalationReason
 
 _DECLINE = {
     "en": "Sorry, I can't answer that from our help centre. Could you rephrase it, or ask for an advisor?",

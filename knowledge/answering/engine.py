@@ -2,8 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from enum import Enum
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -35,50 +34,8 @@ from knowledge.answering.matching import (
 )
 from knowledge.settings import KnowledgeSettings
 from knowledge.index.snapshot import KnowledgeSnapshot
-from knowledge.answering.triggers import EscalationReason, TriggerExample, reason_of_label
-
-
-class Outcome(str, Enum):
-    ANSWER = "answer"
-    ESCALATE = "escalate"
-    DECLINE = "decline"
-
-
-class DeclineReason(str, Enum):
-    OUT_OF_SCOPE = "out_of_scope"  # nothing in the knowledge base is close
-    LOW_CONFIDENCE = "low_confidence"  # something is close, not close enough to answer
-    EMPTY_QUESTION = "empty_question"
-    TOO_LONG = "too_long"
-    EMPTY_KNOWLEDGE_BASE = "empty_knowledge_base"
-
-
-@dataclass(frozen=True)
-class Source:
-    article: str
-    title: str
-    score: float
-
-
-@dataclass(frozen=True)
-class Decision:
-    outcome: Outcome
-    text: str
-    lang: str
-    article: str | None = None
-    confidence: float | None = None
-    reason: str | None = None
-    sources: list[Source] = field(default_factory=list)
-
-    def payload(self) -> dict[str, Any]:
-        """The machine-readable part of a bot reply."""
-        return {
-            "outcome": self.outcome.value,
-            "article": self.article,
-            "confidence": None if self.confidence is None else round(self.confidence, 4),
-            "reason": self.reason,
-            "lang": self.lang,
-            "sources": [{"article": s.article, "title": s.title, "score": round(s.score, 4)} for s in self.sources],
-        }
+from knowledge.answering.triggers import TriggerExample, reason_of_label
+from knowledge.contract import Decision, DeclineReason, EscalationReason, Outcome, Source
 
 
 # Score (probability) two articles must together reach for an unsure decline to be "low

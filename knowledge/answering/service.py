@@ -11,7 +11,8 @@ from chromadb.api import ClientAPI
 
 from knowledge.answering.calibration import CALIBRATION_METHOD, Thresholds
 from knowledge.embeddings import make_embeddings
-from knowledge.answering.engine import Decision, KnowledgeEngine
+from knowledge.answering.engine import KnowledgeEngine
+from knowledge.contract import Decision
 from knowledge.settings import KnowledgeSettings
 from knowledge.index.snapshot import KnowledgeSnapshot, load_snapshot, read_version
 from knowledge.store import load_calibration, make_client, save_calibration

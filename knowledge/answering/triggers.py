@@ -7,21 +7,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from enum import Enum
 from pathlib import Path
 
 import yaml
 
+from knowledge.contract import EscalationReason
 from knowledge.settings import NLU_DATA
-
-
-class EscalationReason(str, Enum):
-    SENSITIVE = "sensitive"  # a `handoff: true` article or a listed sensitive topic
-    CUSTOMER_REQUEST = "customer_request"
-    COMPLAINT = "complaint"
-    NOT_HELPFUL = "not_helpful"  # the customer says an answer did not help
-    LOW_CONFIDENCE = "low_confidence"  # the customer accepted the advisor offered after an unsure decline
-    REPEATED_FAILURE = "repeated_failure"  # a second unsure decline in a row
 
 
 TRIGGER_INTENTS = {

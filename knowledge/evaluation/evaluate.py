@@ -13,7 +13,8 @@ from tqdm import tqdm
 
 from knowledge.articles import load_folder
 from knowledge.embeddings import make_embeddings
-from knowledge.answering.engine import Decision, KnowledgeEngine
+from knowledge.answering.engine import KnowledgeEngine
+from knowledge.contract import Decision
 from knowledge.index.ingest import ingest
 from knowledge.settings import KnowledgeSettings
 from knowledge.answering.service import build_engine

@@ -15,7 +15,8 @@ from enum import Enum
 import numpy as np
 
 from knowledge.articles import Article
-from knowledge.answering.engine import Decision, KnowledgeEngine, Outcome
+from knowledge.answering.engine import KnowledgeEngine
+from knowledge.contract import Decision, Outcome
 from knowledge.text import fold
 
 # Cosine of two articles' title-and-answer embeddings above which they are flagged. The

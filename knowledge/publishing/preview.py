@@ -7,7 +7,8 @@ from pathlib import Path
 
 from chromadb.api import ClientAPI
 
-from knowledge.answering.engine import KnowledgeEngine, Source
+from knowledge.answering.engine import KnowledgeEngine
+from knowledge.contract import Source
 from knowledge.publishing.publish import draft_engine
 from knowledge.answering.service import build_engine
 from knowledge.settings import KnowledgeSettings

@@ -17,7 +17,8 @@ import numpy as np
 from knowledge.articles import Article
 from knowledge.answering.calibration import NEVER, lowest_threshold, pseudo_questions
 from knowledge.evaluation.evaluate import Query, ReportLine
-from knowledge.answering.triggers import EscalationReason, TriggerExample, reason_of_label
+from knowledge.answering.triggers import TriggerExample, reason_of_label
+from knowledge.contract import EscalationReason
 
 HELD_OUT_SHARE = 0.2
 # Triggers are in no language in particular: they compete whatever the customer writes in.
