@@ -54,7 +54,7 @@ train:
 validate:
 	$(RASA) data validate $(RASA_DATA) --fail-on-warnings
 
-test: install validate train test-bot test-conversations test-app test-browser
+test: install validate train test-bot test-conversations test-app
 
 test-bot:
 	$(RASA_VENV)/bin/python -m pytest -q tests/bot --confcutdir=tests/bot
@@ -62,17 +62,18 @@ test-bot:
 test-conversations:
 	$(RASA) test core --stories tests/conversations --model models --out var/test-results/conversations --e2e --fail-on-prediction-errors
 
-BROWSER_TESTS := tests/e2e/test_browser_widget.py tests/e2e/test_browser_console.py tests/e2e/test_browser_editor.py
+# One session, one stack: the end-to-end and browser tests run last (tests/conftest.py orders them).
+# PYTEST_ARGS selects, e.g. PYTEST_ARGS='-m "not e2e"' for the quick tests alone (markers in pytest.ini).
+PYTEST_ARGS ?=
 test-app:
-	$(APP_PY) -m pytest -q tests --ignore=tests/bot --ignore=tests/conversations $(addprefix --ignore=,$(BROWSER_TESTS))
+	$(APP_PY) -m pytest -q tests --ignore=tests/bot --ignore=tests/conversations $(PYTEST_ARGS)
 
-# Apart: Playwright's sync API keeps an event loop running in the test process for the whole session.
 test-browser:
-	$(APP_PY) -m pytest -q $(BROWSER_TESTS)
+	$(APP_PY) -m pytest -q tests --ignore=tests/bot --ignore=tests/conversations -m browser
 
 eval: $(if $(filter rasa,$(VIA)),train)
 	@test -n "$(DATA)" || { echo "usage: make eval KB=<folder> DATA=<file.jsonl> [OUT=<folder>] [VIA=rasa]"; exit 2; }
-	$(APP_PY) -m knowledge eval --kb $(KB) --data $(DATA) --out $(OUT) --via $(VIA)
+	$(APP_PY) -m $(if $(filter rasa,$(VIA)),ops.eval_rasa,knowledge eval --via $(VIA)) --kb $(KB) --data $(DATA) --out $(OUT)
 
 # Simulated customers and agents against a fresh stack; table printed, var/bench/bench.json written.
 CUSTOMERS ?= 50
@@ -93,8 +94,8 @@ bench-relay: install train
 clean:
 	rm -rf var/chroma var/test-results .pytest_cache
 
-# This project against Rasa's FAQ approach, a plain LangChain + Chroma retriever and BM25
-# on the same queries (PEER_EPOCHS shortens the Rasa peer's training; default 100).
+# This project against its baselines ("peers"): Rasa's FAQ approach, a plain LangChain + Chroma
+# retriever and BM25 on the same queries (PEER_EPOCHS shortens the Rasa baseline's training; default 100).
 eval-peers:
 	@test -n "$(DATA)" || { echo "usage: make eval-peers KB=<folder> DATA=<file.jsonl> [OUT=<folder>]"; exit 2; }
 	$(APP_PY) -m knowledge.evaluation.baselines --kb $(KB) --data $(DATA) --out $(OUT)

@@ -11,7 +11,6 @@ Escalation policy (each hand-over says why in the payload's `reason`):
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Any
 
 from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, SlotSet
@@ -20,13 +19,14 @@ from rasa_sdk.types import DomainDict
 
 from actions import slots
 from actions.collaborators import CollaboratingAction
+from actions.conversation import intent_of, last_bot_reply
 from actions.recording import record_reply
+from actions.replies import say
 from actions.routing import hand_over
-from knowledge import wording as replies
-from knowledge.contract import Decision, DeclineReason, Outcome, Source
+from knowledge import wording
 from knowledge.answering.generation import generate_answer
 from knowledge.answering.triggers import TRIGGER_INTENTS
-from knowledge.contract import EscalationReason
+from knowledge.contract import Decision, DeclineReason, EscalationReason, Offer, Outcome, Reply
 
 # Small-talk intents and their replies, used when the knowledge base has no confident answer.
 SMALLTALK_RESPONSES = {
@@ -40,33 +40,6 @@ SMALLTALK_RESPONSES = {
 HANDOVER_INTENTS = {**TRIGGER_INTENTS, "answer_not_helpful": EscalationReason.NOT_HELPFUL}
 # The unsure declines in a row after which the bot hands over without asking.
 REPEATED_FAILURES = 2
-# Button payloads: the intents Rasa reads from them directly.
-YES_PAYLOAD = "/affirm"
-NO_PAYLOAD = "/deny"
-
-
-def send(dispatcher: CollectingDispatcher, decision: Decision, text: str, **extra: Any) -> None:
-    """One reply: the text for any client, the full payload for clients that classify replies."""
-    dispatcher.utter_message(text=text, json_message={**decision.payload(), "text": text, **extra})
-
-
-def intent_of(tracker: Tracker) -> dict[str, Any]:
-    return tracker.latest_message.get("intent") or {}
-
-
-def last_bot_payload(tracker: Tracker) -> dict[str, Any]:
-    """The machine-readable part of the bot's last classified reply, {} if none."""
-    for event in reversed(tracker.events):
-        if event.get("event") == "bot":
-            custom = (event.get("data") or {}).get("custom")
-            if isinstance(custom, dict) and custom.get("outcome"):
-                return custom
-    return {}
-
-
-def _sources(payload: dict[str, Any]) -> list[Source]:
-    return [Source(str(s["article"]), str(s.get("title", "")), float(s.get("score", 0.0)))
-            for s in payload.get("sources") or [] if isinstance(s, dict) and s.get("article")]
 
 
 def _no_pending_handover(tracker: Tracker, failures: float = 0.0) -> list[EventType]:
@@ -77,13 +50,8 @@ def _no_pending_handover(tracker: Tracker, failures: float = 0.0) -> list[EventT
 
 def offer_advisor(dispatcher: CollectingDispatcher, decision: Decision) -> None:
     """An unsure decline that asks "Would you like to talk to an advisor?", with Yes/No buttons."""
-    text = replies.offer_advisor_text(decision.lang)
-    yes, no = replies.yes_no_titles(decision.lang)
-    buttons = [{"title": yes, "payload": YES_PAYLOAD}, {"title": no, "payload": NO_PAYLOAD}]
-    dispatcher.utter_message(
-        text=text, buttons=buttons,
-        json_message={**decision.payload(), "text": text, "offer": "advisor", "buttons": buttons},
-    )
+    offer = wording.utterance("utter_offer_advisor", decision.lang)
+    say(dispatcher, Reply.from_decision(decision, offer.text, offer=Offer.ADVISOR, buttons=offer.buttons))
 
 
 class ActionAnswerQuestion(CollaboratingAction):
@@ -98,8 +66,7 @@ class ActionAnswerQuestion(CollaboratingAction):
         lang = engine.language_of(question, fallback=tracker.get_slot(slots.LANGUAGE))
         events: list[EventType] = [SlotSet(slots.LANGUAGE, lang)]
         if intent == "deny" and tracker.get_slot(slots.HANDOVER_OFFERED):
-            text = replies.offer_declined_text(lang)
-            dispatcher.utter_message(text=text, json_message={"outcome": "smalltalk", "lang": lang, "text": text})
+            say(dispatcher, Reply(Outcome.SMALLTALK, lang, wording.text("utter_offer_declined", lang)))
             failures = float(tracker.get_slot(slots.LOW_CONFIDENCE_COUNT) or 0.0)
             return events + _no_pending_handover(tracker, failures)
 
@@ -108,7 +75,7 @@ class ActionAnswerQuestion(CollaboratingAction):
         if topic is not None:
             sensitive = replace(
                 decision, outcome=Outcome.ESCALATE, reason=EscalationReason.SENSITIVE.value,
-                text=replies.escalate_text(EscalationReason.SENSITIVE, lang),
+                text=wording.escalate_text(EscalationReason.SENSITIVE, lang),
             )
             return events + await self._hand_over(dispatcher, tracker, sensitive, topic.topic)
         smalltalk = SMALLTALK_RESPONSES.get(intent)
@@ -124,7 +91,7 @@ class ActionAnswerQuestion(CollaboratingAction):
             if failures >= REPEATED_FAILURES:
                 reason = EscalationReason.REPEATED_FAILURE
                 repeated = replace(decision, outcome=Outcome.ESCALATE, reason=reason.value,
-                                   text=replies.escalate_text(reason, lang))
+                                   text=wording.escalate_text(reason, lang))
                 return events + await self._hand_over(dispatcher, tracker, repeated)
             offer_advisor(dispatcher, decision)
             await record_reply(self.redis, tracker, decision)
@@ -134,7 +101,7 @@ class ActionAnswerQuestion(CollaboratingAction):
         text = decision.text
         if decision.outcome is Outcome.ANSWER and decision.article:
             text = generate_answer(question, engine.snapshot.articles[decision.article], lang, service.settings)
-        send(dispatcher, decision, text)
+        say(dispatcher, Reply.from_decision(decision, text))
         await record_reply(self.redis, tracker, decision)
         return events + _no_pending_handover(tracker)
 
@@ -165,17 +132,17 @@ class ActionHandOver(CollaboratingAction):
         if reason is None:  # routed here without a trigger intent: let the knowledge base decide
             decision = engine.decide(question, lang)
             if decision.outcome is not Outcome.ESCALATE:
-                send(dispatcher, decision, decision.text)
+                say(dispatcher, Reply.from_decision(decision))
                 await record_reply(self.redis, tracker, decision)
                 return events + _no_pending_handover(tracker)
         else:
             # What the customer reacts to (an answer that did not help, an unsure decline)
             # goes to the advisor with the hand-over.
-            earlier = last_bot_payload(tracker) if reason in (EscalationReason.NOT_HELPFUL, EscalationReason.LOW_CONFIDENCE) else {}
+            earlier = last_bot_reply(tracker) if reason in (EscalationReason.NOT_HELPFUL, EscalationReason.LOW_CONFIDENCE) else None
             decision = Decision(
-                Outcome.ESCALATE, replies.escalate_text(reason, lang), lang,
-                article=earlier.get("article"), confidence=float(intent.get("confidence") or 0.0),
-                reason=reason.value, sources=_sources(earlier),
+                Outcome.ESCALATE, wording.escalate_text(reason, lang), lang,
+                article=earlier.article if earlier else None, confidence=float(intent.get("confidence") or 0.0),
+                reason=reason.value, sources=list(earlier.sources) if earlier else [],
             )
         await record_reply(self.redis, tracker, decision)
         return events + await hand_over(dispatcher, tracker, decision, self.redis, self.handoff_settings)

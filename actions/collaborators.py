@@ -15,22 +15,22 @@ from handoff.connection import connect
 from handoff.settings import HandoffSettings
 from knowledge.answering.sensitive_topics import SensitiveTopicsFile
 from knowledge.answering.service import KnowledgeService
-from knowledge.settings import KnowledgeSettings
-
-
-@lru_cache(maxsize=1)
-def knowledge_service() -> KnowledgeService:
-    return KnowledgeService()
-
-
-@lru_cache(maxsize=1)
-def sensitive_topics() -> SensitiveTopicsFile:
-    return SensitiveTopicsFile(KnowledgeSettings().sensitive_topics_path)
 
 
 @lru_cache(maxsize=1)
 def handoff_settings() -> HandoffSettings:
+    """The action server's one settings object (knowledge and handoff fields)."""
     return HandoffSettings()
+
+
+@lru_cache(maxsize=1)
+def knowledge_service() -> KnowledgeService:
+    return KnowledgeService(handoff_settings())
+
+
+@lru_cache(maxsize=1)
+def sensitive_topics() -> SensitiveTopicsFile:
+    return SensitiveTopicsFile(handoff_settings().sensitive_topics_path)
 
 
 @lru_cache(maxsize=1)

@@ -12,21 +12,15 @@ from rasa_sdk.types import DomainDict
 from redis.exceptions import RedisError
 
 from actions import slots
-from actions.answering import intent_of
 from actions.collaborators import CollaboratingAction
 from actions.contact_details import parse_contact
-from knowledge.contract import Route
+from actions.conversation import conversation_language, handover_reason, intent_of
+from actions.replies import say
 from handoff.tickets import file_ticket
-from knowledge import wording as replies
+from knowledge import wording
+from knowledge.contract import Outcome, Reply, Route
 
 logger = logging.getLogger(__name__)
-
-# The reason a ticket gets when the conversation never recorded one.
-UNKNOWN_REASON = "unknown"
-
-
-def _language(tracker: Tracker) -> str:
-    return str(tracker.get_slot(slots.LANGUAGE) or "en")
 
 
 class ValidateContactForm(FormValidationAction):
@@ -52,9 +46,8 @@ class ValidateContactForm(FormValidationAction):
         contact = parse_contact(str(slot_value or ""))
         if contact is not None:
             return {slots.CONTACT: contact.value}
-        lang = _language(tracker)
-        text = replies.contact_invalid_text(lang)
-        dispatcher.utter_message(text=text, json_message={"outcome": "contact_invalid", "lang": lang, "text": text})
+        lang = conversation_language(tracker)
+        say(dispatcher, Reply(Outcome.CONTACT_INVALID, lang, wording.text("utter_contact_invalid", lang)))
         return {slots.CONTACT: None}
 
 
@@ -65,25 +58,20 @@ class ActionFileTicket(CollaboratingAction):
         return "action_file_ticket"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
-        lang = _language(tracker)
+        lang = conversation_language(tracker)
         contact = str(tracker.get_slot(slots.CONTACT) or "")
-        reason = str(tracker.get_slot(slots.HANDOVER_REASON) or UNKNOWN_REASON)
+        reason = handover_reason(tracker)
         done = slots.changed(tracker, {slots.CONTACT: None, slots.HANDOVER_ROUTE: None, slots.HANDOVER_REASON: None})
         try:
             if not contact:
                 raise ValueError("contact_form completed without a contact")
-            ticket = await file_ticket(self.redis, tracker.sender_id, contact, lang, reason)
+            ticket = await file_ticket(self.redis, tracker.sender_id, contact, lang, reason.value)
         except (RedisError, OSError, ValueError) as error:
             logger.error("ticket not filed for %s (%s: %s)", tracker.sender_id, type(error).__name__, error)
-            text = replies.ticket_failed_text(lang)
-            dispatcher.utter_message(text=text, json_message={
-                "outcome": "ticket_failed", "ticket": None, "reason": reason, "lang": lang, "text": text,
-            })
+            say(dispatcher, Reply(Outcome.TICKET_FAILED, lang, wording.text("utter_ticket_failed", lang), reason))
             return done
-        text = replies.ticket_filed_text(lang, ticket.ticket_id, contact)
-        dispatcher.utter_message(text=text, json_message={
-            "outcome": "ticket", "ticket": ticket.ticket_id, "reason": reason, "lang": lang, "text": text,
-        })
+        text = wording.text("utter_ticket_filed", lang, ticket=ticket.ticket_id, contact=contact)
+        say(dispatcher, Reply(Outcome.TICKET, lang, text, reason, ticket=ticket.ticket_id))
         return done
 
 
@@ -98,11 +86,8 @@ class ActionOfferTicket(CollaboratingAction):
         return "action_offer_ticket"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
-        lang = _language(tracker)
-        reason = tracker.get_slot(slots.HANDOVER_REASON) or UNKNOWN_REASON
-        text = replies.no_advisor_in_time_text(lang)
-        dispatcher.utter_message(text=text, json_message={
-            "outcome": "escalate", "route": Route.TICKET.value, "reason": reason, "lang": lang,
-            "article": None, "confidence": None, "sources": [], "topic": None, "text": text,
-        })
-        return slots.changed(tracker, {slots.HANDOVER_ROUTE: Route.TICKET.value, slots.HANDOVER_REASON: reason})
+        lang = conversation_language(tracker)
+        reason = handover_reason(tracker)
+        text = wording.text("utter_no_advisor_in_time", lang)
+        say(dispatcher, Reply(Outcome.ESCALATE, lang, text, reason, route=Route.TICKET))
+        return slots.changed(tracker, {slots.HANDOVER_ROUTE: Route.TICKET.value, slots.HANDOVER_REASON: reason.value})

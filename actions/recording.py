@@ -1,4 +1,4 @@
-"""What the bot could not answer, recorded for the content team (knowledge/unanswered/stream.py).
+"""What the bot could not answer, recorded for the content team (knowledge/unanswered/events.py).
 
 Declined questions (out of scope, unsure), escalations with their reason, and answers the
 customer marked as not helpful. The question recorded is the one the customer needed
@@ -19,7 +19,7 @@ from redis.exceptions import RedisError
 from knowledge.contract import Decision, DeclineReason, Outcome
 from knowledge.answering.triggers import TRIGGER_INTENTS
 from knowledge.contract import EscalationReason
-from knowledge.unanswered.stream import UnansweredOutcome, record_unanswered_async
+from knowledge.unanswered.events import UnansweredOutcome, record_unanswered_async
 
 logger = logging.getLogger(__name__)
 

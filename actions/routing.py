@@ -11,10 +11,11 @@ from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 from actions import slots
+from actions.replies import say
 from handoff.agents import online_agent_count
 from handoff.settings import HandoffSettings
-from knowledge import wording as replies
-from knowledge.contract import Decision, Route
+from knowledge import wording
+from knowledge.contract import Decision, Reply, Route
 
 logger = logging.getLogger(__name__)
 
@@ -50,9 +51,8 @@ async def hand_over(
     """
     lang = escalation.lang
     route = Route.AGENT if await advisor_online(redis, lang, settings) else Route.TICKET
-    text = escalation.text if route is Route.AGENT else replies.no_advisor_text(lang)
-    payload = {**escalation.payload(), "text": text, "route": route.value, "topic": topic}
-    dispatcher.utter_message(text=text, json_message=payload)
+    text = escalation.text if route is Route.AGENT else wording.text("utter_no_advisor", lang)
+    say(dispatcher, Reply.from_decision(escalation, text, route=route, topic=topic))
     return slots.changed(tracker, {
         slots.HANDOVER_REASON: escalation.reason,
         slots.HANDOVER_ROUTE: route.value,

@@ -1,39 +1,15 @@
-"""Answers suggested to an advisor for a customer's message, called by the web app, not the dialogue.
-
-The web app posts to the action server's webhook with next_action `action_suggest_answers`,
-the customer's message as the tracker's latest message and the conversation language in the
-`language` slot; the reply holds one custom payload {"suggestions": [...]}, best first.
-"""
+"""Answers suggested to an advisor for a customer's message, for the web app rather than the dialogue:
+the action server serves them at POST /suggestions (actions/server.py)."""
 from __future__ import annotations
 
 import numpy as np
-from rasa_sdk import Tracker
-from rasa_sdk.events import EventType
-from rasa_sdk.executor import CollectingDispatcher
-from rasa_sdk.types import DomainDict
-from typing_extensions import TypedDict
 
-from actions import slots
-from actions.collaborators import CollaboratingAction
 from knowledge.answering.engine import KnowledgeEngine
+from knowledge.contract import Suggestion
 
 SUGGESTIONS = 3
 # Enough of the answer for an advisor to judge it; the article has the rest.
 TEXT_LIMIT = 600
-
-
-class SuggestionSource(TypedDict):
-    article: str
-    title: str
-    score: float
-
-
-class Suggestion(TypedDict):
-    article: str
-    title: str
-    text: str
-    confidence: float
-    sources: list[SuggestionSource]
 
 
 def trimmed(text: str, limit: int = TEXT_LIMIT) -> str:
@@ -82,14 +58,3 @@ def suggest_articles(engine: KnowledgeEngine, question: str, lang: str, top: int
         for label, score in best
     ]
 
-
-class ActionSuggestAnswers(CollaboratingAction):
-    def name(self) -> str:
-        return "action_suggest_answers"
-
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
-        question = tracker.latest_message.get("text") or ""
-        engine = self.service.engine()
-        lang = engine.language_of(question, hint=tracker.get_slot(slots.LANGUAGE))
-        dispatcher.utter_message(json_message={"suggestions": suggest_articles(engine, question, lang)})
-        return []

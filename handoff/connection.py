@@ -1,5 +1,13 @@
-"""The Redis client factory: one client per process, never a module global."""
+"""Redis as the handoff reaches it: the client factory (one client per process, never a module
+global), and the REDIS_URL split into the variables Rasa's endpoints.yml reads.
+
+`python -m handoff.connection "$REDIS_URL"` prints those variables as shell assignments (ops/run.sh).
+"""
 from __future__ import annotations
+
+import shlex
+import sys
+from urllib.parse import urlparse
 
 from redis.asyncio import Redis
 from redis.asyncio.retry import Retry
@@ -17,3 +25,22 @@ def connect(url: str) -> Redis:
         retry=Retry(ExponentialBackoff(cap=2.0, base=0.1), retries=12),
         retry_on_error=[RedisConnectionError, RedisTimeoutError],
     )
+
+
+def rasa_redis_variables(url: str) -> dict[str, str]:
+    parsed = urlparse(url)
+    if parsed.scheme not in ("redis", "rediss") or not parsed.hostname:
+        raise ValueError(f"REDIS_URL must look like redis://host:port/db, got {url!r}")
+    db = (parsed.path or "/0").lstrip("/") or "0"
+    if not db.isdigit():
+        raise ValueError(f"REDIS_URL database must be a number, got {db!r}")
+    return {"REDIS_HOST": parsed.hostname, "REDIS_PORT": str(parsed.port or 6379), "REDIS_DB": db}
+
+
+if __name__ == "__main__":
+    try:
+        variables = rasa_redis_variables(sys.argv[1])
+    except ValueError as error:
+        print(f"echo {shlex.quote(str(error))} >&2; exit 2")
+        sys.exit(0)
+    print(" ".join(f"{key}={shlex.quote(value)}" for key, value in variables.items()))

@@ -12,11 +12,12 @@ from typing import Any
 from redis.asyncio import Redis
 
 from handoff import lua
-from knowledge import redis_keys as keys
-from handoff.rendering import markdown_to_safe_html
 from handoff.agents import Agent, online_agents
-from handoff.ownership import Owner, TransitionConflict, UnknownConversation, priority_of, queue_score
+from handoff.ownership import Owner, TransitionConflict, UnknownConversation, priority_of, queue_score, split_queue_score
+from handoff.rendering import markdown_to_safe_html
 from handoff.settings import HandoffSettings
+from knowledge import redis_keys as keys
+from knowledge.contract import BotReply, EscalationReason
 
 # What a customer may read of their conversation; suggestions and notes are for agents.
 CUSTOMER_KINDS = frozenset({"customer", "bot", "agent", "system", "feedback"})
@@ -32,7 +33,7 @@ class Message:
     kind: str  # customer, bot, agent, system
     at: int
     text: str = ""
-    reply: dict[str, Any] | None = None  # a bot reply: text plus its machine-readable payload
+    reply: BotReply | None = None  # a bot reply: text plus its machine-readable payload
     event: str | None = None  # system: queued, agent_joined, transferred, requeued, handed_back, closed, no_agent
     agent: str | None = None
     agent_name: str | None = None
@@ -58,7 +59,7 @@ class Message:
 
 @dataclass(frozen=True)
 class Escalation:
-    reason: str
+    reason: EscalationReason
     lang: str
     package: dict[str, Any]  # what the bot knew: article, confidence, sources
 
@@ -119,16 +120,19 @@ class ConversationStore:
             raise UnknownConversation(conversation_id)
         return Owner(owner), message_id, fresh == ["duplicate"]
 
-    async def bot_turn(self, conversation_id: str, replies: list[dict[str, Any]], escalation: Escalation | None) -> tuple[str, str]:
+    async def bot_turn(self, conversation_id: str, replies: list[BotReply], escalation: Escalation | None) -> tuple[str, str]:
         """Append the bot's replies, and queue the conversation in the same step if they hand over.
 
         Returns ("ok" | "queued" | "dropped", detail): dropped when the bot no longer owns the chat.
         """
-        args: list[Any] = [now_ms(), len(replies), *(json.dumps(reply, ensure_ascii=False) for reply in replies)]
+        now = now_ms()
+        args: list[Any] = [now, len(replies), *(json.dumps(reply, ensure_ascii=False) for reply in replies)]
         if escalation:
-            priority = priority_of(escalation.reason)
-            args += [escalation.reason, escalation.lang, priority, queue_score(priority, int(args[0])),
-                     json.dumps(escalation.package, ensure_ascii=False)]
+            reason = EscalationReason(escalation.reason).value
+            priority = priority_of(reason)
+            args += [reason, escalation.lang, priority, queue_score(priority, now),
+                     json.dumps(escalation.package, ensure_ascii=False),
+                     keys.queue_member(escalation.lang, conversation_id)]
         return await self._run("BOT_TURN", conversation_id, *args)
 
     async def claim(self, conversation_id: str, agent: Agent) -> str:
@@ -141,8 +145,9 @@ class ConversationStore:
         """The longest-waiting chat of the highest priority in one of the agent's languages."""
         for entry in await self.queue(agent.languages):
             try:
-                await self.claim(entry.conversation_id, agent)
-                return entry.conversation_id
+                if await self.claim(entry.conversation_id, agent) == "ok":
+                    return entry.conversation_id
+                # "noop": the agent claimed it meanwhile (the listing is read before the claims), not the next one
             except TransitionConflict:
                 continue  # another agent was faster: try the next one
         return None
@@ -195,7 +200,7 @@ class ConversationStore:
             lang, conversation_id = keys.split_queue_member(member)
             if languages is not None and lang not in languages:
                 continue
-            priority, queued_at = divmod(int(score), int(1e13))
+            priority, queued_at = split_queue_score(score)
             reason = await self.redis.hget(keys.conversation(conversation_id), "reason") or ""
             entries.append(QueueEntry(conversation_id, lang, reason, priority, queued_at, (now - queued_at) / 1000))
         return entries
@@ -236,6 +241,18 @@ class ConversationStore:
         entries = await self.redis.xrange(keys.messages(conversation_id), min=f"({after}" if after != "0" else "-",
                                           count=count)
         return [Message.from_entry(entry_id, fields) for entry_id, fields in entries]
+
+    async def messages_before(self, conversation_id: str, before: str, count: int, inclusive: bool = False) -> list[Message]:
+        """Up to `count` messages before the stream id `before` (or up to it, if `inclusive`), newest first."""
+        entries = await self.redis.xrevrange(keys.messages(conversation_id), max=before if inclusive else f"({before}",
+                                             count=count)
+        return [Message.from_entry(entry_id, fields) for entry_id, fields in entries]
+
+    async def add_suggestions(self, conversation_id: str, for_message: str, items: list[dict[str, Any]]) -> str:
+        """Suggested answers for the agent, for one customer message (never shown to the customer)."""
+        return await self.redis.xadd(keys.messages(conversation_id), {
+            "kind": "suggestions", "for": for_message, "items": json.dumps(items, ensure_ascii=False), "at": now_ms(),
+        })
 
     async def typing(self, conversation_id: str, who: str, name: str) -> None:
         """Ephemeral: a short stream of its own, apart from the messages."""

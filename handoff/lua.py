@@ -4,6 +4,11 @@ clicking at once, a retry, or a customer message racing a claim always see one c
 Conventions: KEYS[1] conversation hash, KEYS[2] its message stream, KEYS[3] the queue,
 KEYS[4] the events stream. Replies are {status, detail}: status "ok", "noop" (the transition
 had already happened: repeating it is harmless) or "conflict" (detail = current owner).
+
+The scripts never build a queue member or score: the caller passes them in when a chat is
+queued (knowledge.redis_keys.queue_member, handoff.ownership.queue_score), and the
+conversation hash keeps them ('queue_member', 'queue_score') for the scripts that take the
+chat out of the queue or put it back.
 """
 from __future__ import annotations
 
@@ -41,7 +46,7 @@ return {owner, id, 'new'}
 """
 
 # ARGV: conversation id, now ms, reply count n, n JSON replies, then for an escalation:
-# reason, lang, priority, queue score, package JSON (absent when the turn does not escalate).
+# reason, lang, priority, queue score, package JSON, queue member (absent when the turn does not escalate).
 # Bot replies are dropped unless the bot owns the conversation: a reply computed while an
 # agent took over must never reach the customer.
 BOT_TURN = _HELPERS + """
@@ -57,19 +62,21 @@ end
 local base = 3 + n
 if ARGV[base + 1] == nil then return {'ok', first} end
 local reason, lang, priority, score = ARGV[base + 1], ARGV[base + 2], ARGV[base + 3], ARGV[base + 4]
+local member = ARGV[base + 6]
 local id = event('queued', ARGV[1], {at = now, reason = reason, lang = lang, priority = priority})
 redis.call('HSET', KEYS[1], 'owner', 'queued', 'reason', reason, 'lang', lang, 'priority', priority,
-           'queued_at', now, 'handoff_from', id, 'agent', '', 'agent_name', '', 'package', ARGV[base + 5])
-redis.call('ZADD', KEYS[3], score, lang .. '|' .. ARGV[1])
+           'queued_at', now, 'handoff_from', id, 'agent', '', 'agent_name', '', 'package', ARGV[base + 5],
+           'queue_member', member, 'queue_score', score)
+redis.call('ZADD', KEYS[3], score, member)
 return {'queued', id}
 """
 
 # ARGV: conversation id, agent username, agent display name, now ms.
 CLAIM = _HELPERS + """
-local c = redis.call('HMGET', KEYS[1], 'owner', 'agent', 'lang', 'queued_at')
+local c = redis.call('HMGET', KEYS[1], 'owner', 'agent', 'queue_member')
 if c[1] == 'agent' and c[2] == ARGV[2] then return {'noop', ''} end
 if c[1] ~= 'queued' then return {'conflict', (c[1] or '') .. ':' .. (c[2] or '')} end
-redis.call('ZREM', KEYS[3], c[3] .. '|' .. ARGV[1])
+redis.call('ZREM', KEYS[3], c[3])
 local id = event('agent_joined', ARGV[1], {at = ARGV[4], agent = ARGV[2], agent_name = ARGV[3]})
 redis.call('HSET', KEYS[1], 'owner', 'agent', 'agent', ARGV[2], 'agent_name', ARGV[3], 'claimed_at', ARGV[4])
 redis.call('HINCRBY', KEYS[1], 'claims', 1)
@@ -87,13 +94,13 @@ return {'ok', id}
 
 # ARGV: conversation id, from agent, to agent ('' = back to the queue), to display name, now ms.
 TRANSFER = _HELPERS + """
-local c = redis.call('HMGET', KEYS[1], 'owner', 'agent', 'lang', 'priority', 'queued_at')
+local c = redis.call('HMGET', KEYS[1], 'owner', 'agent', 'queue_member', 'queue_score')
 if c[1] ~= 'agent' or c[2] ~= ARGV[2] then return {'conflict', (c[1] or '') .. ':' .. (c[2] or '')} end
 if ARGV[3] == '' then
   local id = event('requeued', ARGV[1], {at = ARGV[5], agent = ARGV[2]})
   redis.call('HSET', KEYS[1], 'owner', 'queued', 'agent', '', 'agent_name', '')
   -- Keeps its original place: a transferred customer does not wait twice.
-  redis.call('ZADD', KEYS[3], tonumber(c[4]) * 1e13 + tonumber(c[5]), c[3] .. '|' .. ARGV[1])
+  redis.call('ZADD', KEYS[3], c[4], c[3])
   return {'ok', id}
 end
 local id = event('transferred', ARGV[1], {at = ARGV[5], from_agent = ARGV[2], agent = ARGV[3], agent_name = ARGV[4]})
@@ -125,10 +132,10 @@ return {'ok', c[3] or ''}
 # ARGV: conversation id, now ms, waited-since cutoff ms. A chat nobody claimed in time goes
 # back to the bot (which offers a ticket); only one web worker wins this.
 GIVE_UP_WAITING = _HELPERS + """
-local c = redis.call('HMGET', KEYS[1], 'owner', 'lang', 'queued_at', 'reason')
+local c = redis.call('HMGET', KEYS[1], 'owner', 'queue_member', 'queued_at', 'reason')
 if c[1] ~= 'queued' then return {'noop', c[1] or ''} end
 if tonumber(c[3]) > tonumber(ARGV[3]) then return {'noop', 'queued'} end
-redis.call('ZREM', KEYS[3], c[2] .. '|' .. ARGV[1])
+redis.call('ZREM', KEYS[3], c[2])
 event('no_agent', ARGV[1], {at = ARGV[2], reason = c[4]})
 redis.call('HSET', KEYS[1], 'owner', 'bot')
 return {'ok', c[4]}

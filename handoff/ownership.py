@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from enum import Enum
 
+from knowledge.contract import EscalationReason
+
 
 class Owner(str, Enum):
     BOT = "bot"
@@ -21,23 +23,31 @@ class Resolution(str, Enum):
 
 
 # Lower is served first; equal priorities are served in order of waiting time.
-PRIORITY_OF_REASON = {
-    "sensitive": 0,  # fraud, a lost card: money or safety at stake
-    "complaint": 1,
-    "not_helpful": 2,
-    "repeated_failure": 2,
-    "customer_request": 3,
-    "low_confidence": 3,
+PRIORITY_OF_REASON: dict[str, int] = {
+    EscalationReason.SENSITIVE: 0,  # fraud, a lost card: money or safety at stake
+    EscalationReason.COMPLAINT: 1,
+    EscalationReason.NOT_HELPFUL: 2,
+    EscalationReason.REPEATED_FAILURE: 2,
+    EscalationReason.CUSTOMER_REQUEST: 3,
+    EscalationReason.LOW_CONFIDENCE: 3,
 }
 DEFAULT_PRIORITY = 3
+# A queue score is the priority, then the time queued (ms): ms timestamps stay below 1e13.
+_PRIORITY_STEP = 10**13
 
 
 def priority_of(reason: str | None) -> int:
     return PRIORITY_OF_REASON.get(reason or "", DEFAULT_PRIORITY)
 
 
-def queue_score(priority: int, queued_at_ms: int) -> float:
-    return priority * 1e13 + queued_at_ms
+def queue_score(priority: int, queued_at_ms: int) -> int:
+    return priority * _PRIORITY_STEP + queued_at_ms
+
+
+def split_queue_score(score: float) -> tuple[int, int]:
+    """(priority, queued at ms) of a queue score."""
+    priority, queued_at_ms = divmod(int(score), _PRIORITY_STEP)
+    return priority, queued_at_ms
 
 
 class TransitionConflict(Exception):

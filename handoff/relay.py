@@ -3,19 +3,26 @@ owns the chat, escalations enter the queue, and Rasa's tracker learns what the a
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 from collections.abc import Coroutine
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any
 
-from knowledge import redis_keys as keys
 from handoff.agents import Agent, online_agent_count
-from knowledge.contract import BotReply, group_rasa_messages
-from handoff.conversations import ConversationStore, Escalation, Message, now_ms
+from handoff.conversations import ConversationStore, Escalation, Message
 from handoff.ownership import Owner
 from handoff.rasa_client import RasaClient
 from handoff.suggestions import SuggestionClient
+from knowledge.contract import (
+    BotReply,
+    EscalationReason,
+    MalformedReply,
+    Outcome,
+    Reply,
+    Route,
+    group_rasa_messages,
+    parse_reply,
+)
 
 log = logging.getLogger(__name__)
 
@@ -30,13 +37,26 @@ class CustomerTurn:
     replies: list[Message]  # the bot's replies as stored (empty while a person owns the chat)
 
 
+def _parsed(payload: BotReply) -> Reply | None:
+    """The reply in typed form; None for a text-only reply, or (logged) one outside the contract."""
+    if "outcome" not in payload:
+        return None
+    try:
+        return parse_reply(payload)
+    except MalformedReply as error:
+        log.warning("a bot reply outside the contract, not taken as a hand-over: %s", error)
+        return None
+
+
 def escalation_in(replies: list[BotReply], question: str) -> Escalation | None:
-    """A bot reply routing the chat to an agent queue (route "ticket" means: the bot collects contact details)."""
-    for reply in replies:
-        if reply.get("outcome") == "escalate" and (reply.get("route") or "agent") == "agent":
-            package = {k: reply.get(k) for k in ("article", "confidence", "sources", "topic")}
-            return Escalation(str(reply.get("reason") or "customer_request"), str(reply.get("lang") or "en"),
-                              {**package, "question": question})
+    """The first bot reply that hands the chat to an agent's queue (route "ticket" means: the bot
+    collects contact details instead), as the queue takes it."""
+    for reply in filter(None, map(_parsed, replies)):
+        if reply.outcome is Outcome.ESCALATE and reply.route in (None, Route.AGENT):
+            reason = reply.reason if isinstance(reply.reason, EscalationReason) else EscalationReason.CUSTOMER_REQUEST
+            package = {"article": reply.article, "confidence": reply.confidence,
+                       "sources": [asdict(source) for source in reply.sources], "topic": reply.topic}
+            return Escalation(reason, reply.lang or "en", {**package, "question": question})
     return None
 
 
@@ -82,7 +102,7 @@ class HandoffRelay:
         # A button press ("/request_human") says nothing about the topic: the agent wants the last question.
         question = text if not text.startswith("/") else await self._last_question(conversation_id, message_id)
         escalation = escalation_in(replies, question)
-        status, _ = await self.store.bot_turn(conversation_id, [dict(reply) for reply in replies], escalation)
+        status, _ = await self.store.bot_turn(conversation_id, replies, escalation)
         if status == "queued":
             await self._pause_bot(conversation_id)
             assert escalation is not None
@@ -99,20 +119,19 @@ class HandoffRelay:
         messages = await self.rasa.send_message(conversation_id, f"/{NOT_HELPFUL_INTENT}", {"lang": lang})
         replies = group_rasa_messages(messages)
         question = await self._question_answered_by(conversation_id, message_id)
-        status, _ = await self.store.bot_turn(conversation_id, [dict(r) for r in replies], escalation_in(replies, question))
+        status, _ = await self.store.bot_turn(conversation_id, replies, escalation_in(replies, question))
         if status == "queued":
             await self._pause_bot(conversation_id)
         current = (await self.store.status(conversation_id)).owner
         return CustomerTurn(current, feedback_id, await self._replies_after(conversation_id, feedback_id))
 
     async def _last_question(self, conversation_id: str, before: str) -> str:
-        earlier = await self.store.redis.xrevrange(keys.messages(conversation_id), max=f"({before}", count=50)
-        return next((fields["text"] for _, fields in earlier
-                     if fields.get("kind") == "customer" and not fields.get("text", "/").startswith("/")), "")
+        earlier = await self.store.messages_before(conversation_id, before, count=50)
+        return next((m.text for m in earlier if m.kind == "customer" and not m.text.startswith("/")), "")
 
     async def _question_answered_by(self, conversation_id: str, message_id: str) -> str:
-        earlier = await self.store.redis.xrevrange(keys.messages(conversation_id), max=message_id, count=20)
-        return next((fields.get("text", "") for _, fields in earlier if fields.get("kind") == "customer"), "")
+        earlier = await self.store.messages_before(conversation_id, message_id, count=20, inclusive=True)
+        return next((m.text for m in earlier if m.kind == "customer"), "")
 
     async def _replies_after(self, conversation_id: str, message_id: str) -> list[Message]:
         later = await self.store.messages(conversation_id, after=message_id, count=50)
@@ -133,9 +152,7 @@ class HandoffRelay:
 
     async def _suggest(self, conversation_id: str, message_id: str, text: str, lang: str) -> None:
         items = await self.suggestions.suggest(conversation_id, text, lang)
-        await self.store.redis.xadd(keys.messages(conversation_id), {
-            "kind": "suggestions", "for": message_id, "items": json.dumps(items, ensure_ascii=False), "at": now_ms(),
-        })
+        await self.store.add_suggestions(conversation_id, message_id, items)
 
     async def _give_back_to_bot(self, conversation_id: str, handoff_from: str) -> None:
         """Rasa's tracker gets the customer's and the agent's turns, then the bot resumes."""
@@ -167,7 +184,7 @@ class HandoffRelay:
         for conversation_id, reason in released:
             await self.rasa.append_events(conversation_id, [{"event": "resume"}])
             messages = await self.rasa.trigger_intent(conversation_id, NO_AGENT_INTENT, {"reason": reason})
-            await self.store.bot_turn(conversation_id, [dict(r) for r in group_rasa_messages(messages)], None)
+            await self.store.bot_turn(conversation_id, group_rasa_messages(messages), None)
         return [conversation_id for conversation_id, _ in released]
 
     async def run_release_loop(self, max_wait_s: float, presence_window_s: float, every_s: float = 5.0) -> None:

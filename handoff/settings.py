@@ -1,13 +1,12 @@
-"""Handoff settings, read from the environment (one class for every process that uses them)."""
+"""The settings of a process that runs the handoff (the web app, the action server, the CLI),
+read from the environment: the knowledge base's (KnowledgeSettings, REDIS_URL among them) plus
+the handoff's and the web app's. One object per process."""
 from __future__ import annotations
 
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from knowledge.settings import KnowledgeSettings
 
 
-class HandoffSettings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="", extra="ignore")
-
-    redis_url: str = "redis://127.0.0.1:6380/0"
+class HandoffSettings(KnowledgeSettings):
     # An agent counts as online while their console has been heard from within this window.
     presence_window_s: float = 45.0
     # A chat waiting longer than this is handed back to the bot, which offers to file a ticket.
@@ -17,3 +16,15 @@ class HandoffSettings(BaseSettings):
     agent_session_ttl_s: int = 12 * 3600
     # Closed conversations are kept this long, then expire from Redis.
     closed_retention_s: int = 30 * 24 * 3600
+
+    # The web app: where Rasa and the action server are, and what the routes accept.
+    rasa_url: str = "http://localhost:5005"
+    rasa_token: str | None = None  # Rasa's --auth-token, if the server was started with one
+    rasa_timeout_s: float = 30.0
+    actions_url: str = "http://localhost:5055"
+    max_message_chars: int = 2000
+    # Set to false only when serving over plain HTTP outside localhost is impossible to avoid.
+    secure_cookies: bool = False
+    release_every_s: float = 5.0
+    # Sites allowed to embed the widget (JSON list in WIDGET_ORIGINS); "*" lets any site do so.
+    widget_origins: list[str] = ["*"]

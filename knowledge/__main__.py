@@ -1,10 +1,16 @@
-"""Command line for the content team and operators: python -m knowledge --help"""
+"""Command line for the content team and operators: python -m knowledge --help
+
+Each command calls into the packages and prints what they return; imports are made inside
+the commands, so that `--help` answers at once.
+"""
 from __future__ import annotations
 
 import argparse
 import json
 import sys
 import time
+from collections.abc import Sequence
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -12,56 +18,66 @@ from knowledge.settings import SAMPLE_KB, KnowledgeSettings
 
 if TYPE_CHECKING:
     from knowledge.publishing.publish import PublishResult
+    from knowledge.unanswered.clustering import Cluster
+
+# Exit codes of the content team's commands.
+EXIT_PROBLEMS = 1  # some sources were skipped (the rest was published)
+EXIT_USAGE = 2  # nothing done: a wrong folder, file, version or cluster
+EXIT_BLOCKED = 3  # question variants would break: nothing published without --confirm
+EXIT_BUSY = 4  # another publish or rollback is running: nothing published
 
 
-def _ingest(folder: Path, settings: KnowledgeSettings, only_if_empty: bool = False) -> int:
+def _error(message: object) -> None:
+    print(f"error: {message}", file=sys.stderr)
+
+
+def _ingest(args: argparse.Namespace, settings: KnowledgeSettings) -> int:
+    from knowledge.answering.service import build_engine
     from knowledge.articles import load_folder
     from knowledge.embeddings import make_embeddings
     from knowledge.index.ingest import ingest
-    from knowledge.answering.service import build_engine
-    from knowledge.store import articles_store, make_client
+    from knowledge.index.snapshot import has_live_articles
+    from knowledge.index.write_lock import PublishInProgress
+    from knowledge.store import make_client
 
-    if not folder.is_dir():
-        print(f"error: {folder} is not a folder", file=sys.stderr)
-        return 2
+    if not args.folder.is_dir():
+        _error(f"{args.folder} is not a folder")
+        return EXIT_USAGE
     client = make_client(settings)
-    embeddings = make_embeddings(settings)
-    if only_if_empty and articles_store(client, settings.collection_name, embeddings).get(limit=1)["ids"]:
+    if args.if_empty and has_live_articles(client, settings.collection_name):
         print("knowledge base already has articles; not ingesting the sample")
         return 0
-    loaded = load_folder(folder)
+    loaded = load_folder(args.folder)
     for problem in loaded.problems:
         print(f"skipped {problem}", file=sys.stderr)
     started = time.perf_counter()
-    report = ingest(loaded.articles, client, settings.collection_name, embeddings)
-    elapsed = time.perf_counter() - started
-    print(f"{report.summary()} in {elapsed:.1f}s")
-    engine = build_engine(client, settings)
-    print(f"thresholds for this version: {engine.thresholds}")
-    return 1 if loaded.problems else 0
+    try:
+        report = ingest(loaded.articles, client, settings.collection_name, make_embeddings(settings))
+    except PublishInProgress as error:
+        _error(str(error))
+        return EXIT_BUSY
+    print(f"{report.summary()} in {time.perf_counter() - started:.1f}s")
+    print(f"thresholds for this version: {build_engine(client, settings).thresholds}")
+    return EXIT_PROBLEMS if loaded.problems else 0
 
 
-def _list(settings: KnowledgeSettings) -> int:
-    from knowledge.embeddings import make_embeddings
-    from knowledge.store import articles_store, make_client
+def _list(args: argparse.Namespace, settings: KnowledgeSettings) -> int:
+    from knowledge.index.snapshot import live_articles
+    from knowledge.store import make_client
 
-    got = articles_store(make_client(settings), settings.collection_name, make_embeddings(settings)).get(
-        include=["metadatas"]
-    )
-    rows = sorted(zip(got["ids"], got["metadatas"]))
-    for article_id, meta in rows:
-        flag = " [handoff]" if meta.get("handoff") else ""
-        variants = len([q for q in str(meta.get("questions") or "").split("\n") if q])
-        print(f"{article_id}\t{meta.get('lang')}\t{variants} variants\t{meta.get('title')}{flag}")
-    print(f"{len(rows)} articles")
+    articles = live_articles(make_client(settings), settings.collection_name)
+    for a in articles:
+        flag = " [handoff]" if a.handoff else ""
+        print(f"{a.id}\t{a.lang}\t{len(a.questions)} variants\t{a.title}{flag}")
+    print(f"{len(articles)} articles")
     return 0
 
 
-def _ask(question: str, lang: str | None, settings: KnowledgeSettings, as_json: bool) -> int:
+def _ask(args: argparse.Namespace, settings: KnowledgeSettings) -> int:
     from knowledge.answering.service import KnowledgeService
 
-    decision = KnowledgeService(settings).decide(question, lang)
-    if as_json:
+    decision = KnowledgeService(settings).decide(args.question, args.lang)
+    if args.json:
         print(json.dumps({**decision.payload(), "text": decision.text}, ensure_ascii=False, indent=2))
         return 0
     confidence = "n/a" if decision.confidence is None else f"{decision.confidence:.3f}"
@@ -73,19 +89,23 @@ def _ask(question: str, lang: str | None, settings: KnowledgeSettings, as_json: 
     return 0
 
 
-def _eval(kb: Path, data: Path, out: Path, via: str) -> int:
-    from knowledge.evaluation.evaluate import evaluate
+def _eval(args: argparse.Namespace, settings: KnowledgeSettings) -> int:
+    from knowledge.evaluation.evaluate import evaluate, summary_lines
 
-    metrics = evaluate(kb, data, out, via=via)
-    print(f"report: {out / 'report.jsonl'}  summary: {out / 'summary.json'}")
-    print(metrics.line())
+    if args.via == "rasa":
+        # Asking through Rasa starts the whole stack: ops' work, which knowledge does not import.
+        _error("--via rasa runs from ops: python -m ops.eval_rasa --kb K --data D --out O (or make eval VIA=rasa)")
+        return EXIT_USAGE
+    metrics = evaluate(args.kb, args.data, args.out)
+    print("\n".join(summary_lines(args.out, metrics)))
     return 0
 
 
-# Exit codes of the content team's commands.
-EXIT_PROBLEMS = 1  # some sources were skipped (the rest was published)
-EXIT_BLOCKED = 3  # question variants would break: nothing published without --confirm
-EXIT_BUSY = 4  # another publish or rollback is running: nothing published
+def _print_items(title: str, items: Sequence[object]) -> None:
+    if items:
+        print(title)
+        for item in items:
+            print(f"  {item}")
 
 
 def _print_result(result: PublishResult, what: str = "publish") -> int:
@@ -95,24 +115,14 @@ def _print_result(result: PublishResult, what: str = "publish") -> int:
     for sign, ids in (("+", diff.added), ("~", diff.changed), ("-", diff.removed)):
         for article_id in ids:
             print(f"  {sign} {article_id}")
-    if result.problems:
-        print("problems (skipped; what these sources published before stays as it is):")
-        for problem in result.problems:
-            print(f"  {problem}")
+    _print_items("problems (skipped; what these sources published before stays as it is):", result.problems)
     if result.kept:
         print("kept as published: " + ", ".join(result.kept))
-    if result.duplicates:
-        print("possible duplicates:")
-        for duplicate in result.duplicates:
-            print(f"  {duplicate}")
-    if result.misses:
-        print("question variants of new or changed articles the bot would not answer from them:")
-        for miss in result.misses:
-            print(f"  {miss}")
-    if result.regressions:
-        print(f"regressions: {len(result.regressions)} question variants answered today would no longer be:")
-        for regression in result.regressions:
-            print(f"  {regression}")
+    _print_items("possible duplicates:", result.duplicates)
+    _print_items("question variants of new or changed articles the bot would not answer from them:", result.misses)
+    _print_items(
+        f"regressions: {len(result.regressions)} question variants answered today would no longer be:", result.regressions
+    )
     if result.version is not None:
         version = result.version
         print(
@@ -141,7 +151,7 @@ def _publish(args: argparse.Namespace, settings: KnowledgeSettings) -> int:
             replace=False if args.update else None, settings=settings, show_progress=True,
         )
     except PublishInProgress as error:
-        print(f"error: {error}", file=sys.stderr)
+        _error(error)
         return EXIT_BUSY
     return _print_result(result)
 
@@ -175,10 +185,10 @@ def _rollback(args: argparse.Namespace, settings: KnowledgeSettings) -> int:
     try:
         result = rollback(args.version, author=args.author, settings=settings)
     except (KeyError, ValueError) as error:
-        print(f"error: {error.args[0] if error.args else error}", file=sys.stderr)
-        return 2
+        _error(error.args[0] if error.args else error)
+        return EXIT_USAGE
     except PublishInProgress as error:
-        print(f"error: {error}", file=sys.stderr)
+        _error(error)
         return EXIT_BUSY
     return _print_result(result, "roll back")
 
@@ -206,31 +216,23 @@ def _preview(args: argparse.Namespace, settings: KnowledgeSettings) -> int:
     return 0
 
 
-def _redis():  # type: ignore[no-untyped-def]
-    import redis
-
-
-    return redis.Redis.from_url(KnowledgeSettings().redis_url, decode_responses=True)
-
-
 def _when(milliseconds: int) -> str:
-    from datetime import datetime, timezone
-
     return datetime.fromtimestamp(milliseconds / 1000, timezone.utc).strftime("%Y-%m-%d %H:%M")
 
 
-def _clusters(settings: KnowledgeSettings):  # type: ignore[no-untyped-def]
+def _clusters(settings: KnowledgeSettings) -> list[Cluster]:
     from knowledge.embeddings import make_embeddings
-    from knowledge.unanswered.stream import clusters
+    from knowledge.unanswered.clustering import clusters
+    from knowledge.unanswered.events import UnansweredStore
 
-    return clusters(_redis(), make_embeddings(settings), distance=KnowledgeSettings().unanswered_cluster_distance)
+    return clusters(UnansweredStore.from_settings(settings), make_embeddings(settings), distance=settings.unanswered_cluster_distance)
 
 
 def _unanswered(args: argparse.Namespace, settings: KnowledgeSettings) -> int:
-    from knowledge.unanswered.stream import UnansweredStore
+    from knowledge.unanswered.events import UnansweredStore
 
     if not args.clusters:
-        events = UnansweredStore(_redis()).events(limit=args.limit)
+        events = UnansweredStore.from_settings(settings).events(limit=args.limit)
         for event in events:
             why = event.outcome.value + (f" ({event.reason})" if event.reason else "")
             print(f"{_when(event.at_ms)}\t{event.lang}\t{why}\t{event.question}")
@@ -250,22 +252,21 @@ def _unanswered(args: argparse.Namespace, settings: KnowledgeSettings) -> int:
 
 def _draft_from_cluster(args: argparse.Namespace, settings: KnowledgeSettings) -> int:
     from knowledge.articles import ArticleError, parse_article
-    from knowledge.unanswered.stream import add_questions_to_article, draft_from_cluster, mark_handled
+    from knowledge.unanswered.clustering import find_cluster, mark_handled
+    from knowledge.unanswered.drafting import add_questions_to_article, draft_from_cluster
+    from knowledge.unanswered.events import UnansweredStore
 
     found = _clusters(settings)
-    chosen = [c for c in found if c.key == args.cluster]
-    if not chosen and args.cluster.isdigit() and 1 <= int(args.cluster) <= len(found):
-        chosen = [found[int(args.cluster) - 1]]
-    if not chosen:
-        print(f"error: no cluster {args.cluster!r}; `unanswered --clusters` lists {len(found)}", file=sys.stderr)
-        return 2
-    cluster = chosen[0]
+    cluster = find_cluster(found, args.cluster)
+    if cluster is None:
+        _error(f"no cluster {args.cluster!r}; `unanswered --clusters` lists {len(found)}")
+        return EXIT_USAGE
     if args.into:
         try:
             article = parse_article(args.into.read_text(encoding="utf-8"), source=str(args.into))
         except (OSError, ArticleError) as error:
-            print(f"error: {args.into}: {error}", file=sys.stderr)
-            return 2
+            _error(f"{args.into}: {error}")
+            return EXIT_USAGE
         draft = add_questions_to_article(cluster, article)
         target: Path | None = args.into
     else:
@@ -274,16 +275,15 @@ def _draft_from_cluster(args: argparse.Namespace, settings: KnowledgeSettings) -
     if target is None:
         print(draft.markdown, end="")
         return 0
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(draft.markdown, encoding="utf-8")
-    mark_handled(_redis(), cluster)
+    draft.write(target)
+    mark_handled(UnansweredStore.from_settings(settings), cluster)
     print(f"wrote {target} ({len(cluster.questions)} questions from {cluster.count} asked)")
     if draft.needs_answer:
         print("write the answer where the placeholder is, then: python -m knowledge publish " + str(target))
     return 0
 
 
-def main(argv: list[str] | None = None) -> int:
+def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m knowledge", description="Manage and query the knowledge base.")
     commands = parser.add_subparsers(dest="command", required=True)
     ingest = commands.add_parser("ingest", help="make the index match a folder of articles (idempotent)")
@@ -298,7 +298,7 @@ def main(argv: list[str] | None = None) -> int:
     evaluate.add_argument("--kb", type=Path, required=True)
     evaluate.add_argument("--data", type=Path, required=True)
     evaluate.add_argument("--out", type=Path, default=Path("var/eval"))
-    evaluate.add_argument("--via", choices=["direct", "rasa"], default="direct")
+    evaluate.add_argument("--via", choices=["direct", "rasa"], default="direct", help="rasa: python -m ops.eval_rasa")
 
     publish = commands.add_parser(
         "publish", help="check, then publish articles as a new version (a folder is the whole knowledge base)"
@@ -329,22 +329,19 @@ def main(argv: list[str] | None = None) -> int:
     draft.add_argument("--into", type=Path, default=None, help="an article file: add the questions to it as variants")
     draft.add_argument("--id", default=None, help="the new article's id")
     draft.add_argument("--title", default=None)
-    args = parser.parse_args(argv)
+    return parser
 
-    settings = KnowledgeSettings()
-    if args.command == "ingest":
-        return _ingest(args.folder, settings, only_if_empty=args.if_empty)
-    if args.command == "list":
-        return _list(settings)
-    if args.command == "ask":
-        return _ask(args.question, args.lang, settings, args.json)
-    if args.command == "eval":
-        return _eval(args.kb, args.data, args.out, args.via)
-    content_team = {
-        "publish": _publish, "check": _check, "versions": _versions, "rollback": _rollback, "preview": _preview,
-        "unanswered": _unanswered, "draft-from-cluster": _draft_from_cluster,
-    }
-    return content_team[args.command](args, settings)
+
+COMMANDS = {
+    "ingest": _ingest, "list": _list, "ask": _ask, "eval": _eval, "publish": _publish, "check": _check,
+    "versions": _versions, "rollback": _rollback, "preview": _preview, "unanswered": _unanswered,
+    "draft-from-cluster": _draft_from_cluster,
+}
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    return COMMANDS[args.command](args, KnowledgeSettings())
 
 
 if __name__ == "__main__":

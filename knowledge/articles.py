@@ -108,6 +108,17 @@ def parse_article(text: str, source: str = "") -> Article:
     )
 
 
+def article_markdown(article: Article) -> str:
+    """An article as a Markdown file with YAML front matter: what parse_article reads back."""
+    meta: dict[str, object] = {"id": article.id, "title": article.title, "lang": article.lang}
+    if article.handoff:
+        meta["handoff"] = True
+    if article.questions:
+        meta["questions"] = list(article.questions)
+    front = yaml.safe_dump(meta, allow_unicode=True, sort_keys=False, width=1000)
+    return f"---\n{front}---\n{article.body.strip()}\n"
+
+
 def load_folder(folder: Path) -> LoadedArticles:
     """Every `*.md` below `folder`; bad files are reported and skipped, the rest load."""
     loaded = LoadedArticles()

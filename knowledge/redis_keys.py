@@ -12,7 +12,7 @@ CONTENT_PREFIX = "content"
 UNANSWERED = f"{CONTENT_PREFIX}:unanswered"
 UNANSWERED_HANDLED = f"{CONTENT_PREFIX}:unanswered:handled"
 
-QUEUE = f"{PREFIX}:queue"  # sorted set: member "<lang>|<conversation id>", score = priority then waiting time
+QUEUE = f"{PREFIX}:queue"  # sorted set: member queue_member(), score handoff.ownership.queue_score()
 EVENTS = f"{PREFIX}:events"  # stream of queue and ownership changes, for agent consoles and waiting customers
 PRESENCE = f"{PREFIX}:presence"  # sorted set: agent -> last time their console was heard from (ms)
 HANDLING_TIMES = f"{PREFIX}:stats:handling"  # list of recent handling times (s), newest first

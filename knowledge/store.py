@@ -7,8 +7,6 @@ import chromadb
 from chromadb.api import ClientAPI
 from chromadb.api.models.Collection import Collection
 from chromadb.config import Settings as ChromaSettings
-from langchain_chroma import Chroma
-from langchain_core.embeddings import Embeddings
 
 from knowledge.settings import KnowledgeSettings
 
@@ -25,23 +23,6 @@ def make_client(settings: KnowledgeSettings, path: Path | None = None) -> Client
     folder = path or settings.chroma_path
     folder.mkdir(parents=True, exist_ok=True)
     return chromadb.PersistentClient(path=str(folder), settings=chroma_settings)
-
-
-def _langchain_store(client: ClientAPI, name: str, suffix: str, embeddings: Embeddings) -> Chroma:
-    return Chroma(
-        client=client,
-        collection_name=f"{name}-{suffix}",
-        embedding_function=embeddings,
-        collection_metadata={"hnsw:space": "cosine"},
-    )
-
-
-def units_store(client: ClientAPI, name: str, embeddings: Embeddings) -> Chroma:
-    return _langchain_store(client, name, UNITS_SUFFIX, embeddings)
-
-
-def articles_store(client: ClientAPI, name: str, embeddings: Embeddings) -> Chroma:
-    return _langchain_store(client, name, ARTICLES_SUFFIX, embeddings)
 
 
 def _calibration_collection(client: ClientAPI, name: str):  # type: ignore[no-untyped-def]

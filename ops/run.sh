@@ -4,7 +4,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export LOCAL_REDIS_PORT="${LOCAL_REDIS_PORT:-6380}"
 export REDIS_URL="${REDIS_URL:-redis://127.0.0.1:${LOCAL_REDIS_PORT}/0}"
-eval "$(.venv-app/bin/python -m handoff.redis_url "$REDIS_URL")"  # REDIS_HOST, REDIS_PORT, REDIS_DB for Rasa
+eval "$(.venv-app/bin/python -m handoff.connection "$REDIS_URL")"  # REDIS_HOST, REDIS_PORT, REDIS_DB for Rasa
 export REDIS_HOST REDIS_PORT REDIS_DB
 export HF_HUB_OFFLINE=1 TOKENIZERS_PARALLELISM=false
 
@@ -12,5 +12,7 @@ echo "== knowledge base (Chroma under var/chroma unless CHROMA_HOST is set)"
 .venv-app/bin/python -m knowledge ingest --if-empty
 echo "== Rasa model (trained only if missing or its training data changed)"
 make --no-print-directory train
-echo "== starting Redis, the action server, Rasa and the web app"
-exec .venv-app/bin/honcho start -f Procfile
+echo "== starting Redis, the action server, Rasa, the web app and two content workers"
+# Two content workers: checks, publishes and rollbacks run one at a time, so one worker stays free
+# for the editors' previews while a long publish runs.
+exec .venv-app/bin/honcho start -f Procfile -c worker=2

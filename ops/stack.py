@@ -11,6 +11,7 @@ from pathlib import Path
 
 import httpx
 
+from knowledge.contract import SUGGESTIONS_PATH
 from knowledge.settings import REPO_ROOT
 
 
@@ -83,12 +84,9 @@ class Stack:
 
 def warm_up_actions(actions_url: str, seconds: float = 900) -> None:
     """The action server loads the knowledge base (and calibrates a new version) on its first call;
-    make that call here, so that no customer message times out in Rasa waiting for it."""
-    tracker = {"sender_id": "warm-up", "slots": {"language": "en"}, "events": [], "paused": False,
-               "latest_message": {"text": "hello", "intent": {}, "entities": []}, "followup_action": None,
-               "active_loop": {}, "latest_action_name": None}
-    httpx.post(f"{actions_url}/webhook", timeout=seconds, json={
-        "next_action": "action_suggest_answers", "sender_id": "warm-up", "tracker": tracker, "domain": {}}).raise_for_status()
+    make that call here (asking for suggestions), so that no customer message times out in Rasa waiting for it."""
+    httpx.post(f"{actions_url.rstrip('/')}{SUGGESTIONS_PATH}", timeout=seconds,
+               json={"text": "hello", "lang": "en"}).raise_for_status()
 
 
 def start_stack(workdir: Path, chroma_path: Path, with_web: bool = True) -> Stack:
@@ -122,7 +120,7 @@ def start_stack(workdir: Path, chroma_path: Path, with_web: bool = True) -> Stac
     try:
         stack.start("redis", ["redis-server", "--port", str(redis_port), "--bind", "127.0.0.1",
                               "--dir", str(workdir / "redis"), "--appendonly", "yes", "--appendfsync", "always", "--save", ""])
-        stack.start("actions", [str(REPO_ROOT / ".venv-app/bin/python"), "-m", "rasa_sdk", "--actions", "actions",
+        stack.start("actions", [str(REPO_ROOT / ".venv-app/bin/python"), "-m", "actions.server", "--actions", "actions",
                                 "--port", str(actions_port)], health=f"{stack.urls['actions']}/health")
         warm_up_actions(stack.urls["actions"])
         stack.start("rasa", [str(REPO_ROOT / ".venv-rasa/bin/rasa"), "run", "--enable-api", "--port", str(rasa_port),
@@ -131,6 +129,8 @@ def start_stack(workdir: Path, chroma_path: Path, with_web: bool = True) -> Stac
         if with_web:
             stack.start("web", [str(REPO_ROOT / ".venv-app/bin/uvicorn"), "handoff.web.main:create_app", "--factory",
                                 "--timeout-graceful-shutdown", "5", "--host", "127.0.0.1", "--port", str(web_port)], health=f"{stack.urls['web']}/healthz")
+            # The content worker runs the editor pages' jobs (check, publish, preview, ...) for the web app.
+            stack.start("worker", [str(REPO_ROOT / ".venv-app/bin/python"), "-m", "knowledge.publishing.worker"])
     except Exception:
         stack.stop()
         raise

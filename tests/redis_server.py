@@ -2,7 +2,6 @@
 so that a test can kill it with SIGKILL and start it again on the same data."""
 from __future__ import annotations
 
-import signal
 import subprocess
 import time
 from pathlib import Path
@@ -37,12 +36,6 @@ class RedisServer:
             except redis.ConnectionError:
                 time.sleep(0.05)
         raise RuntimeError(f"redis-server did not start: {(self.folder / 'redis.log').read_text()[-2000:]}")
-
-    def kill(self) -> None:
-        """As a crash would: no chance to save anything."""
-        assert self.process is not None
-        self.process.send_signal(signal.SIGKILL)
-        self.process.wait()
 
     def stop(self) -> None:
         if self.process and self.process.poll() is None:

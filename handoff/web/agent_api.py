@@ -2,29 +2,38 @@
 Each transition is one atomic step in Redis; the status codes are chosen here."""
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
 from dataclasses import asdict
-from typing import Annotated, Any
+from typing import Any
 
 import anyio
-from fastapi import APIRouter, Depends, Header, HTTPException, Path, Query, Request, Response
+from fastapi import APIRouter, HTTPException, Path, Request, Response
 from fastapi.sse import EventSourceResponse, ServerSentEvent
 from pydantic import BaseModel, Field
 
 from handoff import tickets
-from handoff.agents import close_session, get_agent, mark_present, online_agents, open_session, verify_password
-from handoff.ownership import Resolution, TransitionConflict, UnknownConversation
+from handoff.agents import get_agent, mark_present, online_agents, open_session, verify_password
+from handoff.ownership import Resolution, TransitionConflict
 from handoff.rasa_client import RasaUnavailable
-from handoff.web.dependencies import SESSION_COOKIE, CurrentAgent, HandoffConfig, RedisClient, Relay, Settings, Store, session_token
-from handoff.web.editor_api import Team
+from handoff.web.dependencies import (
+    SESSION_COOKIE,
+    CurrentAgent,
+    KnownConversation,
+    LastEventId,
+    RedisClient,
+    Relay,
+    Settings,
+    Store,
+    StreamId,
+    Team,
+    end_session,
+)
 from handoff.web.live import conversation_events, queue_events
-from knowledge.sources import guess_language
-from knowledge.unanswered.stream import suggest_article_from_agent_reply
+from knowledge.sources.identity import guess_language
+from knowledge.unanswered.events import suggest_article_from_agent_reply
 
 router = APIRouter(prefix="/api/agent", tags=["agent"])
-
-ConversationId = Path(min_length=16, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")
-StreamId = Query(default="0", pattern=r"^\d+(-\d+)?$")
 
 
 class Credentials(BaseModel):
@@ -60,37 +69,34 @@ class TransitionResult(BaseModel):
     message_id: str | None = None
 
 
-def _conflict(error: TransitionConflict) -> HTTPException:
-    return HTTPException(409, str(error))
-
-
-async def _known_conversation(store: Store, conversation_id: str = ConversationId) -> str:
-    if not await store.exists(conversation_id):
-        raise HTTPException(404, "unknown conversation")
-    return conversation_id
-
-
-KnownConversation = Annotated[str, Depends(_known_conversation)]
+@contextmanager
+def _transition(done: str = "done") -> Iterator[None]:
+    """409 when someone else acted first; 502 when the transition happened (`done`) but Rasa's
+    tracker could not be told."""
+    try:
+        yield
+    except TransitionConflict as error:
+        raise HTTPException(409, str(error)) from None
+    except RasaUnavailable as error:
+        raise HTTPException(502, f"{done}, but the bot's tracker was not updated: {error}") from error
 
 
 @router.post("/login")
-async def login(credentials: Credentials, response: Response, redis: RedisClient, config: HandoffConfig,
-                settings: Settings) -> Session:
+async def login(credentials: Credentials, response: Response, redis: RedisClient, settings: Settings) -> Session:
     agent = await verify_password(redis, credentials.username, credentials.password)
     if agent is None:
         raise HTTPException(401, "unknown username or wrong password")
-    token = await open_session(redis, agent.username, config.agent_session_ttl_s)
+    token = await open_session(redis, agent.username, settings.agent_session_ttl_s)
     if agent.has_role("agent"):  # an editor-only account is no advisor online
         await mark_present(redis, agent.username)
-    response.set_cookie(SESSION_COOKIE, token, max_age=config.agent_session_ttl_s, httponly=True, samesite="strict",
+    response.set_cookie(SESSION_COOKIE, token, max_age=settings.agent_session_ttl_s, httponly=True, samesite="strict",
                         secure=settings.secure_cookies)
     return Session(token=token, agent=agent.public())
 
 
 @router.post("/logout", status_code=204)
-async def logout(request: Request, response: Response, redis: RedisClient, agent: CurrentAgent) -> None:
-    await close_session(redis, session_token(request))
-    response.delete_cookie(SESSION_COOKIE)
+async def logout(request: Request, response: Response, agent: CurrentAgent) -> None:
+    await end_session(request, response)
 
 
 @router.get("/me")
@@ -99,9 +105,9 @@ async def me(agent: CurrentAgent) -> dict[str, Any]:
 
 
 @router.get("/agents")
-async def agents_online(agent: CurrentAgent, redis: RedisClient, config: HandoffConfig) -> list[dict[str, Any]]:
+async def agents_online(agent: CurrentAgent, redis: RedisClient, settings: Settings) -> list[dict[str, Any]]:
     """Who is online, to transfer a chat to."""
-    return [a.public() for a in await online_agents(redis, None, config.presence_window_s)]
+    return [a.public() for a in await online_agents(redis, None, settings.presence_window_s)]
 
 
 @router.get("/queue")
@@ -120,10 +126,8 @@ async def claim_next(agent: CurrentAgent, store: Store, response: Response) -> d
 
 @router.post("/conversations/{conversation_id}/claim")
 async def claim(agent: CurrentAgent, store: Store, conversation_id: KnownConversation) -> TransitionResult:
-    try:
+    with _transition():
         return TransitionResult(status=await store.claim(conversation_id, agent))
-    except TransitionConflict as error:
-        raise _conflict(error) from None
 
 
 @router.get("/conversations/{conversation_id}")
@@ -143,7 +147,7 @@ async def handoff_package(agent: CurrentAgent, store: Store, conversation_id: Kn
 @router.get("/conversations/{conversation_id}/events", response_class=EventSourceResponse)
 async def conversation_live(
     agent: CurrentAgent, store: Store, conversation_id: KnownConversation, after: str = StreamId,
-    last_event_id: str | None = Header(default=None, pattern=r"^\d+(-\d+)?$"),
+    last_event_id: str | None = LastEventId,
 ) -> AsyncIterator[ServerSentEvent]:
     async for event in conversation_events(store, conversation_id, last_event_id or after, for_customer=False):
         yield event
@@ -156,10 +160,8 @@ async def send(body: AgentText, agent: CurrentAgent, store: Store, settings: Set
         raise HTTPException(413, f"message too long: {settings.max_message_chars} characters at most")
     if not body.text.strip():
         raise HTTPException(422, "message is empty")
-    try:
+    with _transition():
         return TransitionResult(status="ok", message_id=await store.agent_message(conversation_id, agent, body.text))
-    except TransitionConflict as error:
-        raise _conflict(error) from None
 
 
 @router.post("/conversations/{conversation_id}/suggest-article", status_code=201)
@@ -195,36 +197,25 @@ async def transfer(body: TransferRequest, agent: CurrentAgent, store: Store, red
         target = await get_agent(redis, body.to)
         if target is None:
             raise HTTPException(404, f"no agent {body.to!r}")
-    try:
+    with _transition():
         return TransitionResult(status=await store.transfer(conversation_id, agent, target))
-    except TransitionConflict as error:
-        raise _conflict(error) from None
 
 
 @router.post("/conversations/{conversation_id}/hand-back")
 async def hand_back(agent: CurrentAgent, relay: Relay, conversation_id: KnownConversation) -> TransitionResult:
-    try:
+    # On a 502 the bot owns the chat again; only its record of the agent's turns is missing.
+    with _transition("handed back"):
         return TransitionResult(status=await relay.hand_back(conversation_id, agent))
-    except TransitionConflict as error:
-        raise _conflict(error) from None
-    except RasaUnavailable as error:
-        # The bot owns the chat again; only its record of the agent's turns is missing.
-        raise HTTPException(502, f"handed back, but the bot's tracker was not updated: {error}") from error
 
 
 @router.post("/conversations/{conversation_id}/close")
 async def close(body: CloseRequest, agent: CurrentAgent, relay: Relay, conversation_id: KnownConversation) -> TransitionResult:
-    try:
+    with _transition("closed"):
         return TransitionResult(status=await relay.close(conversation_id, agent, body.resolution.value))
-    except TransitionConflict as error:
-        raise _conflict(error) from None
-    except RasaUnavailable as error:
-        raise HTTPException(502, f"closed, but the bot's tracker was not updated: {error}") from error
 
 
 @router.get("/events", response_class=EventSourceResponse)
-async def live_queue(agent: CurrentAgent, store: Store,
-                     last_event_id: str | None = Header(default=None, pattern=r"^\d+(-\d+)?$")) -> AsyncIterator[ServerSentEvent]:
+async def live_queue(agent: CurrentAgent, store: Store, last_event_id: str | None = LastEventId) -> AsyncIterator[ServerSentEvent]:
     """Queue and ownership changes (queued, agent_joined, transferred, requeued, handed_back, closed,
     no_agent, ticket_filed). Keeping this stream open is what makes the agent count as online."""
     async for event in queue_events(store, agent.username, last_event_id):

@@ -2,26 +2,25 @@
 The conversation id is the customer's credential: unguessable, and required on every call."""
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
 from dataclasses import asdict
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, Header, HTTPException, Path, Query
+from fastapi import APIRouter, HTTPException
 from fastapi.sse import EventSourceResponse, ServerSentEvent
 from pydantic import BaseModel, Field
 from redis.exceptions import RedisError
 
-from knowledge.contract import BotReply
 from handoff.conversations import CUSTOMER_KINDS
 from handoff.ownership import UnknownConversation
 from handoff.rasa_client import RasaUnavailable
-from handoff.web.dependencies import Relay, Settings, Store
+from handoff.relay import CustomerTurn
+from handoff.web.dependencies import ConversationId, KnownConversation, LastEventId, Relay, Settings, Store, StreamId
 from handoff.web.live import conversation_events
+from knowledge.contract import BotReply
 
 router = APIRouter(prefix="/api/conversations", tags=["customer"])
-
-ConversationId = Path(min_length=16, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")
-StreamId = Query(default="0", pattern=r"^\d+(-\d+)?$", description="last message id seen; 0 for all")
 
 
 class NewConversation(BaseModel):
@@ -41,14 +40,22 @@ class CustomerTurnOut(BaseModel):
     replies: list[BotReply]
     messages: list[dict[str, Any]]
 
+    @classmethod
+    def of(cls, turn: CustomerTurn) -> CustomerTurnOut:
+        return cls(
+            owner=turn.owner.value, message_id=turn.message_id,
+            replies=[reply.reply for reply in turn.replies if reply.reply is not None],
+            messages=[reply.public() for reply in turn.replies],
+        )
 
-async def _known_conversation(store: Store, conversation_id: str = ConversationId) -> str:
-    if not await store.exists(conversation_id):
-        raise HTTPException(404, "unknown conversation")
-    return conversation_id
 
-
-KnownConversation = Annotated[str, Depends(_known_conversation)]
+@contextmanager
+def _assistant_reachable() -> Iterator[None]:
+    """Rasa down: 503, and the customer retries (the message is kept; the same client_id does not repeat it)."""
+    try:
+        yield
+    except RasaUnavailable as error:
+        raise HTTPException(503, f"the assistant is unavailable, please retry: {error}") from error
 
 
 @router.post("", status_code=201)
@@ -73,19 +80,13 @@ async def send_message(
     if not message.text.strip():
         raise HTTPException(422, "message is empty")
     try:
-        turn = await relay.customer_says(conversation_id, message.text, message.lang, message.client_id)
+        with _assistant_reachable():
+            turn = await relay.customer_says(conversation_id, message.text, message.lang, message.client_id)
     except UnknownConversation:
         raise HTTPException(404, "unknown conversation") from None
-    except RasaUnavailable as error:
-        # The message is kept in the conversation; retrying with the same client_id does not repeat it.
-        raise HTTPException(503, f"the assistant is unavailable, please retry: {error}") from error
     except RedisError as error:
         raise HTTPException(503, "the conversation store is unavailable, please retry") from error
-    return CustomerTurnOut(
-        owner=turn.owner.value, message_id=turn.message_id,
-        replies=[reply.reply for reply in turn.replies if reply.reply is not None],
-        messages=[reply.public() for reply in turn.replies],
-    )
+    return CustomerTurnOut.of(turn)
 
 
 class Feedback(BaseModel):
@@ -98,16 +99,11 @@ class Feedback(BaseModel):
 async def answer_feedback(body: Feedback, relay: Relay, conversation_id: KnownConversation) -> CustomerTurnOut:
     """"Was this helpful?" A no counts toward handing over, as the customer saying so would."""
     try:
-        turn = await relay.feedback(conversation_id, body.message_id, body.helpful, body.lang)
+        with _assistant_reachable():
+            turn = await relay.feedback(conversation_id, body.message_id, body.helpful, body.lang)
     except UnknownConversation:
         raise HTTPException(404, "no such bot answer in this conversation") from None
-    except RasaUnavailable as error:
-        raise HTTPException(503, f"the assistant is unavailable, please retry: {error}") from error
-    return CustomerTurnOut(
-        owner=turn.owner.value, message_id=turn.message_id,
-        replies=[reply.reply for reply in turn.replies if reply.reply is not None],
-        messages=[reply.public() for reply in turn.replies],
-    )
+    return CustomerTurnOut.of(turn)
 
 
 @router.post("/{conversation_id}/typing", status_code=204)
@@ -122,8 +118,7 @@ async def read_messages(store: Store, conversation_id: KnownConversation, after:
 
 @router.get("/{conversation_id}/events", response_class=EventSourceResponse)
 async def live_events(
-    store: Store, conversation_id: KnownConversation, after: str = StreamId,
-    last_event_id: str | None = Header(default=None, pattern=r"^\d+(-\d+)?$"),
+    store: Store, conversation_id: KnownConversation, after: str = StreamId, last_event_id: str | None = LastEventId,
 ) -> AsyncIterator[ServerSentEvent]:
     """Messages after `after` (or the `Last-Event-ID` the browser sends on reconnection), then live."""
     async for event in conversation_events(store, conversation_id, last_event_id or after, for_customer=True):

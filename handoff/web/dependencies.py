@@ -1,26 +1,29 @@
-"""What routes receive: the collaborators built once in the app's lifespan, and the agent behind a request."""
+"""What routes receive: the collaborators built once in the app's lifespan, the agent behind a
+request, and the path and query parameters several routers share."""
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, HTTPException, Request
+from fastapi import Depends, Header, HTTPException, Path, Query, Request, Response
 from redis.asyncio import Redis
 
-from handoff.agents import Agent, mark_present, session_agent
+from handoff.agents import Agent, close_session, mark_present, session_agent
 from handoff.conversations import ConversationStore
 from handoff.relay import HandoffRelay
 from handoff.settings import HandoffSettings
-from handoff.web.settings import WebSettings
+from knowledge.publishing.workspace import ContentTeam
 
 SESSION_COOKIE = "agent_session"
 
+# The conversation id is the customer's credential: unguessable, and required on every call.
+ConversationId = Path(min_length=16, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")
+StreamId = Query(default="0", pattern=r"^\d+(-\d+)?$", description="last message id seen; 0 for all")
+# What an EventSource sends on reconnection: the id of the last event it received.
+LastEventId = Header(default=None, pattern=r"^\d+(-\d+)?$")
 
-def _web_settings(request: Request) -> WebSettings:
+
+def _settings(request: Request) -> HandoffSettings:
     return request.app.state.settings
-
-
-def _handoff_settings(request: Request) -> HandoffSettings:
-    return request.app.state.handoff_settings
 
 
 def _redis(request: Request) -> Redis:
@@ -35,11 +38,27 @@ def _relay(request: Request) -> HandoffRelay:
     return request.app.state.relay
 
 
+def _content_team(request: Request) -> ContentTeam:
+    return request.app.state.content_team
+
+
+async def _known_conversation(request: Request, conversation_id: str = ConversationId) -> str:
+    if not await _store(request).exists(conversation_id):
+        raise HTTPException(404, "unknown conversation")
+    return conversation_id
+
+
 def session_token(request: Request) -> str:
     header = request.headers.get("authorization", "")
     if header.lower().startswith("bearer "):
         return header[7:].strip()
     return request.cookies.get(SESSION_COOKIE, "")
+
+
+async def end_session(request: Request, response: Response) -> None:
+    """Log out: the session token stops working and the cookie goes (console and editor alike)."""
+    await close_session(request.app.state.redis, session_token(request))
+    response.delete_cookie(SESSION_COOKIE)
 
 
 async def _logged_in(request: Request, role: str) -> Agent:
@@ -61,10 +80,11 @@ async def _current_editor(request: Request) -> Agent:
     return await _logged_in(request, "editor")
 
 
-Settings = Annotated[WebSettings, Depends(_web_settings)]
-HandoffConfig = Annotated[HandoffSettings, Depends(_handoff_settings)]
+Settings = Annotated[HandoffSettings, Depends(_settings)]
 RedisClient = Annotated[Redis, Depends(_redis)]
 Store = Annotated[ConversationStore, Depends(_store)]
 Relay = Annotated[HandoffRelay, Depends(_relay)]
+Team = Annotated[ContentTeam, Depends(_content_team)]
+KnownConversation = Annotated[str, Depends(_known_conversation)]
 CurrentAgent = Annotated[Agent, Depends(_current_agent)]
 CurrentEditor = Annotated[Agent, Depends(_current_editor)]

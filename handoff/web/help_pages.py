@@ -8,6 +8,7 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse
 
 from handoff.rendering import markdown_to_safe_html
+from handoff.web.dependencies import Settings
 from knowledge.settings import KnowledgeSettings
 
 router = APIRouter(tags=["help centre"])
@@ -25,8 +26,8 @@ def _article(client: ClientAPI, settings: KnowledgeSettings, article_id: str) ->
 
 
 @router.get("/help/{article_id:path}", response_class=HTMLResponse)
-async def help_article(article_id: str, request: Request) -> HTMLResponse:
-    found = _article(request.app.state.chroma, request.app.state.knowledge_settings, article_id)
+async def help_article(article_id: str, request: Request, settings: Settings) -> HTMLResponse:
+    found = _article(request.app.state.chroma, settings, article_id)
     if found is None:
         raise HTTPException(404, "no such article")
     title, lang, body = found

@@ -13,7 +13,9 @@ from knowledge import redis_keys as keys
 from handoff.agents import mark_present
 from handoff.conversations import CUSTOMER_KINDS, ConversationStore, Message
 
-BLOCK_MS = 10_000
+# Under the Redis client's 5 s socket timeout (redis-py's default): a longer blocking read
+# times out and is retried until the client gives up, and a quiet console stops refreshing presence.
+BLOCK_MS = 4_000
 
 
 def message_event(message: Message) -> ServerSentEvent:

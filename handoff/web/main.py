@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager, suppress
 from pathlib import Path
 
@@ -11,6 +11,7 @@ from fastapi import FastAPI
 from fastapi.responses import FileResponse
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.staticfiles import StaticFiles
+from redis import Redis as SyncRedis
 
 from handoff.connection import connect
 from handoff.conversations import ConversationStore
@@ -20,34 +21,47 @@ from handoff.settings import HandoffSettings
 from handoff.suggestions import SuggestionClient
 from knowledge.publishing.jobs import ContentJobs
 from handoff.web import agent_api, customer, editor_api, help_pages
-from handoff.web.settings import WebSettings
 from knowledge.publishing.workspace import ContentTeam, DraftWorkspace
-from knowledge.settings import KnowledgeSettings
 from knowledge.store import make_client
 
 STATIC = Path(__file__).parent / "static"
+# The pages, outside the API schema: path -> (file in static/, media type when the suffix does not say).
+PAGES = {
+    "/": ("chat.html", None),
+    "/demo": ("demo.html", None),
+    "/console": ("console.html", None),
+    "/editor": ("editor.html", None),
+    "/widget.js": ("widget.js", "text/javascript"),
+}
 
 
-def create_app(settings: WebSettings | None = None, handoff_settings: HandoffSettings | None = None) -> FastAPI:
-    settings = settings or WebSettings()
-    handoff_settings = handoff_settings or HandoffSettings()
+def _page(file: Path, media_type: str | None) -> Callable[[], Awaitable[FileResponse]]:
+    async def page() -> FileResponse:
+        return FileResponse(file, media_type=media_type)
+
+    return page
+
+
+def create_app(settings: HandoffSettings | None = None, http_transport: httpx.AsyncBaseTransport | None = None) -> FastAPI:
+    """`http_transport` carries the calls to Rasa and the action server (tests hand in their own)."""
+    settings = settings or HandoffSettings()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        redis = connect(handoff_settings.redis_url)
-        async with httpx.AsyncClient(timeout=settings.rasa_timeout_s) as http:
-            store = ConversationStore(redis, handoff_settings)
+        redis = connect(settings.redis_url)
+        async with httpx.AsyncClient(timeout=settings.rasa_timeout_s, transport=http_transport) as http:
+            store = ConversationStore(redis, settings)
             relay = HandoffRelay(store, RasaClient(http, settings.rasa_url, settings.rasa_token),
                                  SuggestionClient(http, settings.actions_url))
             app.state.http, app.state.redis, app.state.store, app.state.relay = http, redis, store, relay
-            app.state.knowledge_settings = KnowledgeSettings()
-            app.state.chroma = make_client(app.state.knowledge_settings)
+            app.state.chroma = make_client(settings)
+            # rq and the unanswered stream are synchronous: their calls run in threads.
+            content_redis = SyncRedis.from_url(settings.redis_url)
             app.state.content_team = ContentTeam(
-                DraftWorkspace.for_knowledge_base(app.state.knowledge_settings),
-                app.state.knowledge_settings, app.state.chroma, handoff_settings.redis_url)
-            app.state.content_jobs = ContentJobs(redis)
+                DraftWorkspace.for_knowledge_base(settings), settings,
+                app.state.chroma, content_redis, ContentJobs(content_redis, settings))
             releaser = asyncio.create_task(relay.run_release_loop(
-                handoff_settings.max_wait_s, handoff_settings.presence_window_s, settings.release_every_s))
+                settings.max_wait_s, settings.presence_window_s, settings.release_every_s))
             try:
                 yield
             finally:
@@ -56,10 +70,10 @@ def create_app(settings: WebSettings | None = None, handoff_settings: HandoffSet
                     await releaser
                 await relay.drain()
                 await redis.aclose()
+                content_redis.close()
 
     app = FastAPI(title="Self-care chat with human handoff", lifespan=lifespan)
     app.state.settings = settings
-    app.state.handoff_settings = handoff_settings
     # The widget is embedded on the company's own site: customer calls come from another origin.
     # No credentials cross origins (the conversation id travels in the path), so agents' cookies never do.
     app.add_middleware(CORSMiddleware, allow_origins=settings.widget_origins, allow_credentials=False,
@@ -83,24 +97,6 @@ def create_app(settings: WebSettings | None = None, handoff_settings: HandoffSet
             redis = "down"
         return {"web": "up", "rasa": rasa, "redis": redis}
 
-    @app.get("/", include_in_schema=False)
-    async def chat_page() -> FileResponse:
-        return FileResponse(STATIC / "chat.html")
-
-    @app.get("/demo", include_in_schema=False)
-    async def demo_page() -> FileResponse:
-        return FileResponse(STATIC / "demo.html")
-
-    @app.get("/console", include_in_schema=False)
-    async def console_page() -> FileResponse:
-        return FileResponse(STATIC / "console.html")
-
-    @app.get("/editor", include_in_schema=False)
-    async def editor_page() -> FileResponse:
-        return FileResponse(STATIC / "editor.html")
-
-    @app.get("/widget.js", include_in_schema=False)
-    async def widget_script() -> FileResponse:
-        return FileResponse(STATIC / "widget.js", media_type="text/javascript")
-
+    for path, (file, media_type) in PAGES.items():
+        app.add_api_route(path, _page(STATIC / file, media_type), methods=["GET"], include_in_schema=False)
     return app

@@ -55,19 +55,6 @@ def _top(labels: Sequence[str], scores: np.ndarray, allowed: np.ndarray | None, 
     return [labels[i] for i in order], [float(masked[i]) for i in order]
 
 
-def probability_ranking(labels: Sequence[str], probabilities: np.ndarray, allowed: np.ndarray | None, top: int = 5) -> Ranking:
-    """Confidence is the best label's share of the top two probabilities (0.5: a tie, 1: no rival).
-
-    On held-out questions it separates right from wrong answers better than the raw
-    probability or the margin when there are few variants per article.
-    """
-    ranked, scores = _top(labels, probabilities, allowed, top)
-    if not ranked:
-        return Ranking([], [], 0.0)
-    second = scores[1] if len(scores) > 1 else 0.0
-    return Ranking(ranked, scores, scores[0] / max(scores[0] + second, 1e-12))
-
-
 def margin_ranking(labels: Sequence[str], scores: np.ndarray, allowed: np.ndarray | None, top: int = 5) -> Ranking:
     """Confidence is the lead of the best label over the runner-up, in score units."""
     ranked, values = _top(labels, scores, allowed, top)

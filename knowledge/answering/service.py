@@ -95,7 +95,7 @@ def engine_for(snapshot: KnowledgeSnapshot, client: ClientAPI, settings: Knowled
 
 def build_engine(client: ClientAPI, settings: KnowledgeSettings) -> KnowledgeEngine:
     """An engine over the published version as it is now."""
-    return engine_for(load_snapshot(client, settings.collection_name, make_embeddings(settings)), client, settings)
+    return engine_for(load_snapshot(client, settings.collection_name), client, settings)
 
 
 class KnowledgeService:
@@ -118,7 +118,7 @@ class KnowledgeService:
         self._checked_at = time.monotonic()
 
     def _read_version(self) -> str:
-        return read_version(self._client, self.settings.collection_name, make_embeddings(self.settings))
+        return read_version(self._client, self.settings.collection_name)
 
     def engine(self) -> KnowledgeEngine:
         if time.monotonic() - self._checked_at < self._check_every_s:

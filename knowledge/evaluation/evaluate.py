@@ -1,10 +1,14 @@
-"""`make eval`: run a query set through the live decision code on a throwaway index."""
+"""`make eval`: run a query set through the live decision code on a throwaway index.
+
+How the bot is asked is a parameter: the decision code in this process (`ask_directly`), or
+any other way given the throwaway index, such as ops/eval_rasa.py through Rasa's REST channel.
+"""
 from __future__ import annotations
 
 import json
 import tempfile
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypedDict
@@ -114,6 +118,7 @@ def report_line(query_id: str, decision: Decision, latency_ms: float) -> ReportL
 
 
 def build_throwaway_engine(kb: Path, settings: KnowledgeSettings, workdir: Path) -> KnowledgeEngine:
+    """Ingests the folder into an index under workdir/chroma and calibrates it."""
     loaded = load_folder(kb)
     for problem in loaded.problems:
         print(f"skipped {problem}")
@@ -126,6 +131,27 @@ def build_throwaway_engine(kb: Path, settings: KnowledgeSettings, workdir: Path)
     engine = build_engine(client, settings)
     print(f"calibrated in {time.perf_counter() - started:.1f}s: {engine.thresholds}")
     return engine
+
+
+@dataclass(frozen=True)
+class ThrowawayIndex:
+    """The knowledge base under evaluation, indexed and calibrated for this run only."""
+
+    workdir: Path  # removed after the run; the index is in workdir/chroma
+    engine: KnowledgeEngine
+
+    @property
+    def chroma(self) -> Path:
+        return self.workdir / "chroma"
+
+
+# How the bot is asked: every query, one report line each.
+AskBot = Callable[[ThrowawayIndex, list[Query]], list[ReportLine]]
+
+
+def ask_directly(index: ThrowawayIndex, queries: list[Query]) -> list[ReportLine]:
+    """The decision code in this process, as the action server runs it."""
+    return run_direct(index.engine, queries)
 
 
 def run_direct(engine: KnowledgeEngine, queries: list[Query], batch: int = 64) -> list[ReportLine]:
@@ -160,17 +186,18 @@ def write_outputs(out: Path, lines: list[ReportLine], metrics: Metrics, extra: d
     (out / "summary.json").write_text(json.dumps(summary, indent=2), encoding="utf-8")
 
 
-def evaluate(kb: Path, data: Path, out: Path, via: str = "direct") -> Metrics:
+def evaluate(kb: Path, data: Path, out: Path, ask: AskBot = ask_directly, via: str = "direct") -> Metrics:
+    """Scores the query set in `data` on the articles in `kb`; writes out/report.jsonl and out/summary.json."""
     settings = KnowledgeSettings()
     queries = read_queries(data)
     with tempfile.TemporaryDirectory(prefix="kb-eval-") as workdir:
         engine = build_throwaway_engine(kb, settings, Path(workdir))
-        if via == "rasa":
-            from ops.eval_rasa import run_through_rasa
-
-            lines = run_through_rasa(Path(workdir), queries)
-        else:
-            lines = run_direct(engine, queries)
+        lines = ask(ThrowawayIndex(Path(workdir), engine), queries)
     metrics = score(queries, {line["id"]: line for line in lines})
     write_outputs(out, lines, metrics, {"kb": str(kb), "data": str(data), "via": via, "thresholds": engine.thresholds.__dict__})
     return metrics
+
+
+def summary_lines(out: Path, metrics: Metrics) -> list[str]:
+    """What `make eval` prints last: where the files are, then the metrics."""
+    return [f"report: {out / 'report.jsonl'}  summary: {out / 'summary.json'}", metrics.line()]

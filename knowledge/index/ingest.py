@@ -6,7 +6,7 @@ are then made to hold exactly the given articles, copying vectors from the archi
 """
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from chromadb.api import ClientAPI
@@ -16,30 +16,69 @@ from knowledge.index.archive import PASSAGE_CHARS, Archive, Unit, units_of
 from knowledge.articles import Article
 from knowledge.store import ARTICLES_SUFFIX, UNITS_SUFFIX, raw_collection
 from knowledge.index.versions import VersionInfo, VersionKind, read_head, record_version
+from knowledge.index.write_lock import chroma_folder, write_lock
 
-__all__ = ["PASSAGE_CHARS", "IngestReport", "Unit", "article_metadata", "ingest", "live_manifest", "units_of", "write_live"]
+__all__ = ["PASSAGE_CHARS", "Diff", "IngestReport", "Unit", "article_metadata", "diff_of", "ingest", "live_manifest",
+           "units_of", "write_live"]
 
 WRITE_BATCH = 2000
 
 
-@dataclass
-class IngestReport:
+@dataclass(frozen=True)
+class Diff:
+    """What making some articles live changes: article ids added, changed, removed; how many stay."""
+
     added: list[str] = field(default_factory=list)
-    updated: list[str] = field(default_factory=list)
+    changed: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
     unchanged: int = 0
+
+    @property
+    def is_empty(self) -> bool:
+        return not (self.added or self.changed or self.removed)
+
+    def summary(self, changed: str = "changed") -> str:
+        return (
+            f"added {len(self.added)}, {changed} {len(self.changed)}, removed {len(self.removed)}, "
+            f"unchanged {self.unchanged}"
+        )
+
+
+def diff_of(live: Mapping[str, str], articles: Sequence[Article]) -> Diff:
+    """live: what is live now, article id -> content hash."""
+    wanted = {a.id: a.content_hash for a in articles}
+    return Diff(
+        added=sorted(i for i in wanted if i not in live),
+        changed=sorted(i for i, content in wanted.items() if i in live and live[i] != content),
+        removed=sorted(i for i in live if i not in wanted),
+        unchanged=sum(1 for i, content in wanted.items() if live.get(i) == content),
+    )
+
+
+@dataclass
+class IngestReport:
+    diff: Diff
     texts_embedded: int = 0
     version: VersionInfo | None = None  # the version recorded, when something changed
 
     @property
-    def changed(self) -> bool:
-        return bool(self.added or self.updated or self.removed)
+    def added(self) -> list[str]:
+        return self.diff.added
+
+    @property
+    def updated(self) -> list[str]:
+        return self.diff.changed
+
+    @property
+    def removed(self) -> list[str]:
+        return self.diff.removed
+
+    @property
+    def unchanged(self) -> int:
+        return self.diff.unchanged
 
     def summary(self) -> str:
-        return (
-            f"added {len(self.added)}, updated {len(self.updated)}, removed {len(self.removed)}, "
-            f"unchanged {self.unchanged}, texts embedded {self.texts_embedded}"
-        )
+        return f"{self.diff.summary('updated')}, texts embedded {self.texts_embedded}"
 
 
 def article_metadata(article: Article) -> dict[str, str | bool]:
@@ -63,17 +102,13 @@ def write_live(client: ClientAPI, name: str, articles: Sequence[Article], archiv
     """Make the live collections hold exactly `articles` (all archived), embedding nothing."""
     units = raw_collection(client, name, UNITS_SUFFIX)
     records = raw_collection(client, name, ARTICLES_SUFFIX)
-    known = live_manifest(client, name)
-    wanted = {article.id for article in articles}
-    report = IngestReport()
-    report.removed = sorted(article_id for article_id in known if article_id not in wanted)
-    to_write = [article for article in articles if known.get(article.id) != article.content_hash]
-    report.unchanged = len(articles) - len(to_write)
-    replaced = report.removed + [a.id for a in to_write if a.id in known]
+    diff = diff_of(live_manifest(client, name), articles)
+    to_write = [article for article in articles if article.id in {*diff.added, *diff.changed}]
+    replaced = diff.removed + diff.changed
     for start in range(0, len(replaced), 200):
         units.delete(where={"article_id": {"$in": replaced[start : start + 200]}})
-    if report.removed:
-        records.delete(ids=report.removed)
+    if diff.removed:
+        records.delete(ids=diff.removed)
     for start in range(0, len(to_write), 200):
         batch = to_write[start : start + 200]
         archived = archive.units(batch)
@@ -97,9 +132,7 @@ def write_live(client: ClientAPI, name: str, articles: Sequence[Article], archiv
             documents=[f"{a.title}\n\n{a.body}" for a in batch],
             metadatas=[article_metadata(a) for a in batch],
         )
-    for article in to_write:
-        (report.updated if article.id in known else report.added).append(article.id)
-    return report
+    return IngestReport(diff)
 
 
 def ingest(
@@ -114,7 +147,16 @@ def ingest(
     """Make the knowledge base hold exactly `articles`, with no checks; re-embed only what changed.
 
     Records a version when anything changed (see knowledge/publishing/publish.py for the checked way).
+    Holds the write lock, as publish and rollback do: raises PublishInProgress while one of them runs.
     """
+    with write_lock(chroma_folder(client), author, "ingest"):
+        return _ingest(articles, client, collection_name, embeddings, show_progress, batch_articles, author)
+
+
+def _ingest(
+    articles: list[Article], client: ClientAPI, collection_name: str, embeddings: Embeddings, show_progress: bool,
+    batch_articles: int, author: str,
+) -> IngestReport:
     from knowledge.index.snapshot import snapshot_version
 
     archive = Archive(client, collection_name)
@@ -123,7 +165,7 @@ def ingest(
     report.texts_embedded = embedded
     kb_version = snapshot_version([a.content_hash for a in articles])
     head = read_head(client, collection_name)
-    if report.changed or head is None or head.kb_version != kb_version:
+    if not report.diff.is_empty or head is None or head.kb_version != kb_version:
         report.version = record_version(
             client, collection_name, {a.id: a.content_hash for a in articles}, kb_version, author, VersionKind.INGEST,
             added=report.added, changed=report.updated, removed=report.removed,

@@ -100,17 +100,20 @@ def serves(decision: Decision, article: Article) -> bool:
     return decision.outcome is Outcome.ANSWER or (article.handoff and decision.outcome is Outcome.ESCALATE)
 
 
+def _variants(engine: KnowledgeEngine, articles: Sequence[Article]) -> list[tuple[Article, str, np.ndarray]]:
+    """Every question variant of these articles, with its embedding (one batch)."""
+    cases = [(article, question) for article in articles for question in article.questions]
+    vectors = engine.embed([question for _, question in cases]) if cases else []
+    return [(article, question, vector) for (article, question), vector in zip(cases, vectors)]
+
+
 def variant_regressions(before: KnowledgeEngine, after: KnowledgeEngine) -> list[Regression]:
     """Variants of articles kept by the publish, served today from their article and not after it."""
     if before.snapshot.version == after.snapshot.version or before.snapshot.is_empty:
         return []
     kept = [a for article_id, a in before.snapshot.articles.items() if article_id in after.snapshot.articles and a.questions]
-    cases = [(article, question) for article in kept for question in article.questions]
-    if not cases:
-        return []
-    vectors = before.embed([question for _, question in cases])
     regressions: list[Regression] = []
-    for (article, question), vector in zip(cases, vectors):
+    for article, question, vector in _variants(before, kept):
         if not serves(before.decide(question, article.lang, vector), article):
             continue
         now = after.decide(question, article.lang, vector)
@@ -124,12 +127,8 @@ def variant_regressions(before: KnowledgeEngine, after: KnowledgeEngine) -> list
 def variant_misses(after: KnowledgeEngine, article_ids: Collection[str]) -> list[VariantMiss]:
     """Variants of these articles that the engine would not answer from them (information only)."""
     articles = [after.snapshot.articles[i] for i in sorted(article_ids) if i in after.snapshot.articles]
-    cases = [(article, question) for article in articles for question in article.questions]
-    if not cases:
-        return []
-    vectors = after.embed([question for _, question in cases])
     misses: list[VariantMiss] = []
-    for (article, question), vector in zip(cases, vectors):
+    for article, question, vector in _variants(after, articles):
         decision = after.decide(question, article.lang, vector)
         if not serves(decision, article):
             misses.append(VariantMiss(article.id, question, decision.outcome.value, decision.article, decision.reason))

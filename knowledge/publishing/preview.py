@@ -1,4 +1,4 @@
-"""Preview: what the bot would do with a question, on the live version or on a draft."""
+"""Preview: what the bot would do with a question, on the live version or on the knowledge base some sources would make."""
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -9,7 +9,7 @@ from chromadb.api import ClientAPI
 
 from knowledge.answering.engine import KnowledgeEngine
 from knowledge.contract import Source
-from knowledge.publishing.publish import draft_engine
+from knowledge.publishing.publish import proposed_engine
 from knowledge.answering.service import build_engine
 from knowledge.settings import KnowledgeSettings
 from knowledge.sources import SourceProblem
@@ -27,8 +27,8 @@ class PreviewResult:
     confidence: float | None
     text: str  # the reply the customer would get
     runners_up: list[Source]  # the next articles, best first
-    knowledge_base: str  # "live" or "draft"
-    problems: list[SourceProblem] = field(default_factory=list)  # of the draft's sources
+    knowledge_base: str  # "live", or "draft": the knowledge base the draft sources would make
+    problems: list[SourceProblem] = field(default_factory=list)  # of the draft sources
 
 
 def preview_with(engine: KnowledgeEngine, question: str, lang: str | None = None, knowledge_base: str = "live") -> PreviewResult:
@@ -50,20 +50,20 @@ def preview_with(engine: KnowledgeEngine, question: str, lang: str | None = None
 
 def preview(
     question: str,
-    draft: Sequence[Path] | None = None,
+    sources: Sequence[Path] | None = None,
     lang: str | None = None,
     *,
     settings: KnowledgeSettings | None = None,
     client: ClientAPI | None = None,
 ) -> PreviewResult:
-    """Ask a question against the draft sources (as `publish` would make them), or the live version.
+    """Ask a question against the knowledge base these sources would make (as `publish` would), or the live version.
 
-    A web page asking many questions of one draft keeps `draft_engine(...)` and calls `preview_with`.
+    A caller asking many questions of the same sources keeps `proposed_engine(...)` and calls `preview_with`.
     """
     settings = settings or KnowledgeSettings()
     client = client or make_client(settings)
-    if not draft:
+    if not sources:
         return preview_with(build_engine(client, settings), question, lang)
-    engine, loaded = draft_engine(draft, settings, client)
+    engine, loaded = proposed_engine(sources, settings, client)
     result = preview_with(engine, question, lang, knowledge_base="draft")
     return PreviewResult(**{**result.__dict__, "problems": loaded.problems})

@@ -14,23 +14,21 @@ The new version's thresholds are stored before it goes live, so the running acti
 A small change keeps the live thresholds (see knowledge/answering/service.py: Lineage) until the
 articles changed since the last calibration pass RECALIBRATE_SHARE of the base.
 
-One publish or rollback at a time: a second one while the first runs is refused with
-PublishInProgress (a file lock next to the Chroma folder; dry runs need no lock).
+One publish, rollback or ingest at a time: a second one while the first runs is refused with
+PublishInProgress (knowledge/index/write_lock.py; dry runs need no lock).
 """
 from __future__ import annotations
 
 import getpass
-import json
-import os
 import time
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from functools import cached_property
 from pathlib import Path
 
 from chromadb.api import ClientAPI
-from filelock import FileLock, Timeout
+from langchain_core.embeddings import Embeddings
 
 from knowledge.index.archive import Archive
 from knowledge.articles import Article
@@ -44,7 +42,7 @@ from knowledge.publishing.checks import (
 )
 from knowledge.embeddings import make_embeddings
 from knowledge.answering.engine import KnowledgeEngine
-from knowledge.index.ingest import write_live
+from knowledge.index.ingest import Diff, diff_of, write_live
 from knowledge.answering.service import (
     Lineage,
     build_engine,
@@ -66,43 +64,14 @@ from knowledge.index.versions import (
     read_head,
     record_version,
 )
+from knowledge.index.write_lock import PublishInProgress, write_lock
 
-
-
-class PublishInProgress(RuntimeError):
-    """Another publish or rollback is making a version live: this one was not started."""
-
-
-@dataclass(frozen=True)
-class Diff:
-    added: list[str] = field(default_factory=list)
-    changed: list[str] = field(default_factory=list)
-    removed: list[str] = field(default_factory=list)
-    unchanged: int = 0
-
-    @property
-    def is_empty(self) -> bool:
-        return not (self.added or self.changed or self.removed)
-
-    def summary(self) -> str:
-        return (
-            f"added {len(self.added)}, changed {len(self.changed)}, removed {len(self.removed)}, "
-            f"unchanged {self.unchanged}"
-        )
-
-
-def diff_of(live: dict[str, Article], draft: Sequence[Article]) -> Diff:
-    wanted = {a.id: a for a in draft}
-    return Diff(
-        added=sorted(i for i in wanted if i not in live),
-        changed=sorted(i for i, a in wanted.items() if i in live and live[i].content_hash != a.content_hash),
-        removed=sorted(i for i in live if i not in wanted),
-        unchanged=sum(1 for i, a in wanted.items() if i in live and live[i].content_hash == a.content_hash),
-    )
+__all__ = ["Diff", "PublishInProgress", "PublishResult", "check", "live_version", "proposed_engine", "publish", "publish_lock",
+           "rollback", "versions"]
 
 
 @dataclass
-class Draft:
+class ProposedKnowledgeBase:
     """What the knowledge base would be after publishing these sources."""
 
     articles: list[Article]
@@ -145,11 +114,15 @@ class _KnowledgeBase:
         self.settings = settings or KnowledgeSettings()
         self.client = client or make_client(self.settings)
         self.name = self.settings.collection_name
-        self.embeddings = make_embeddings(self.settings)
         self.archive = Archive(self.client, self.name)
 
+    @cached_property
+    def embeddings(self) -> Embeddings:
+        # Loaded only when needed: listing versions or rolling back embeds nothing.
+        return make_embeddings(self.settings)
+
     def live(self) -> dict[str, Article]:
-        return current_articles(self.client, self.name, self.embeddings)
+        return current_articles(self.client, self.name)
 
     def snapshot(self, articles: Sequence[Article], show_progress: bool = False) -> tuple[KnowledgeSnapshot, int]:
         embedded = self.archive.ensure(articles, self.embeddings, show_progress=show_progress)
@@ -164,39 +137,10 @@ class _KnowledgeBase:
         )
 
 
-def _lock_path(settings: KnowledgeSettings) -> Path:
-    # Beside Chroma's folder, which Chroma owns. With a Chroma server (CHROMA_HOST) it still
-    # serialises the publishers of this machine: the CLI and the web app.
-    return Path(settings.chroma_path).parent / f".{Path(settings.chroma_path).name}.publish.lock"
-
-
-@contextmanager
-def publish_lock(settings: KnowledgeSettings | None = None, who: str = "") -> Iterator[None]:
-    """Held while a publish or rollback runs; raises PublishInProgress at once if another holds it."""
+def publish_lock(settings: KnowledgeSettings | None = None, who: str = "") -> AbstractContextManager[None]:
+    """Held while a publish or rollback runs; raises PublishInProgress at once if another writer holds it."""
     settings = settings or KnowledgeSettings()
-    path = _lock_path(settings)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    owner = path.with_suffix(".owner")
-    lock = FileLock(path, timeout=0)
-    try:
-        lock.acquire()
-    except Timeout:
-        try:
-            holder = json.loads(owner.read_text(encoding="utf-8"))
-            by = f" by {holder['who']} (process {holder['pid']}, since {holder['since']})"
-        except (OSError, ValueError, KeyError):
-            by = ""
-        raise PublishInProgress(
-            f"another publish or rollback is running{by}: nothing was published; try again when it has finished"
-        ) from None
-    try:
-        owner.write_text(json.dumps({
-            "who": who or _author(None), "pid": os.getpid(),
-            "since": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        }), encoding="utf-8")
-        yield
-    finally:
-        lock.release()
+    return write_lock(settings.chroma_path, who or _author(None), "publish or rollback")
 
 
 def _author(author: str | None) -> str:
@@ -212,55 +156,45 @@ def _resolved(path: str) -> str:
     return str(Path(path).resolve()) if path else ""
 
 
-def _load_draft(kb: _KnowledgeBase, paths: Sequence[Path], replace: bool | None) -> Draft:
+def _propose(kb: _KnowledgeBase, paths: Sequence[Path], replace: bool | None) -> ProposedKnowledgeBase:
     loaded = load_sources(paths)
     live = kb.live()
     head = read_head(kb.client, kb.name)
     whole = any(path.is_dir() for path in paths) if replace is None else replace
     problems = list(loaded.problems)
-    draft = {a.id: a for a in loaded.articles}
+    proposed = {a.id: a for a in loaded.articles}
     kept: list[str] = []
-    if whole and not draft and live:
+    if whole and not proposed and live:
         problems.append(SourceProblem(
             ", ".join(str(p) for p in paths), "has no article that can be published: nothing is removed"
         ))
         whole = False
     protected_ids, protected_sources = loaded.protected_ids, loaded.protected_sources
     for article_id, article in live.items():
-        if article_id in draft:
+        if article_id in proposed:
             continue
         if not whole or article_id in protected_ids or _resolved(article.source) in protected_sources:
-            draft[article_id] = article
+            proposed[article_id] = article
             if whole:
                 kept.append(article_id)
-    articles = sorted(draft.values(), key=lambda a: a.id)
-    return Draft(articles, live, head.number if head else None, diff_of(live, articles), problems, sorted(kept))
+    articles = sorted(proposed.values(), key=lambda a: a.id)
+    diff = diff_of({i: a.content_hash for i, a in live.items()}, articles)
+    return ProposedKnowledgeBase(articles, live, head.number if head else None, diff, problems, sorted(kept))
 
 
 def _engine_after(
-    kb: _KnowledgeBase, draft: Draft, snapshot: KnowledgeSnapshot, recalibrate: bool
+    kb: _KnowledgeBase, proposed: ProposedKnowledgeBase, snapshot: KnowledgeSnapshot, recalibrate: bool
 ) -> tuple[KnowledgeEngine, Lineage | None]:
-    """The engine of the draft, with the live thresholds if the change is small enough (see Lineage)."""
+    """The engine of the proposed knowledge base, with the live thresholds if the change is small enough (see Lineage)."""
     head = read_head(kb.client, kb.name)
     if head is not None and not recalibrate:
-        changed = len(draft.diff.added) + len(draft.diff.changed) + len(draft.diff.removed)
+        changed = len(proposed.diff.added) + len(proposed.diff.changed) + len(proposed.diff.removed)
         inherit_thresholds(
             kb.client, kb.settings, snapshot.version, head.kb_version, changed,
-            kb.settings.recalibrate_share, len(draft.articles),
+            kb.settings.recalibrate_share, len(proposed.articles),
         )
     engine = engine_for(snapshot, kb.client, kb.settings)  # calibrates unless thresholds are stored
     return engine, load_lineage(kb.client, kb.settings, snapshot.version)
-
-
-def load_draft(
-    paths: Sequence[Path], settings: KnowledgeSettings | None = None, client: ClientAPI | None = None,
-    replace: bool | None = None,
-) -> Draft:
-    """The knowledge base these sources would make, and its difference from what is live.
-
-    replace: the sources are the whole knowledge base (default: when a folder is given).
-    """
-    return _load_draft(_KnowledgeBase(settings, client), paths, replace)
 
 
 def publish(
@@ -296,24 +230,25 @@ def _publish(
     current: KnowledgeEngine | None, show_progress: bool, recalibrate: bool,
 ) -> PublishResult:
     started = time.perf_counter()
-    draft = _load_draft(kb, paths, replace)
-    result = PublishResult(diff=draft.diff, problems=draft.problems, kept=draft.kept, base=draft.base, dry_run=dry_run)
-    if draft.diff.is_empty:
+    proposed = _propose(kb, paths, replace)
+    result = PublishResult(diff=proposed.diff, problems=proposed.problems, kept=proposed.kept, base=proposed.base,
+                           dry_run=dry_run)
+    if proposed.diff.is_empty:
         result.seconds = time.perf_counter() - started
         return result
-    snapshot, result.texts_embedded = kb.snapshot(draft.articles, show_progress)
+    snapshot, result.texts_embedded = kb.snapshot(proposed.articles, show_progress)
     # Thresholds stored now, so that going live is quick.
-    after, result.lineage = _engine_after(kb, draft, snapshot, recalibrate)
+    after, result.lineage = _engine_after(kb, proposed, snapshot, recalibrate)
     # Only question variants can regress: without any, the live engine need not be built.
-    if any(article.questions for article in draft.live.values()):
+    if any(article.questions for article in proposed.live.values()):
         before = current if current is not None else build_engine(kb.client, kb.settings)
         result.regressions = variant_regressions(before, after)
-    result.misses = variant_misses(after, draft.focus)
-    vectors = kb.archive.article_vectors([a.content_hash for a in draft.articles])
-    result.duplicates = find_duplicates(draft.articles, vectors, focus=draft.focus)
+    result.misses = variant_misses(after, proposed.focus)
+    vectors = kb.archive.article_vectors([a.content_hash for a in proposed.articles])
+    result.duplicates = find_duplicates(proposed.articles, vectors, focus=proposed.focus)
     result.blocked = bool(result.regressions) and not confirm and not dry_run
     if not dry_run and not result.blocked:
-        result.version = kb.make_live(draft.articles, _author(author), VersionKind.PUBLISH, draft.diff)
+        result.version = kb.make_live(proposed.articles, _author(author), VersionKind.PUBLISH, proposed.diff)
     result.seconds = time.perf_counter() - started
     return result
 
@@ -326,15 +261,18 @@ def check(
     return publish(paths, dry_run=True, replace=replace, settings=settings, client=client, current=current)
 
 
-def draft_engine(
+def proposed_engine(
     paths: Sequence[Path], settings: KnowledgeSettings | None = None, client: ClientAPI | None = None,
     replace: bool | None = None,
-) -> tuple[KnowledgeEngine, Draft]:
-    """The engine the bot would answer with if these sources were published (for previews)."""
+) -> tuple[KnowledgeEngine, ProposedKnowledgeBase]:
+    """The engine the bot would answer with if these sources were published (for previews).
+
+    replace: the sources are the whole knowledge base (default: when a folder is given).
+    """
     kb = _KnowledgeBase(settings, client)
-    draft = _load_draft(kb, paths, replace)
-    snapshot, _ = kb.snapshot(draft.articles)
-    return _engine_after(kb, draft, snapshot, recalibrate=False)[0], draft
+    proposed = _propose(kb, paths, replace)
+    snapshot, _ = kb.snapshot(proposed.articles)
+    return _engine_after(kb, proposed, snapshot, recalibrate=False)[0], proposed
 
 
 def versions(settings: KnowledgeSettings | None = None, client: ClientAPI | None = None) -> list[VersionInfo]:
@@ -374,7 +312,7 @@ def _rollback(kb: _KnowledgeBase, number: int, author: str | None) -> PublishRes
     articles = sorted((archived[h] for h in manifest.values()), key=lambda a: a.id)
     live = kb.live()
     head = read_head(kb.client, kb.name)
-    result = PublishResult(diff=diff_of(live, articles), base=head.number if head else None)
+    result = PublishResult(diff=diff_of({i: a.content_hash for i, a in live.items()}, articles), base=head.number if head else None)
     if not result.diff.is_empty:
         snapshot = snapshot_of(kb.archive, articles)
         if load_calibration(kb.client, kb.name, calibration_key(snapshot.version, kb.settings)) is None:

@@ -7,7 +7,6 @@ reported for both and neither is used, so that the published article stays as it
 """
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,10 +14,10 @@ from pathlib import Path
 from knowledge.articles import Article
 from knowledge.sources.csv_faq import read_csv_faq
 from knowledge.sources.html import read_html
+from knowledge.sources.identity import guess_language, slug
 from knowledge.sources.markdown import read_markdown
 from knowledge.sources.pdf import read_pdf
 from knowledge.sources.problems import SourceError, SourceProblem
-from knowledge.text import fold
 
 MAX_FILE_BYTES = 16 * 1024 * 1024
 # About 170 passages: longer than any help-centre answer; a manual should be split.
@@ -35,17 +34,6 @@ __all__ = [
     "LoadedSources", "SourceProblem", "guess_language", "load_sources", "slug",
 ]
 
-
-def slug(text: str) -> str:
-    """Lower-case ASCII words joined by '-', path separators kept: 'FAQ/Délais' -> 'faq/delais'."""
-    words = re.sub(r"[^a-z0-9/]+", "-", fold(text)).strip("-/")
-    return re.sub(r"-*/-*", "/", words)
-
-
-def guess_language(text: str) -> str | None:
-    from knowledge.language import detect_language
-
-    return detect_language(text[:5000])
 
 
 @dataclass

@@ -17,6 +17,7 @@ import io
 import re
 
 from knowledge.articles import Article
+from knowledge.sources.identity import guess_language, slug
 from knowledge.sources.problems import SourceError, SourceProblem
 from knowledge.text import fold
 
@@ -33,7 +34,6 @@ def _column(name: str) -> str:
 
 def read_csv_faq(data: bytes, shown: str, default_id: str) -> tuple[list[tuple[Article, int]], list[SourceProblem]]:
     """(article, spreadsheet row) for every good row, and a problem for every bad one."""
-    from knowledge.sources import guess_language, slug
 
     try:
         text = data.decode("utf-8-sig")

@@ -11,6 +11,7 @@ import re
 from bs4 import BeautifulSoup, Comment, Declaration, Doctype, NavigableString, ProcessingInstruction, Tag
 
 from knowledge.articles import Article
+from knowledge.sources.identity import guess_language
 from knowledge.sources.problems import SourceError
 
 _DROPPED = ["script", "style", "noscript", "nav", "header", "footer", "aside", "form", "template", "svg", "iframe", "button"]
@@ -106,7 +107,6 @@ def _language(soup: BeautifulSoup) -> str | None:
 
 
 def read_html(data: bytes, shown: str, default_id: str) -> list[Article]:
-    from knowledge.sources import guess_language
 
     soup = BeautifulSoup(data, "html.parser")
     if soup.find(["html", "body", "p", "div", "h1", "main", "article"]) is None:

@@ -9,6 +9,7 @@ from pypdf import PdfReader
 from pypdf.errors import PyPdfError
 
 from knowledge.articles import Article
+from knowledge.sources.identity import guess_language
 from knowledge.sources.problems import SourceError
 
 MAX_PAGES = 300
@@ -47,7 +48,6 @@ def _paragraphs(text: str) -> str:
 
 
 def read_pdf(data: bytes, shown: str, default_id: str) -> list[Article]:
-    from knowledge.sources import guess_language
 
     try:
         reader = PdfReader(io.BytesIO(data))

@@ -25,16 +25,6 @@ UNSURE_FR = "le prélèvement a lieu quel jour du mois ?"
 OUT_OF_SCOPE = "what is the best recipe for a chocolate mousse?"
 
 
-@pytest.fixture
-def answer(sample_service: KnowledgeService, redis_client: Redis) -> ActionAnswerQuestion:
-    return ActionAnswerQuestion(sample_service, SensitiveTopicsFile(SENSITIVE_TOPICS), redis_client, HandoffSettings())
-
-
-@pytest.fixture
-def hand_over(sample_service: KnowledgeService, redis_client: Redis) -> ActionHandOver:
-    return ActionHandOver(sample_service, SensitiveTopicsFile(SENSITIVE_TOPICS), redis_client, HandoffSettings())
-
-
 @pytest.fixture(autouse=True)
 def _unsure_questions_are_unsure(sample_service: KnowledgeService) -> None:
     """These tests rely on how the sample help centre declines: say so plainly if that changes."""

@@ -1,57 +1,98 @@
-"""Answers suggested to advisors: the action the web app calls through the action server's webhook."""
+"""Answers suggested to advisors: POST /suggestions on the action server, as the web app calls it."""
 from __future__ import annotations
 
-import pytest
-from rasa_sdk.executor import ActionExecutor
+from collections.abc import AsyncIterator
 
-from actions.suggestions import TEXT_LIMIT, ActionSuggestAnswers, trimmed
+import httpx
+import pytest
+from sanic import Sanic
+
+from actions.server import create_app
+from actions.suggestions import TEXT_LIMIT, trimmed
+from handoff.suggestions import SuggestionClient
 from knowledge.answering.service import KnowledgeService
-from tests.actions.trackers import run, tracker
+from knowledge.contract import SUGGESTIONS_PATH
+from ops.stack import free_port
 
 pytestmark = pytest.mark.anyio
 
 
-async def test_the_three_best_articles_are_suggested_with_their_answer(sample_service: KnowledgeService) -> None:
-    messages, events = await run(ActionSuggestAnswers(sample_service), tracker("where is my parcel? I want to track my order", language="en"))
-    assert events == []
-    [message] = messages
-    suggestions = message["custom"]["suggestions"]
-    assert len(suggestions) == 3
-    assert suggestions[0]["article"] == "lumen/track-order-en"
-    assert suggestions[0]["title"] == sample_service.engine().snapshot.articles["lumen/track-order-en"].title
-    confidences = [s["confidence"] for s in suggestions]
+@pytest.fixture
+async def actions_url(sample_service: KnowledgeService) -> AsyncIterator[str]:
+    """The action server's app (actions and /suggestions) serving over HTTP, on the sample help centre."""
+    app = create_app("actions", service=lambda: sample_service)
+    # Sanic rewrites its own request-reading code once per process ("touchup"); a second app fails at it.
+    app.config.TOUCHUP = False
+    port = free_port()
+    server = await app.create_server(host="127.0.0.1", port=port)
+    assert server is not None
+    await server.startup()
+    await server.start_serving()
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        await server.close()
+        Sanic.unregister_app(app)
+
+
+@pytest.fixture
+async def suggestions(actions_url: str) -> AsyncIterator[SuggestionClient]:
+    async with httpx.AsyncClient(timeout=60) as http:
+        yield SuggestionClient(http, actions_url)
+
+
+async def test_the_three_best_articles_are_suggested_with_their_answer(
+    suggestions: SuggestionClient, sample_service: KnowledgeService
+) -> None:
+    found = await suggestions.suggest("conv-1", "where is my parcel? I want to track my order", "en")
+    assert len(found) == 3
+    assert found[0]["article"] == "lumen/track-order-en"
+    assert found[0]["title"] == sample_service.engine().snapshot.articles["lumen/track-order-en"].title
+    confidences = [s["confidence"] for s in found]
     assert confidences == sorted(confidences, reverse=True) and all(0 <= c <= 1 for c in confidences)
-    assert all(s["article"].endswith("-en") and 0 < len(s["text"]) <= TEXT_LIMIT + 1 for s in suggestions)
-    assert suggestions[0]["sources"][0]["article"] == "lumen/track-order-en"
+    assert all(s["article"].endswith("-en") and 0 < len(s["text"]) <= TEXT_LIMIT + 1 for s in found)
+    assert found[0]["sources"][0]["article"] == "lumen/track-order-en"
 
 
-async def test_suggestions_include_articles_the_bot_would_not_answer_with(sample_service: KnowledgeService) -> None:
+async def test_suggestions_include_articles_the_bot_would_not_answer_with(
+    suggestions: SuggestionClient, sample_service: KnowledgeService
+) -> None:
     question = "le prélèvement a lieu quel jour du mois ?"
     assert sample_service.decide(question).outcome.value == "decline"
-    messages, _ = await run(ActionSuggestAnswers(sample_service), tracker(question, language="fr"))
-    suggestions = messages[0]["custom"]["suggestions"]
-    assert len(suggestions) == 3 and all(s["article"].endswith("-fr") for s in suggestions)
-    assert "lumen/payment-methods-fr" in [s["article"] for s in suggestions]
+    found = await suggestions.suggest("conv-1", question, "fr")
+    assert len(found) == 3 and all(s["article"].endswith("-fr") for s in found)
+    assert "lumen/payment-methods-fr" in [s["article"] for s in found]
 
 
-async def test_an_empty_message_gets_no_suggestion(sample_service: KnowledgeService) -> None:
-    messages, _ = await run(ActionSuggestAnswers(sample_service), tracker("  "))
-    assert messages[0]["custom"] == {"suggestions": []}
+async def test_an_empty_message_gets_no_suggestion(actions_url: str) -> None:
+    async with httpx.AsyncClient(timeout=60) as http:
+        response = await http.post(f"{actions_url}{SUGGESTIONS_PATH}", json={"text": "  ", "lang": None})
+    assert response.status_code == 200
+    assert response.json() == {"suggestions": []}
 
 
-async def test_the_webhook_request_the_web_app_sends_is_answered(sample_service: KnowledgeService) -> None:
-    executor = ActionExecutor()
-    executor.register_action(ActionSuggestAnswers(sample_service))
-    response = await executor.run({
-        "next_action": "action_suggest_answers", "sender_id": "conv-1",
-        "tracker": {"sender_id": "conv-1", "slots": {"language": "en"},
-                    "latest_message": {"text": "how do I reset my password?", "intent": {}, "entities": []},
-                    "events": [], "paused": False, "followup_action": None, "active_loop": {}, "latest_action_name": None},
-        "domain": {},
-    })
-    assert response is not None and response.events == []
-    [reply] = response.responses
-    assert reply["custom"]["suggestions"][0]["article"] == "lumen/reset-password-en"
+async def test_the_request_the_web_app_sends_is_answered(actions_url: str) -> None:
+    async with httpx.AsyncClient(timeout=60) as http:
+        response = await http.post(f"{actions_url}{SUGGESTIONS_PATH}", json={"text": "how do I reset my password?", "lang": "en"})
+        # The same process serves rasa-sdk's own routes.
+        health = await http.get(f"{actions_url}/health")
+        actions = (await http.get(f"{actions_url}/actions")).json()
+    assert response.status_code == 200
+    assert response.json()["suggestions"][0]["article"] == "lumen/reset-password-en"
+    assert health.json() == {"status": "ok"}
+    assert {"action_answer_question", "action_hand_over"} <= {action["name"] for action in actions}
+
+
+async def test_a_request_outside_the_contract_is_refused(actions_url: str) -> None:
+    async with httpx.AsyncClient(timeout=60) as http:
+        for body in ({"lang": "en"}, {"text": 3}, ["text"]):
+            assert (await http.post(f"{actions_url}{SUGGESTIONS_PATH}", json=body)).status_code == 400
+        assert (await http.post(f"{actions_url}{SUGGESTIONS_PATH}", content=b"{not json")).status_code == 400
+
+
+async def test_an_unreachable_action_server_suggests_nothing() -> None:
+    async with httpx.AsyncClient(timeout=5) as http:
+        assert await SuggestionClient(http, f"http://127.0.0.1:{free_port()}").suggest("conv-1", "hello", "en") == []
 
 
 def test_long_answers_are_cut_at_a_word() -> None:

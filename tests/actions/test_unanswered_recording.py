@@ -1,4 +1,4 @@
-"""What the actions record for the content team (knowledge/unanswered/stream.py), with in-memory
+"""What the actions record for the content team (knowledge/unanswered/events.py), with in-memory
 trackers over the sample help centre and a real Redis."""
 from __future__ import annotations
 
@@ -6,7 +6,6 @@ from typing import Any
 
 import pytest
 import redis
-from redis.asyncio import Redis
 
 from actions.answering import ActionAnswerQuestion, ActionHandOver
 from handoff.connection import connect
@@ -14,7 +13,7 @@ from handoff.settings import HandoffSettings
 from knowledge.answering.sensitive_topics import SensitiveTopicsFile
 from knowledge.answering.service import KnowledgeService
 from knowledge.settings import SENSITIVE_TOPICS
-from knowledge.unanswered.stream import UnansweredEvent, UnansweredStore
+from knowledge.unanswered.events import UnansweredEvent, UnansweredStore
 from ops.stack import free_port
 from tests.actions.trackers import bot_event, run, tracker
 
@@ -28,16 +27,6 @@ ESIM_ARTICLE = "lumen/activate-sim-esim-en"
 
 def user_event(text: str, intent: str = "ask_question") -> dict[str, Any]:
     return {"event": "user", "text": text, "parse_data": {"intent": {"name": intent, "confidence": 0.9}}}
-
-
-@pytest.fixture
-def answer(sample_service: KnowledgeService, redis_client: Redis) -> ActionAnswerQuestion:
-    return ActionAnswerQuestion(sample_service, SensitiveTopicsFile(SENSITIVE_TOPICS), redis_client, HandoffSettings())
-
-
-@pytest.fixture
-def hand_over(sample_service: KnowledgeService, redis_client: Redis) -> ActionHandOver:
-    return ActionHandOver(sample_service, SensitiveTopicsFile(SENSITIVE_TOPICS), redis_client, HandoffSettings())
 
 
 @pytest.fixture

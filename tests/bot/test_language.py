@@ -7,73 +7,61 @@ import pytest
 from knowledge.language import detect_language, score_language
 
 
-@pytest.mark.parametrize(
-    "text",
-    [
-        "bonjour",
-        "merci beaucoup",
-        "oui",
-        "non",
-        "je veux parler à un conseiller",
-        "où est mon colis ?",
-        "Je n’ai pas reçu ma facture",  # typographic apostrophe
-        "j'ai perdu mon téléphone",
-        "mot de passe oublié",
-        "comment activer ma eSIM",
-        "réseau",
-        "BONJOUR, MA FACTURE EST FAUSSE",
-        "c'est quoi ce prélèvement",
-        "s'il vous plaît",
-        "Hello, je voudrais résilier mon forfait",  # French wins over one English word
-    ],
-)
-def test_french_messages_are_french(text: str) -> None:
-    assert detect_language(text) == "fr"
+FRENCH = [
+    "bonjour",
+    "merci beaucoup",
+    "oui",
+    "non",
+    "je veux parler à un conseiller",
+    "où est mon colis ?",
+    "Je n’ai pas reçu ma facture",  # typographic apostrophe
+    "j'ai perdu mon téléphone",
+    "mot de passe oublié",
+    "comment activer ma eSIM",
+    "réseau",
+    "BONJOUR, MA FACTURE EST FAUSSE",
+    "c'est quoi ce prélèvement",
+    "s'il vous plaît",
+    "Hello, je voudrais résilier mon forfait",  # French wins over one English word
+]
+ENGLISH = [
+    "hello",
+    "thanks a lot",
+    "yes",
+    "no",
+    "I want to talk to a person",
+    "where is my parcel?",
+    "I don't get it",
+    "I’m locked out of my account",  # typographic apostrophe
+    "forgot password",
+    "how do I set up an eSIM",
+    "WHY IS MY BILL SO HIGH",
+    "my phone was stolen",
+    "what's the roaming price in Canada",
+    "Bonjour, I need help with the bill for my phone",  # English wins
+    "can I get a refund",
+]
+UNCLEAR = [  # no language
+    "",
+    "ok",
+    "OK!",
+    "SIM",
+    "eSIM",
+    "agent",
+    "5G",
+    "123456",
+    "???",
+    "iPhone 15 Pro",
+    "I want un conseiller",  # as much English as French
+    "asdfgh qwerty",
+]
 
 
 @pytest.mark.parametrize(
-    "text",
-    [
-        "hello",
-        "thanks a lot",
-        "yes",
-        "no",
-        "I want to talk to a person",
-        "where is my parcel?",
-        "I don't get it",
-        "I’m locked out of my account",  # typographic apostrophe
-        "forgot password",
-        "how do I set up an eSIM",
-        "WHY IS MY BILL SO HIGH",
-        "my phone was stolen",
-        "what's the roaming price in Canada",
-        "Bonjour, I need help with the bill for my phone",  # English wins
-        "can I get a refund",
-    ],
+    ("text", "lang"), [(t, "fr") for t in FRENCH] + [(t, "en") for t in ENGLISH] + [(t, None) for t in UNCLEAR]
 )
-def test_english_messages_are_english(text: str) -> None:
-    assert detect_language(text) == "en"
-
-
-@pytest.mark.parametrize(
-    "text",
-    [
-        "",
-        "ok",
-        "OK!",
-        "SIM",
-        "eSIM",
-        "agent",
-        "5G",
-        "123456",
-        "???",
-        "iPhone 15 Pro",
-        "I want un conseiller",  # as much English as French
-        "asdfgh qwerty",
-    ],
-)
-def test_unclear_messages_have_no_language(text: str) -> None:
-    assert detect_language(text) is None
+def test_a_message_has_the_language_it_is_written_in_or_none_when_unclear(text: str, lang: str | None) -> None:
+    assert detect_language(text) == lang
 
 
 def test_accented_words_outside_the_word_lists_count_as_french() -> None:

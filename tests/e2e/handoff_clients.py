@@ -83,6 +83,10 @@ class AgentClient:
     def claim(self, conversation_id: str) -> httpx.Response:
         return self.http.post(f"/api/agent/conversations/{conversation_id}/claim")
 
+    def claim_next(self) -> httpx.Response:
+        """Takes the chat that has waited longest in the agent's languages (204: none waits)."""
+        return self.http.post("/api/agent/queue/next")
+
     def package(self, conversation_id: str) -> dict[str, Any]:
         return self.http.get(f"/api/agent/conversations/{conversation_id}").raise_for_status().json()
 

@@ -9,15 +9,12 @@ import redis
 from playwright.sync_api import expect
 
 from knowledge import redis_keys as keys
-from knowledge.unanswered.stream import STREAM
+from knowledge.unanswered.events import STREAM
 from ops.stack import Stack
 from tests.e2e.handoff_clients import unique
-from tests.e2e.browser import (  # noqa: F401 (fixtures)
-    ANSWER_TIMEOUT_MS, Console, MakeAccount, NewTab, Screenshots, Widget, browser, make_account, new_tab, shots,
-    warm_stack,
-)
+from tests.e2e.browser import ANSWER_TIMEOUT_MS, Console, MakeAccount, NewTab, Screenshots, Widget
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.browser]
 
 XSS = "<img src=x onerror=alert(1)>"
 
@@ -31,7 +28,7 @@ def customer_on_demo_page(stack: Stack, new_tab: NewTab, lang: str = "en") -> Wi
 
 
 def unanswered_events(stack: Stack, conversation_id: str) -> list[dict[str, str]]:
-    """The content team's list (knowledge/unanswered/stream.py) for one conversation."""
+    """The content team's list (knowledge/unanswered/events.py) for one conversation."""
     client = redis.Redis.from_url(stack.urls["redis"], decode_responses=True)
     return [fields for _, fields in client.xrange(STREAM) if fields.get("conversation_id") == conversation_id]
 
@@ -106,8 +103,7 @@ def test_customer_asks_for_a_person_the_agent_claims_replies_and_hands_back(
     expect(console.transcript.locator(".msg.customer").last).to_have_text(re.compile("Thanks, that was quick!"))
     shots(widget.page, "customer-sees-agent-reply")
 
-    console.page.get_by_role("button", name="Hand back to the bot").click()
-    expect(console.page.get_by_test_id("owner")).to_have_text("With the bot")
+    console.hand_back()
     expect(widget.log.locator(".system").last).to_have_text("The virtual assistant is back: ask me anything")
     shots(console.page, "handed-back")
 
@@ -194,8 +190,7 @@ def test_markup_a_customer_types_shows_as_text_in_the_console(
     assert console_tab.errors == [] and customer_tab.errors == []
     # The console followed the browser's language (fr-FR).
     expect(console.page.get_by_role("button", name="Rendre au bot")).to_be_visible()
-    console.page.get_by_role("button", name="Rendre au bot").click()
-    expect(console.page.get_by_test_id("owner")).to_have_text("Avec le bot")
+    console.hand_back("fr")
 
 
 def test_a_chat_claimed_by_one_agent_disappears_from_the_other_agents_queue(
@@ -239,8 +234,7 @@ def test_a_chat_claimed_by_one_agent_disappears_from_the_other_agents_queue(
     eliott.page.get_by_test_id("mine-item").filter(has_text=conversation_id[:6]).click()
     eliott.send("Bonjour, Eliott à votre service.")
     expect(widget.agent_rows.last).to_contain_text("Eliott à votre service")
-    eliott.page.get_by_role("button", name="Rendre au bot").click()
-    expect(eliott.page.get_by_test_id("owner")).to_have_text("Avec le bot")
+    eliott.hand_back("fr")
 
 
 def test_a_claim_that_lost_the_race_says_the_chat_is_already_taken(
@@ -270,8 +264,7 @@ def test_a_claim_that_lost_the_race_says_the_chat_is_already_taken(
     expect(gaelle.queue_item(conversation_id)).to_have_count(0)
     shots(gaelle.page, "already-taken")
     assert httpx.get(f"{stack.urls['web']}/api/conversations/{conversation_id}").json()["agent_name"] == "Farid"
-    farid.page.get_by_role("button", name="Hand back to the bot").click()
-    expect(farid.page.get_by_test_id("owner")).to_have_text("With the bot")
+    farid.hand_back()
     farid.page.get_by_role("button", name="Log out").click()
     expect(farid.page.locator("#login-form")).to_be_visible()
     assert farid.page.request.get(f"{stack.urls['web']}/api/agent/me").status == 401

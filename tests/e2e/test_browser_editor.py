@@ -2,16 +2,14 @@
 log in as an editor, upload an article, preview a question against the draft, publish, see the version;
 turn a cluster of unanswered questions into an article draft and write its answer.
 
-The editor pages need no Rasa: this module starts only Redis and the web app, on a small help
-centre of its own, so that publishing does not change what the other browser tests' bot answers."""
+The editor pages need no Rasa: this module starts only Redis, the web app and the content worker, on a
+small help centre of its own, so that publishing does not change what the other browser tests' bot answers."""
 from __future__ import annotations
 
-import asyncio
 import os
 import re
 import shutil
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,12 +20,12 @@ from playwright.sync_api import Browser, Page, expect
 from handoff.agents import save_agent
 from handoff.connection import connect
 from knowledge.settings import REPO_ROOT
-from knowledge.unanswered.stream import record_unanswered
+from knowledge.unanswered.events import record_unanswered
 from ops.stack import Stack, free_port
-from tests.e2e.browser import PASSWORD, Screenshots, browser, shots  # noqa: F401 (fixtures)
-from tests.knowledge.helpers import GIFT_CARDS_ID, GIFT_CARDS_MD, SMALL_KB_FILES, cli
+from tests.e2e.browser import PASSWORD, Screenshots, run_async, screenshots_folder
+from tests.knowledge.helpers import GIFT_CARDS_ID, GIFT_CARDS_MD
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.browser]
 
 # Publishing embeds and calibrates on a 2-core machine shared with other work.
 JOB_TIMEOUT_MS = 600_000
@@ -43,14 +41,11 @@ class EditorSite:
 
 
 @pytest.fixture(scope="module")
-def editor_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EditorSite]:
+def editor_site(tmp_path_factory: pytest.TempPathFactory, small_kb_v1: tuple[Path, Path]) -> Iterator[EditorSite]:
     workdir = tmp_path_factory.mktemp("editor-site")
-    folder = workdir / "kb"
-    folder.mkdir()
-    for file in SMALL_KB_FILES:
-        shutil.copy(file, folder / file.name)
-    done = cli("publish", str(folder), "--author", "alice", chroma=workdir / "chroma")
-    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    folder, chroma = small_kb_v1
+    shutil.copytree(folder, workdir / "kb")
+    shutil.copytree(chroma, workdir / "chroma")
 
     redis_port, web_port = free_port(), free_port()
     redis_url = f"redis://127.0.0.1:{redis_port}/0"
@@ -65,15 +60,14 @@ def editor_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EditorSite
         site.start("web", [str(REPO_ROOT / ".venv-app/bin/uvicorn"), "handoff.web.main:create_app", "--factory",
                            "--timeout-graceful-shutdown", "5", "--host", "127.0.0.1", "--port", str(web_port)],
                    health=f"http://127.0.0.1:{web_port}/healthz")
+        site.start("worker", [str(REPO_ROOT / ".venv-app/bin/python"), "-m", "knowledge.publishing.worker"])
 
         async def create_editor() -> None:
             client = connect(redis_url)
             await save_agent(client, "edna", PASSWORD, "Edna Editor", ["en", "fr"], ["editor"])
             await client.aclose()
 
-        # Playwright's sync API may keep an event loop running in this thread: the async Redis call gets its own.
-        with ThreadPoolExecutor(max_workers=1) as pool:
-            pool.submit(asyncio.run, create_editor()).result()
+        run_async(create_editor)
         yield EditorSite(f"http://127.0.0.1:{web_port}", redis_url, "edna", workdir)
     finally:
         site.stop()
@@ -88,7 +82,7 @@ def page(browser: Browser, request: pytest.FixtureRequest) -> Iterator[Page]:
     failed_before = request.session.testsfailed
     yield opened
     if request.session.testsfailed > failed_before:
-        folder = REPO_ROOT / "var" / "screenshots" / re.sub(r"[^\w.-]+", "_", request.node.name)
+        folder = screenshots_folder(request.node.name)
         folder.mkdir(parents=True, exist_ok=True)
         opened.screenshot(path=str(folder / "failed-1.png"))
     context.close()

@@ -8,13 +8,10 @@ import pytest
 from playwright.sync_api import Route, expect
 
 from ops.stack import Stack
-from tests.e2e.browser import (  # noqa: F401 (fixtures)
-    ANSWER_TIMEOUT_MS, MakeAccount, NewTab, Screenshots, Widget, browser, make_account, new_tab, shots,
-    warm_stack,
-)
+from tests.e2e.browser import ANSWER_TIMEOUT_MS, MakeAccount, NewTab, Screenshots, Widget
 from tests.e2e.handoff_clients import AgentClient
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.browser]
 
 
 @pytest.mark.parametrize(("lang", "question", "article", "title", "greeting", "helpful", "thanks"), [

@@ -1,15 +1,16 @@
 """The content team's loop through the running bot: publish, rollback, what the bot could not
 answer turned into an article, a blocked publish. Real web app, Rasa, action server, Redis and
-Chroma; the stack answers from its own copy of the sample help centre, published by the CLI.
+Chroma: the session's stack, which answers from a copy of the sample help centre published as v1
+by the CLI. These tests publish to it, so they run last (marker `publishes`).
 
-How long the bot takes to answer from a publish is printed (the target is 5 s; benchmarks,
-not tests, hold timings), and asserted only within a generous bound.
+How long the bot takes to answer from a publish is printed, never asserted (the target is 5 s;
+benchmarks, not tests, hold timings): the tests ask until the bot answers from the change, with no
+deadline of their own; a change that is never served fails at the pytest timeout.
 """
 from __future__ import annotations
 
-import shutil
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,17 +19,18 @@ import redis
 
 from knowledge.contract import BotReply
 from knowledge.embeddings import make_embeddings
-from knowledge.settings import SAMPLE_KB, KnowledgeSettings
+from knowledge.settings import KnowledgeSettings
 from knowledge.sources import DRAFT_PLACEHOLDER
-from knowledge.unanswered.stream import clusters, draft_from_cluster, mark_handled
-from ops.stack import Stack, start_stack
+from knowledge.unanswered.clustering import clusters, mark_handled
+from knowledge.unanswered.drafting import draft_from_cluster
+from knowledge.unanswered.events import STREAM
+from ops.stack import Stack
+from tests.e2e.conftest import HelpCentre
 from tests.e2e.handoff_clients import Customer
 from tests.knowledge.helpers import cli
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.publishes]
 
-# A change must reach the bot well within this; the measured delay is printed.
-LIVE_WITHIN_S = 30.0
 PASSWORD_QUESTION = "I forgot my password, how do I reset it?"
 PASSWORD_ARTICLE = "lumen/reset-password-en"
 NEW_PASSWORD_LINE = "You can also reset it by text message: send RESET to 2020."
@@ -56,25 +58,21 @@ class ContentStack:
         return replies[0]
 
     def until(self, question: str, wanted: Callable[[BotReply], bool], since: float) -> tuple[BotReply, float]:
-        """Asks until the bot's reply is as wanted (or LIVE_WITHIN_S passed); the reply and when it came."""
+        """Asks until the bot's reply is as wanted (each question also makes the action server look for
+        a new version, which it loads in the background); the reply and how long after `since` it came."""
         while True:
             reply = self.ask(question)
-            if wanted(reply) or time.monotonic() - since > LIVE_WITHIN_S:
+            if wanted(reply):
                 return reply, time.monotonic() - since
             time.sleep(0.2)
 
 
 @pytest.fixture(scope="module")
-def content(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ContentStack]:
-    root = tmp_path_factory.mktemp("content-loop")
-    folder, chroma = root / "kb", root / "chroma"
-    shutil.copytree(SAMPLE_KB, folder)
-    done = cli("publish", str(folder), "--author", "alice", chroma=chroma)
-    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
-    (root / "stack").mkdir()
-    stack = start_stack(root / "stack", chroma)
-    yield ContentStack(stack, folder, chroma)
-    stack.stop()
+def content(stack: Stack, help_centre: HelpCentre) -> ContentStack:
+    # The content team's list starts empty, as on a stack of this module's own: the other tests' questions
+    # are not what these tests turn into an article.
+    redis.Redis.from_url(stack.urls["redis"]).delete(STREAM)
+    return ContentStack(stack, help_centre.folder, help_centre.chroma)
 
 
 def test_a_published_change_is_answered_by_the_bot_and_a_rollback_brings_the_old_answer_back(

@@ -142,17 +142,26 @@ def test_fifty_concurrent_claims_on_ten_queued_chats_claim_each_once(stack: Stac
         assert customer.say("I'd like to speak to a human agent please")["owner"] == "queued"
     chats = [customer.conversation_id for customer in customers]
     attempts = [(agents[i % 25], chats[i % 10]) for i in range(50)]
-    with ThreadPoolExecutor(max_workers=50) as pool:
-        responses = list(pool.map(lambda pair: pair[0].claim(pair[1]), attempts))
-    assert sorted({r.status_code for r in responses}) == [200, 409]
+    takers: list[tuple[AgentClient, str | None]] = [(agent, None) for agent in agents]  # "take the next chat", meanwhile
+    racing = [pair for trio in zip(attempts[0::2], attempts[1::2], takers) for pair in trio]
+    with ThreadPoolExecutor(max_workers=len(racing)) as pool:
+        responses = list(pool.map(lambda pair: pair[0].claim(pair[1]) if pair[1] else pair[0].claim_next(), racing))
+    claims = [(agent, chat, response) for (agent, chat), response in zip(racing, responses) if chat]
+    taken = [(agent, response) for (agent, chat), response in zip(racing, responses) if chat is None]
+    assert sorted({response.status_code for _, _, response in claims}) == [200, 409]
+    assert {response.status_code for _, response in taken} <= {200, 204}
+    won = [(chat, agent) for agent, chat, response in claims if response.status_code == 200 and response.json()["status"] == "ok"]
+    won += [(response.json()["conversation_id"], agent) for agent, response in taken if response.status_code == 200]
     winners = {}
-    for (agent, chat), response in zip(attempts, responses):
-        if response.status_code == 200 and response.json()["status"] == "ok":
-            assert chat not in winners, "a chat was claimed twice"
-            winners[chat] = agent.username
+    for chat, agent in won:
+        assert chat not in winners, "a chat was claimed twice"
+        winners[chat] = agent.username
     assert sorted(winners) == sorted(chats)
+    records = redis.Redis.from_url(stack.urls["redis"], decode_responses=True)
     for customer in customers:
         assert customer.status()["agent"] == winners[customer.conversation_id]
+        assert records.hget(keys.conversation(customer.conversation_id), "claims") == "1"
+    assert not set(chats) & {entry["conversation_id"] for entry in agents[0].queue()}
 
 
 def test_reader_reconnecting_after_n_messages_receives_exactly_the_rest(stack: Stack, make_agent: MakeAgent) -> None:
@@ -163,6 +172,8 @@ def test_reader_reconnecting_after_n_messages_receives_exactly_the_rest(stack: S
     for i in range(6):
         agent.send(customer.conversation_id, f"agent line {i}")
     everything = customer.history()
+    for k in (0, 1, 5, len(everything) - 1):  # reading the rest after any message
+        assert [m["id"] for m in customer.history(after=everything[k]["id"])] == [m["id"] for m in everything[k + 1:]]
     n = 5
     resumed = customer.live(last_event_id=everything[n - 1]["id"])
     assert [m["id"] for m in resumed.messages(len(everything) - n)] == [m["id"] for m in everything[n:]]
@@ -175,18 +186,26 @@ def test_reader_reconnecting_after_n_messages_receives_exactly_the_rest(stack: S
 
 def test_redis_killed_mid_conversation_loses_no_queued_chat_and_no_message(stack: Stack, make_agent: MakeAgent) -> None:
     agent = make_agent()
-    talking, waiting = Customer(stack.urls["web"]), Customer(stack.urls["web"])
+    talking, waiting, also_waiting = Customer(stack.urls["web"]), Customer(stack.urls["web"]), Customer(stack.urls["web"])
     talking.say("I want to talk to a person")
     waiting.say("Je veux parler à un conseiller")
+    also_waiting.say("I want to talk to a person")
     agent.claim(talking.conversation_id)
-    acknowledged = [agent.send(talking.conversation_id, f"before the crash {i}")["message_id"] for i in range(5)]
+    acknowledged = []
+    for i in range(5):
+        acknowledged.append(agent.send(talking.conversation_id, f"before the crash {i}")["message_id"])
+        acknowledged.append(talking.say(f"customer line {i}")["message_id"])
     acknowledged.append(talking.say("still there?")["message_id"])
+    queued = [e["conversation_id"] for e in agent.queue()]
+    assert {waiting.conversation_id, also_waiting.conversation_id} <= set(queued)
 
     stack.kill("redis")
     stack.start_again("redis")
 
+    assert [e["conversation_id"] for e in agent.queue()] == queued  # same chats, same order
     assert waiting.conversation_id in [e["conversation_id"] for e in agent.queue()]
     assert waiting.status()["owner"] == "queued"
+    assert talking.status()["agent"] == agent.username
     stored = [m["id"] for m in talking.history()]
     assert [i for i in stored if i in acknowledged] == acknowledged
     agent.send(talking.conversation_id, "after the crash")
@@ -216,21 +235,37 @@ def test_no_agent_online_the_bot_takes_contact_details_and_files_a_ticket(
                        "my number is 12345", "jane.doe@example.com"]
 
 
-def test_a_chat_waiting_past_the_limit_goes_back_to_the_bot_which_offers_a_ticket(
-        stack: Stack, tmp_path, make_agent: MakeAgent) -> None:
+@pytest.fixture
+def impatient_web(stack: Stack) -> Iterator[str]:
+    """A second web app on the stack that sends a chat back to the bot after 2 s in the queue. Stopped
+    after the test (requested before `make_agent`, whose agents log out of it first): it would do the
+    same to the waiting chats of every later test."""
     port = free_port()
     stack.start("impatient-web", [str(REPO_ROOT / ".venv-app/bin/uvicorn"), "handoff.web.main:create_app", "--factory",
                                   "--host", "127.0.0.1", "--port", str(port)],
                 health=f"http://127.0.0.1:{port}/healthz", env={"MAX_WAIT_S": "2", "RELEASE_EVERY_S": "0.5"})
-    web = f"http://127.0.0.1:{port}"
+    yield f"http://127.0.0.1:{port}"
+    web = stack.processes.pop("impatient-web")
+    web.terminate()
+    web.wait(timeout=30)
+
+
+def test_a_chat_waiting_past_the_limit_goes_back_to_the_bot_which_offers_a_ticket(
+        stack: Stack, impatient_web: str, make_agent: MakeAgent) -> None:
+    web = impatient_web
     make_agent(("en",), web=web)  # online, so the chat is queued; then nobody claims it
     customer = Customer(web)
     assert customer.say("I want to talk to a person")["owner"] == "queued"
     wait_until(lambda: customer.status()["owner"] == "bot", seconds=30)
-    history = customer.history()
-    assert any(m.get("event") == "no_agent" for m in history)
-    asked = [m for m in history if m["kind"] == "bot"][-1]
-    assert asked["text"]
+
+    def bot_replies_after_no_agent() -> list[dict]:
+        history = customer.history()
+        handed_back = [i for i, m in enumerate(history) if m.get("event") == "no_agent"]
+        return [m for m in history[handed_back[0] + 1:] if m["kind"] == "bot"] if handed_back else []
+
+    # The customer answers the bot's offer of a ticket, so waits for it as a person would.
+    wait_until(lambda: bool(bot_replies_after_no_agent()), seconds=30)
+    assert bot_replies_after_no_agent()[-1]["text"]
     done = customer.say("+33 6 12 34 56 78")
     ticket_reply = next(r for r in done["replies"] if r.get("outcome") == "ticket")
     assert ticket_reply["reason"] == "customer_request"

@@ -1,26 +1,20 @@
+"""Handoff tests: the store on the real Redis (redis_client, from tests/conftest.py), and the web app with Rasa faked."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from pathlib import Path
 
+import httpx
 import pytest
 from redis.asyncio import Redis
 
 from handoff.agents import Agent, mark_present, save_agent
-from handoff.connection import connect
 from handoff.conversations import ConversationStore
 from handoff.settings import HandoffSettings
+from tests.handoff.fake_rasa import FakeRasa
 
-
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
-@pytest.fixture
-async def redis_client(redis_url: str) -> AsyncIterator[Redis]:
-    client = connect(redis_url)
-    yield client
-    await client.aclose()
+PASSWORD = "correct horse"
+MAX_MESSAGE_CHARS = 200
 
 
 @pytest.fixture
@@ -29,6 +23,28 @@ def store(redis_client: Redis) -> ConversationStore:
 
 
 async def online_agent(redis: Redis, username: str, languages: list[str], name: str | None = None) -> Agent:
-    agent = await save_agent(redis, username, "correct horse", name or username.title(), languages)
+    agent = await save_agent(redis, username, PASSWORD, name or username.title(), languages)
     await mark_present(redis, username)
     return agent
+
+
+@pytest.fixture
+def fake_rasa() -> FakeRasa:
+    return FakeRasa()
+
+
+@pytest.fixture
+async def web(redis_url: str, fake_rasa: FakeRasa, tmp_path: Path,
+              monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[httpx.AsyncClient]:
+    """The web app, lifespan and all, on a real Redis; its calls to Rasa answered by `fake_rasa`."""
+    monkeypatch.setenv("CHROMA_PATH", str(tmp_path / "chroma"))  # the content team's pages, unused here
+    monkeypatch.delenv("CHROMA_HOST", raising=False)
+    monkeypatch.setenv("EDITOR_DRAFTS_PATH", str(tmp_path / "drafts"))
+    from handoff.web.main import create_app  # here: the store's tests need none of the web app
+
+    settings = HandoffSettings(redis_url=redis_url, rasa_url="http://rasa.test", actions_url="http://actions.test",
+                               max_message_chars=MAX_MESSAGE_CHARS)
+    app = create_app(settings, http_transport=fake_rasa.transport())
+    async with app.router.lifespan_context(app):
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver") as client:
+            yield client

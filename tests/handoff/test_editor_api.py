@@ -1,5 +1,6 @@
-"""The content team's API against a real Redis and a real Chroma (a small help centre published as v1):
-roles, uploads good and bad, dry runs, blocked publishes, rollback, preview, unanswered clusters to articles."""
+"""The content team's API against a real Redis, a real Chroma (a small help centre published as v1)
+and a real content worker process: roles, uploads good and bad, dry runs, blocked publishes,
+rollback, preview, unanswered clusters to articles, one long job at a time, a job outliving the web app."""
 from __future__ import annotations
 
 import asyncio
@@ -8,7 +9,8 @@ import shutil
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 
@@ -18,29 +20,45 @@ from fastapi.testclient import TestClient
 
 from handoff.agents import save_agent
 from handoff.connection import connect
-from knowledge.publishing.jobs import LOCK
 from handoff.settings import HandoffSettings
 from handoff.web.main import create_app
-from handoff.web.settings import WebSettings
-from knowledge.unanswered.stream import record_unanswered
-from tests.knowledge.helpers import GIFT_CARDS_ID, GIFT_CARDS_MD, SMALL_KB_FILES, cli
+from knowledge.settings import REPO_ROOT
+from knowledge.unanswered.events import record_unanswered
+from tests.knowledge.helpers import GIFT_CARDS_ID, GIFT_CARDS_MD, SMALL_KB_FILES
+from tests.redis_server import RedisServer
 
 PASSWORD = "correct horse"
 DELIVERY = "lumen/delivery-times-costs-en"
 JOB_DEADLINE_S = 900  # a generous bound so that a hung job fails the test instead of blocking the run
 
 
+class ContentWorker:
+    """`python -m knowledge.publishing.worker`, as Procfile runs it, on the tests' Redis."""
+
+    def __init__(self, redis_url: str, log: Path) -> None:
+        self.redis_url, self.log = redis_url, log
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        env = {**os.environ, "REDIS_URL": self.redis_url, "PYTHONPATH": str(REPO_ROOT)}
+        self.process = subprocess.Popen([sys.executable, "-m", "knowledge.publishing.worker"], cwd=REPO_ROOT, env=env,
+                                        stdout=self.log.open("ab"), stderr=subprocess.STDOUT)
+
+    def stop(self) -> None:
+        """SIGTERM, as an orchestrator stops it: a running job finishes first."""
+        if self.process is not None:
+            self.process.terminate()
+            self.process.wait(timeout=JOB_DEADLINE_S)
+            self.process = None
+
+
 @pytest.fixture(scope="module")
-def published_chroma(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Six articles of the sample help centre, published as v1 by alice (by the CLI, once)."""
-    root = tmp_path_factory.mktemp("editor-kb")
-    folder = root / "kb"
-    folder.mkdir()
-    for file in SMALL_KB_FILES:
-        shutil.copy(file, folder / file.name)
-    done = cli("publish", str(folder), "--author", "alice", chroma=root / "chroma")
-    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
-    return root / "chroma"
+def content_worker(redis_server: RedisServer, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ContentWorker]:
+    """One worker for the module (the jobs say which knowledge base); a test may stop it and start it again."""
+    worker = ContentWorker(redis_server.url, tmp_path_factory.mktemp("content-worker") / "worker.log")
+    worker.start()
+    yield worker
+    worker.stop()
 
 
 def _accounts(redis_url: str) -> None:
@@ -54,17 +72,26 @@ def _accounts(redis_url: str) -> None:
     asyncio.run(create())
 
 
+WebApp = Callable[[], AbstractContextManager[TestClient]]
+
+
 @pytest.fixture
-def web(published_chroma: Path, tmp_path: Path, redis_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[TestClient]:
+def open_web(small_kb_v1: tuple[Path, Path], content_worker: ContentWorker, tmp_path: Path, redis_url: str,
+             monkeypatch: pytest.MonkeyPatch) -> WebApp:
+    """Starts a web app (each call a new instance) on this test's copy of the knowledge base and workspace."""
     chroma = tmp_path / "chroma"
-    shutil.copytree(published_chroma, chroma)
+    shutil.copytree(small_kb_v1[1], chroma)  # six articles published as v1 by alice
     monkeypatch.setenv("CHROMA_PATH", str(chroma))
     monkeypatch.delenv("CHROMA_HOST", raising=False)
     monkeypatch.setenv("EDITOR_DRAFTS_PATH", str(tmp_path / "drafts"))
     monkeypatch.setenv("REDIS_URL", redis_url)
     _accounts(redis_url)
-    app = create_app(WebSettings(rasa_url="http://127.0.0.1:9"), HandoffSettings(redis_url=redis_url))
-    with TestClient(app) as client:
+    return lambda: TestClient(create_app(HandoffSettings(redis_url=redis_url, rasa_url="http://127.0.0.1:9")))
+
+
+@pytest.fixture
+def web(open_web: WebApp) -> Iterator[TestClient]:
+    with open_web() as client:
         yield client
 
 
@@ -133,7 +160,7 @@ def test_the_command_line_makes_editors_and_grants_the_role_to_existing_advisors
     assert web.get("/api/agent/queue", headers=advisor).status_code == 200
 
 
-def test_uploads_are_checked_previewed_published_listed_and_rolled_back(web: TestClient, redis_url: str) -> None:
+def test_uploads_are_checked_previewed_published_listed_and_rolled_back(web: TestClient, content_worker: ContentWorker) -> None:
     auth = log_in(web, "edna")
     assert web.put("/api/editor/drafts/gift-cards.md", headers=auth, content=GIFT_CARDS_MD.encode()).status_code == 201
     assert web.put("/api/editor/drafts/empty.md", headers=auth, content=b"").status_code == 201
@@ -167,12 +194,14 @@ def test_uploads_are_checked_previewed_published_listed_and_rolled_back(web: Tes
     assert {p["file"] for p in dry["problems"]} == {"empty.md", "prices.csv", "returns.pdf"}
     assert [v["number"] for v in web.get("/api/editor/versions", headers=auth).json()["versions"]] == [1]
 
-    # One job at a time: while another holds the lock, a publish is refused with who is running what.
-    raw = redis.Redis.from_url(redis_url, decode_responses=True)
-    raw.set(LOCK, "0123456789abcdef", ex=60)
+    # One job at a time: while a check waits for the worker, a publish is refused with who runs what.
+    content_worker.stop()
+    waiting = web.post("/api/editor/check", headers=auth)
     busy = web.post("/api/editor/publish", headers=auth, json={})
     assert busy.status_code == 409 and "wait until it has finished" in busy.json()["detail"]
-    raw.delete(LOCK)
+    assert busy.json()["detail"].startswith("a check by edna is waiting to run")
+    content_worker.start()
+    assert finished(web, auth, waiting)["dry_run"]
 
     published = finished(web, auth, web.post("/api/editor/publish", headers=auth, json={}))
     assert published["published"] and published["version"]["number"] == 2
@@ -275,3 +304,20 @@ def test_unanswered_questions_become_an_article_that_the_bot_then_answers_from(w
     assert all("gift card balance" not in c["questions"] for c in remaining)
     assert any("does my esim work on a smartwatch" in c["questions"] for c in remaining)
     assert web.post(f"/api/editor/unanswered/{gift['key']}/draft", headers=auth, json={}).status_code == 404
+
+
+def test_a_publish_outlives_the_web_app_that_started_it(open_web: WebApp, content_worker: ContentWorker) -> None:
+    content_worker.stop()  # the job is surely still to run when the first web app goes
+    with open_web() as first:
+        auth = log_in(first, "edna")
+        assert first.put("/api/editor/drafts/gift-cards.md", headers=auth, content=GIFT_CARDS_MD.encode()).status_code == 201
+        started = first.post("/api/editor/publish", headers=auth, json={})
+        assert started.status_code == 202 and started.json()["state"] == "running"
+    content_worker.start()
+    with open_web() as second:
+        auth = log_in(second, "edna")
+        published = finished(second, auth, started)
+        assert published["published"] and published["version"]["number"] == 2
+        assert published["version"]["author"] == "edna" and published["published_files"] == ["gift-cards.md"]
+        assert second.get("/api/editor/versions", headers=auth).json()["live"] == 2
+

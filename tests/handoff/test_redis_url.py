@@ -1,6 +1,12 @@
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 
-from handoff.redis_url import rasa_redis_variables
+from handoff.connection import rasa_redis_variables
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_a_redis_url_gives_rasa_its_host_port_and_db() -> None:
@@ -12,3 +18,14 @@ def test_a_redis_url_gives_rasa_its_host_port_and_db() -> None:
 def test_a_bad_redis_url_is_refused_clearly(url: str) -> None:
     with pytest.raises(ValueError, match="REDIS_URL"):
         rasa_redis_variables(url)
+
+
+def test_the_command_run_sh_evaluates_prints_shell_assignments() -> None:
+    def command(url: str) -> str:
+        done = subprocess.run([sys.executable, "-m", "handoff.connection", url], cwd=REPO_ROOT,
+                              capture_output=True, text=True, check=True)
+        return done.stdout
+
+    assert command("redis://10.0.0.5:6390/2").split() == ["REDIS_HOST=10.0.0.5", "REDIS_PORT=6390", "REDIS_DB=2"]
+    refused = command("http://nowhere")
+    assert refused.startswith("echo ") and refused.rstrip().endswith("exit 2")

@@ -11,36 +11,24 @@ from knowledge.answering.engine import KnowledgeEngine
 from knowledge.answering.triggers import load_trigger_examples
 
 
-@pytest.mark.parametrize(
-    ("question", "article"),
-    [
-        ("I can't remember my password, how do I get a new one?", "lumen/reset-password-en"),
-        ("where is my order, can I track it online?", "lumen/track-order-en"),
-        ("how much does it cost to use my phone abroad", "lumen/roaming-abroad-en"),
-    ],
-)
-def test_english_questions_are_answered_from_the_right_article(
-    sample_engine: KnowledgeEngine, question: str, article: str
-) -> None:
+# question: (the article answering it, the language it is in)
+ANSWERED = {
+    "I can't remember my password, how do I get a new one?": ("lumen/reset-password-en", "en"),
+    "where is my order, can I track it online?": ("lumen/track-order-en", "en"),
+    "how much does it cost to use my phone abroad": ("lumen/roaming-abroad-en", "en"),
+    "j'ai oublié mon mot de passe, comment le réinitialiser ?": ("lumen/reset-password-fr", "fr"),
+    "où en est ma commande ? je voudrais suivre mon colis": ("lumen/track-order-fr", "fr"),
+    "combien coûte l'utilisation de mon forfait à l'étranger": ("lumen/roaming-abroad-fr", "fr"),
+}
+
+
+@pytest.mark.parametrize("question", ANSWERED)
+def test_questions_are_answered_in_their_language_from_the_right_article(sample_engine: KnowledgeEngine, question: str) -> None:
+    article, lang = ANSWERED[question]
     decision = sample_engine.decide(question)
-    assert (decision.outcome.value, decision.article, decision.lang) == ("answer", article, "en")
+    assert (decision.outcome.value, decision.article, decision.lang) == ("answer", article, lang)
     assert decision.text == sample_engine.snapshot.articles[article].body
     assert decision.sources[0].article == article
-
-
-@pytest.mark.parametrize(
-    ("question", "article"),
-    [
-        ("j'ai oublié mon mot de passe, comment le réinitialiser ?", "lumen/reset-password-fr"),
-        ("où en est ma commande ? je voudrais suivre mon colis", "lumen/track-order-fr"),
-        ("combien coûte l'utilisation de mon forfait à l'étranger", "lumen/roaming-abroad-fr"),
-    ],
-)
-def test_french_questions_are_answered_in_french_from_the_french_article(
-    sample_engine: KnowledgeEngine, question: str, article: str
-) -> None:
-    decision = sample_engine.decide(question)
-    assert (decision.outcome.value, decision.article, decision.lang) == ("answer", article, "fr")
 
 
 @pytest.mark.parametrize(
@@ -134,7 +122,7 @@ def test_each_classifier_alone_still_answers(sample_engine: KnowledgeEngine) -> 
 def test_a_saved_calibration_without_the_linear_classifier_never_fits_it(sample_engine: KnowledgeEngine) -> None:
     engine = _engine_with(sample_engine, blend=0.0)
     engine.decide("where is my order, can I track it online?")
-    assert not engine._linear_fitted
+    assert not engine.variants.linear_fitted
 
 
 @pytest.mark.parametrize(

@@ -11,7 +11,7 @@ from knowledge.embeddings import make_embeddings
 from knowledge.index.ingest import ingest
 from knowledge.answering.service import KnowledgeService
 from knowledge.settings import SAMPLE_KB, KnowledgeSettings
-from knowledge.store import make_client, units_store
+from knowledge.store import UNITS_SUFFIX, make_client, raw_collection
 
 
 @pytest.fixture()
@@ -46,7 +46,7 @@ def test_only_changed_articles_are_reembedded_and_deleted_ones_leave(kb_copy: Pa
     assert report.updated == ["lumen/track-order-en"]
     assert report.removed == ["lumen/track-order-fr"]
     assert report.added == []
-    units = units_store(make_client(settings), settings.collection_name, make_embeddings(settings))
+    units = raw_collection(make_client(settings), settings.collection_name, UNITS_SUFFIX)
     assert units.get(where={"article_id": "lumen/track-order-fr"})["ids"] == []
     assert len(units.get(where={"article_id": "lumen/track-order-en"})["ids"]) > 5
 

@@ -1,19 +1,22 @@
 """Publishing against a real Chroma: versions, dry runs, rollbacks, blocked publishes, live changes, bad input."""
 from __future__ import annotations
 
+import threading
 import time
 
 import pytest
+from langchain_core.embeddings import Embeddings
 
 from knowledge.index.archive import units_of
-from knowledge.articles import parse_article
+from knowledge.articles import load_folder, parse_article
 from knowledge.publishing.checks import DuplicateKind
 from knowledge.embeddings import make_embeddings
-from knowledge.index.ingest import live_manifest
+from knowledge.index.ingest import ingest, live_manifest
 from knowledge.publishing.publish import PublishInProgress, publish, publish_lock, rollback, versions
 from knowledge.answering.service import KnowledgeService, build_engine, load_lineage
 from knowledge.index.snapshot import current_articles
 from knowledge.index.versions import VersionKind, read_head
+from knowledge.settings import KnowledgeSettings
 from tests.knowledge.helpers import GIFT_CARDS_ID, GIFT_CARDS_MD, PublishedKb, cli
 from tests.knowledge.pdf_files import text_pdf
 
@@ -199,24 +202,25 @@ def test_a_small_change_keeps_the_calibrated_thresholds_until_enough_articles_ch
     small_kb: PublishedKb, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("RECALIBRATE_SHARE", "0.34")  # 2 of the 6 articles may change without recalibrating
+    settings = KnowledgeSettings(chroma_path=small_kb.chroma)  # as the command line reads it
     name, embeddings = small_kb.settings.collection_name, make_embeddings(small_kb.settings)
     v1 = build_engine(small_kb.client, small_kb.settings)
     v1_version = read_head(small_kb.client, name).kb_version
     probes = [q for a in current_articles(small_kb.client, name, embeddings).values() for q in a.questions]
 
     _edit(small_kb, "failed-payment.md", "You can also pay at the post office.")
-    second = publish([small_kb.folder], author="bob", confirm=True, settings=small_kb.settings)
+    second = publish([small_kb.folder], author="bob", confirm=True, settings=settings)
     assert second.lineage is not None and (second.lineage.calibrated_on, second.lineage.articles_changed) == (v1_version, 1)
     v2 = build_engine(small_kb.client, small_kb.settings)
     assert v2.thresholds == v1.thresholds
     v2_decisions = _decisions(small_kb, probes)
 
     _edit(small_kb, "activate-sim-esim.md", "eSIMs work on most phones sold since 2020.")
-    third = publish([small_kb.folder], author="bob", confirm=True, settings=small_kb.settings)
+    third = publish([small_kb.folder], author="bob", confirm=True, settings=settings)
     assert third.lineage is not None and third.lineage.articles_changed == 2 and third.lineage.inherited
 
     _edit(small_kb, "delivery-times-costs.md", "Deliveries are free over 50 euros.")
-    fourth = publish([small_kb.folder], author="bob", confirm=True, settings=small_kb.settings)
+    fourth = publish([small_kb.folder], author="bob", confirm=True, settings=settings)
     head = read_head(small_kb.client, name)
     # Three changes since the last calibration: this one recalibrated.
     assert fourth.lineage is not None and (fourth.lineage.calibrated_on, fourth.lineage.articles_changed) == (head.kb_version, 0)
@@ -229,7 +233,7 @@ def test_a_small_change_keeps_the_calibrated_thresholds_until_enough_articles_ch
 
     # Asked to, a publish calibrates even a small change.
     _edit(small_kb, "failed-payment.md", "Or at a Lumen shop.")
-    forced = publish([small_kb.folder], author="bob", confirm=True, settings=small_kb.settings, recalibrate=True)
+    forced = publish([small_kb.folder], author="bob", confirm=True, settings=settings, recalibrate=True)
     assert forced.lineage is not None and not forced.lineage.inherited
     assert load_lineage(small_kb.client, small_kb.settings, read_head(small_kb.client, name).kb_version) == forced.lineage
 
@@ -250,3 +254,51 @@ def test_a_second_publish_while_one_runs_is_refused_with_a_clear_message_and_pub
     assert [v.number for v in versions(small_kb.settings)] == [1]
     done = cli("publish", str(small_kb.folder), "--author", "frank", chroma=small_kb.chroma)
     assert done.returncode == 0 and "published v2 by frank" in done.stdout, done.stdout[-2000:] + done.stderr[-2000:]
+
+
+class _PausedModel(Embeddings):
+    """The real model, holding the first batch of texts until let go: an ingest caught halfway."""
+
+    def __init__(self, model: Embeddings) -> None:
+        self.model, self.embedding, self.go_on = model, threading.Event(), threading.Event()
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        self.embedding.set()
+        assert self.go_on.wait(timeout=300), "the test never let the ingest go on"
+        return self.model.embed_documents(texts)
+
+    def embed_query(self, text: str) -> list[float]:
+        return self.model.embed_query(text)
+
+
+def test_ingest_and_publish_exclude_each_other(small_kb: PublishedKb) -> None:
+    name = small_kb.settings.collection_name
+    (small_kb.folder / "gift-cards.md").write_text(GIFT_CARDS_MD, encoding="utf-8")
+    articles = load_folder(small_kb.folder).articles
+    with publish_lock(small_kb.settings, who="erin"):  # as a publish in another process holds it
+        with pytest.raises(PublishInProgress, match="another publish or rollback is running by erin"):
+            ingest(articles, small_kb.client, name, make_embeddings(small_kb.settings), show_progress=False)
+    assert [v.number for v in versions(small_kb.settings)] == [1]
+
+    model = _PausedModel(make_embeddings(small_kb.settings))
+    reports = []
+    ingesting = threading.Thread(target=lambda: reports.append(ingest(articles, small_kb.client, name, model, show_progress=False)))
+    ingesting.start()
+    try:
+        assert model.embedding.wait(timeout=300), "the ingest never embedded the new article"
+        with pytest.raises(PublishInProgress, match="another ingest is running by ingest"):
+            publish([small_kb.folder], author="frank", settings=small_kb.settings)
+        with pytest.raises(PublishInProgress, match="another ingest is running"):
+            rollback("v1", author="frank", settings=small_kb.settings)
+        refused = cli("publish", str(small_kb.folder), "--author", "frank", chroma=small_kb.chroma)
+        assert refused.returncode == 4 and "nothing was published" in refused.stderr, refused.stdout + refused.stderr
+    finally:
+        model.go_on.set()
+        ingesting.join(timeout=300)
+    assert reports and reports[0].added == [GIFT_CARDS_ID] and reports[0].version is not None
+    assert [(v.number, v.author, v.kind) for v in versions(small_kb.settings)][0] == (2, "ingest", VersionKind.INGEST)
+    done = publish([small_kb.folder], author="frank", dry_run=True, settings=small_kb.settings)  # after it, all is free
+    assert done.diff.is_empty
+    rolled = rollback("v1", author="frank", settings=small_kb.settings)
+    assert rolled.version is not None and rolled.version.number == 3
+

@@ -13,15 +13,12 @@ from knowledge.publishing.publish import publish
 from knowledge.answering.service import build_engine
 from knowledge.settings import KnowledgeSettings
 from knowledge.sources import DRAFT_PLACEHOLDER, load_sources
-from knowledge.unanswered.stream import (
+from knowledge.unanswered.clustering import Cluster, clusters, mark_handled
+from knowledge.unanswered.drafting import add_questions_to_article, draft_from_cluster
+from knowledge.unanswered.events import (
     STREAM,
-    Cluster,
     UnansweredOutcome,
     UnansweredStore,
-    add_questions_to_article,
-    clusters,
-    draft_from_cluster,
-    mark_handled,
     record_unanswered,
     suggest_article_from_agent_reply,
 )

@@ -1,11 +1,15 @@
 /* Advisor console: log in, the live queue, claim, talk, transfer, hand back, close.
  *
- * Plain JavaScript, no build step. Text from customers, agents and the bot is inserted with
+ * Plain JavaScript, no build step; common.js (window.LumenCommon) holds what the console shares
+ * with the help centre editor. Text from customers, agents and the bot is inserted with
  * textContent; the one markup insertion is the server's `html` field of bot messages (Markdown
  * rendered with raw HTML disabled).
  */
 (() => {
   "use strict";
+
+  const { $, el } = LumenCommon;
+  LumenCommon.mount();
 
   const TYPING_EVERY_MS = 2500;
   const TYPING_SHOWN_MS = 6000;
@@ -14,118 +18,91 @@
   const LANG_KEY = "lumen-console:lang";
   const RESOLUTIONS = ["resolved", "not_resolved", "callback_promised", "duplicate", "abusive", "no_reply"];
 
-  // ---------------------------------------------------------------- strings
-  const STRINGS = {
-    en: {
-      loginTitle: "Advisor console", loginIntro: "Log in to answer customers waiting for a person.",
-      username: "Username", password: "Password", logIn: "Log in", logOut: "Log out", language: "Language",
-      badLogin: "Wrong username or password.", loginFailed: "Could not log in. Try again.",
-      console: "Advisor console", online: "Online", offline: "Reconnecting…",
-      queue: "Queue", mine: "My chats", tickets: "Tickets",
-      emptyQueue: "No one is waiting", emptyQueueHint: "New chats appear here as soon as a customer asks for a person.",
-      emptyMine: "No open chats", emptyMineHint: "Chats you take from the queue stay here until you hand them back or close them.",
-      emptyTickets: "No open tickets", emptyTicketsHint: "Customers leave their contact details here when no advisor is online.",
-      take: "Take", takeChat: "Take this chat", alreadyTaken: "Already taken by another advisor.",
-      customer: "Customer", assistant: "Assistant", you: "You",
-      waiting: (s) => `waiting ${duration(s)}`, waited: (s) => duration(s),
-      priority: ["Urgent", "High", "Medium", "Normal"],
-      reasons: {
-        sensitive: "Sensitive topic", complaint: "Complaint", not_helpful: "Answer not helpful", repeated_failure: "Bot stuck",
-        customer_request: "Asked for a person", low_confidence: "Bot unsure",
-      },
-      owners: { bot: "With the bot", queued: "Waiting", agent: "With {name}", closed: "Closed" },
-      withYou: "With you",
-      placeholderTitle: "Pick a conversation", placeholderText: "Take a chat from the queue, or open one of yours.",
-      transfer: "Transfer", transferTitle: "Transfer to", backToQueue: "Back to the queue", noOneOnline: "No other advisor online",
-      handBack: "Hand back to the bot", close: "Close", closeTitle: "Resolution", confirm: "Confirm", cancel: "Cancel",
-      resolutions: {
-        resolved: "Resolved", not_resolved: "Not resolved", callback_promised: "Callback promised", duplicate: "Duplicate",
-        abusive: "Abusive", no_reply: "No reply from the customer",
-      },
-      suggestArticle: "Suggest as article", suggestArticleHint: "Send this reply, with the customer's question, to the content team as a suggested help-centre article",
-      suggestedArticle: "Sent to the content team.", nothingToSuggest: "Write or send a reply first.",
-      reply: "Reply to the customer", send: "Send", sendHint: "Enter to send · Shift+Enter for a new line",
-      readOnly: "Read only: take the chat to reply.", notYours: (name) => `${name} is handling this chat.`,
-      released: "This chat is no longer yours.",
-      typing: "The customer is typing…",
-      events: {
-        queued: "Customer queued for an advisor", agent_joined: "{name} joined", transferred: "Transferred to {name}",
-        requeued: "Put back in the queue", handed_back: "Handed back to the bot", closed: "Closed · {resolution}",
-        no_agent: "No advisor took the chat in time",
-      },
-      feedbackNo: "The customer found this answer not helpful", feedbackYes: "The customer found this answer helpful",
-      handoff: "Handoff", reason: "Reason", lang: "Language", waitingFor: "Waiting", customerAsked: "Customer asked",
-      botFound: "What the bot found", article: "Article", confidence: "Confidence", confidenceLine: (pct) => `Confidence: ${pct} %`, sources: "Sources", nothingFound: "The bot found no article.",
-      suggestions: "Suggested answers", noSuggestions: "No suggestion for the last message.", insert: "Insert", open: "Open",
-      ticket: "Ticket", contact: "Contact", filed: "Filed", markDone: "Mark as done", ticketDone: "Ticket closed.",
-      claimed: "Chat taken.", handedBack: "Handed back to the bot.", closedDone: "Chat closed.", transferred: (name) => `Transferred to ${name}.`,
-      requeued: "Put back in the queue.", transferredToYou: (name) => `${name} transferred a chat to you.`,
-      failed: "Something went wrong. Try again.", botNotUpdated: "The bot did not get the conversation so far.", notSent: "Not sent: the chat is no longer yours.",
-      conversationOf: (id) => `Customer · ${id}`,
-      langs: { en: "English", fr: "French" },
-      payloads: { "/request_human": "Talk to a person", "/affirm": "Yes", "/deny": "No" }, pressed: "button pressed",
+  // ---------------------------------------------------------------- strings: [English, French]
+  const STRINGS = LumenCommon.strings({
+    loginTitle: ["Advisor console", "Console conseiller"],
+    loginIntro: ["Log in to answer customers waiting for a person.", "Connectez-vous pour répondre aux clients qui attendent un conseiller."],
+    console: ["Advisor console", "Console conseiller"], online: ["Online", "En ligne"], offline: ["Reconnecting…", "Reconnexion…"],
+    queue: ["Queue", "File"], mine: ["My chats", "Mes discussions"], tickets: "Tickets",
+    emptyQueue: ["No one is waiting", "Personne n'attend"],
+    emptyQueueHint: ["New chats appear here as soon as a customer asks for a person.", "Les discussions apparaissent ici dès qu'un client demande un conseiller."],
+    emptyMine: ["No open chats", "Aucune discussion en cours"],
+    emptyMineHint: ["Chats you take from the queue stay here until you hand them back or close them.",
+      "Les discussions que vous prenez restent ici jusqu'à ce que vous les rendiez au bot ou les clôturiez."],
+    emptyTickets: ["No open tickets", "Aucun ticket ouvert"],
+    emptyTicketsHint: ["Customers leave their contact details here when no advisor is online.",
+      "Les clients laissent ici leurs coordonnées quand aucun conseiller n'est en ligne."],
+    take: ["Take", "Prendre"], takeChat: ["Take this chat", "Prendre cette discussion"],
+    alreadyTaken: ["Already taken by another advisor.", "Déjà prise par un autre conseiller."],
+    customer: ["Customer", "Client"], assistant: "Assistant", you: ["You", "Vous"],
+    waiting: [(s) => `waiting ${duration(s)}`, (s) => `attend depuis ${duration(s)}`], waited: (s) => duration(s),
+    priority: [["Urgent", "Urgent"], ["High", "Haute"], ["Medium", "Moyenne"], ["Normal", "Normale"]],
+    reasons: {
+      sensitive: ["Sensitive topic", "Sujet sensible"], complaint: ["Complaint", "Réclamation"],
+      not_helpful: ["Answer not helpful", "Réponse inutile"], repeated_failure: ["Bot stuck", "Bot bloqué"],
+      customer_request: ["Asked for a person", "Demande un conseiller"], low_confidence: ["Bot unsure", "Bot incertain"],
     },
-    fr: {
-      loginTitle: "Console conseiller", loginIntro: "Connectez-vous pour répondre aux clients qui attendent un conseiller.",
-      username: "Identifiant", password: "Mot de passe", logIn: "Se connecter", logOut: "Se déconnecter", language: "Langue",
-      badLogin: "Identifiant ou mot de passe incorrect.", loginFailed: "Connexion impossible. Réessayez.",
-      console: "Console conseiller", online: "En ligne", offline: "Reconnexion…",
-      queue: "File", mine: "Mes discussions", tickets: "Tickets",
-      emptyQueue: "Personne n'attend", emptyQueueHint: "Les discussions apparaissent ici dès qu'un client demande un conseiller.",
-      emptyMine: "Aucune discussion en cours", emptyMineHint: "Les discussions que vous prenez restent ici jusqu'à ce que vous les rendiez au bot ou les clôturiez.",
-      emptyTickets: "Aucun ticket ouvert", emptyTicketsHint: "Les clients laissent ici leurs coordonnées quand aucun conseiller n'est en ligne.",
-      take: "Prendre", takeChat: "Prendre cette discussion", alreadyTaken: "Déjà prise par un autre conseiller.",
-      customer: "Client", assistant: "Assistant", you: "Vous",
-      waiting: (s) => `attend depuis ${duration(s)}`, waited: (s) => duration(s),
-      priority: ["Urgent", "Haute", "Moyenne", "Normale"],
-      reasons: {
-        sensitive: "Sujet sensible", complaint: "Réclamation", not_helpful: "Réponse inutile", repeated_failure: "Bot bloqué",
-        customer_request: "Demande un conseiller", low_confidence: "Bot incertain",
-      },
-      owners: { bot: "Avec le bot", queued: "En attente", agent: "Avec {name}", closed: "Clôturée" },
-      withYou: "Avec vous",
-      placeholderTitle: "Choisissez une discussion", placeholderText: "Prenez une discussion dans la file, ou ouvrez l'une des vôtres.",
-      transfer: "Transférer", transferTitle: "Transférer à", backToQueue: "Remettre dans la file", noOneOnline: "Aucun autre conseiller en ligne",
-      handBack: "Rendre au bot", close: "Clôturer", closeTitle: "Résolution", confirm: "Valider", cancel: "Annuler",
-      resolutions: {
-        resolved: "Résolu", not_resolved: "Non résolu", callback_promised: "Rappel promis", duplicate: "Doublon",
-        abusive: "Abusif", no_reply: "Pas de réponse du client",
-      },
-      suggestArticle: "Proposer comme article", suggestArticleHint: "Envoyer cette réponse, avec la question du client, à l'équipe contenu comme article du centre d'aide",
-      suggestedArticle: "Envoyé à l'équipe contenu.", nothingToSuggest: "Écrivez ou envoyez d'abord une réponse.",
-      reply: "Répondre au client", send: "Envoyer", sendHint: "Entrée pour envoyer · Maj+Entrée pour un saut de ligne",
-      readOnly: "Lecture seule : prenez la discussion pour répondre.", notYours: (name) => `${name} s'occupe de cette discussion.`,
-      released: "Cette discussion ne vous est plus attribuée.",
-      typing: "Le client est en train d'écrire…",
-      events: {
-        queued: "Client en attente d'un conseiller", agent_joined: "{name} a rejoint", transferred: "Transférée à {name}",
-        requeued: "Remise dans la file", handed_back: "Rendue au bot", closed: "Clôturée · {resolution}",
-        no_agent: "Aucun conseiller n'a pris la discussion à temps",
-      },
-      feedbackNo: "Le client a trouvé cette réponse inutile", feedbackYes: "Le client a trouvé cette réponse utile",
-      handoff: "Transfert", reason: "Motif", lang: "Langue", waitingFor: "Attente", customerAsked: "Question du client",
-      botFound: "Ce que le bot a trouvé", article: "Article", confidence: "Confiance", confidenceLine: (pct) => `Confiance : ${pct} %`, sources: "Sources", nothingFound: "Le bot n'a trouvé aucun article.",
-      suggestions: "Réponses suggérées", noSuggestions: "Aucune suggestion pour le dernier message.", insert: "Insérer", open: "Ouvrir",
-      ticket: "Ticket", contact: "Contact", filed: "Déposé", markDone: "Marquer comme traité", ticketDone: "Ticket traité.",
-      claimed: "Discussion prise.", handedBack: "Rendue au bot.", closedDone: "Discussion clôturée.", transferred: (name) => `Transférée à ${name}.`,
-      requeued: "Remise dans la file.", transferredToYou: (name) => `${name} vous a transféré une discussion.`,
-      failed: "Une erreur est survenue. Réessayez.", botNotUpdated: "Le bot n'a pas reçu la conversation jusqu'ici.", notSent: "Non envoyé : la discussion ne vous est plus attribuée.",
-      conversationOf: (id) => `Client · ${id}`,
-      langs: { en: "anglais", fr: "français" },
-      payloads: { "/request_human": "Parler à un conseiller", "/affirm": "Oui", "/deny": "Non" }, pressed: "bouton",
+    owners: {
+      bot: ["With the bot", "Avec le bot"], queued: ["Waiting", "En attente"], agent: ["With {name}", "Avec {name}"],
+      closed: ["Closed", "Clôturée"],
     },
-  };
+    withYou: ["With you", "Avec vous"],
+    placeholderTitle: ["Pick a conversation", "Choisissez une discussion"],
+    placeholderText: ["Take a chat from the queue, or open one of yours.", "Prenez une discussion dans la file, ou ouvrez l'une des vôtres."],
+    transfer: ["Transfer", "Transférer"], transferTitle: ["Transfer to", "Transférer à"],
+    backToQueue: ["Back to the queue", "Remettre dans la file"], noOneOnline: ["No other advisor online", "Aucun autre conseiller en ligne"],
+    handBack: ["Hand back to the bot", "Rendre au bot"], close: ["Close", "Clôturer"], closeTitle: ["Resolution", "Résolution"],
+    confirm: ["Confirm", "Valider"], cancel: ["Cancel", "Annuler"],
+    resolutions: {
+      resolved: ["Resolved", "Résolu"], not_resolved: ["Not resolved", "Non résolu"],
+      callback_promised: ["Callback promised", "Rappel promis"], duplicate: ["Duplicate", "Doublon"],
+      abusive: ["Abusive", "Abusif"], no_reply: ["No reply from the customer", "Pas de réponse du client"],
+    },
+    suggestArticle: ["Suggest as article", "Proposer comme article"],
+    suggestArticleHint: ["Send this reply, with the customer's question, to the content team as a suggested help-centre article",
+      "Envoyer cette réponse, avec la question du client, à l'équipe contenu comme article du centre d'aide"],
+    suggestedArticle: ["Sent to the content team.", "Envoyé à l'équipe contenu."],
+    nothingToSuggest: ["Write or send a reply first.", "Écrivez ou envoyez d'abord une réponse."],
+    reply: ["Reply to the customer", "Répondre au client"], send: ["Send", "Envoyer"],
+    sendHint: ["Enter to send · Shift+Enter for a new line", "Entrée pour envoyer · Maj+Entrée pour un saut de ligne"],
+    readOnly: ["Read only: take the chat to reply.", "Lecture seule : prenez la discussion pour répondre."],
+    notYours: [(name) => `${name} is handling this chat.`, (name) => `${name} s'occupe de cette discussion.`],
+    released: ["This chat is no longer yours.", "Cette discussion ne vous est plus attribuée."],
+    typing: ["The customer is typing…", "Le client est en train d'écrire…"],
+    events: {
+      queued: ["Customer queued for an advisor", "Client en attente d'un conseiller"],
+      agent_joined: ["{name} joined", "{name} a rejoint"], transferred: ["Transferred to {name}", "Transférée à {name}"],
+      requeued: ["Put back in the queue", "Remise dans la file"], handed_back: ["Handed back to the bot", "Rendue au bot"],
+      closed: ["Closed · {resolution}", "Clôturée · {resolution}"],
+      no_agent: ["No advisor took the chat in time", "Aucun conseiller n'a pris la discussion à temps"],
+    },
+    feedbackNo: ["The customer found this answer not helpful", "Le client a trouvé cette réponse inutile"],
+    feedbackYes: ["The customer found this answer helpful", "Le client a trouvé cette réponse utile"],
+    handoff: ["Handoff", "Transfert"], reason: ["Reason", "Motif"], lang: ["Language", "Langue"], waitingFor: ["Waiting", "Attente"],
+    customerAsked: ["Customer asked", "Question du client"],
+    botFound: ["What the bot found", "Ce que le bot a trouvé"], article: "Article", confidence: ["Confidence", "Confiance"],
+    confidenceLine: [(pct) => `Confidence: ${pct} %`, (pct) => `Confiance : ${pct} %`], sources: "Sources",
+    nothingFound: ["The bot found no article.", "Le bot n'a trouvé aucun article."],
+    suggestions: ["Suggested answers", "Réponses suggérées"],
+    noSuggestions: ["No suggestion for the last message.", "Aucune suggestion pour le dernier message."],
+    insert: ["Insert", "Insérer"], open: ["Open", "Ouvrir"],
+    ticket: "Ticket", contact: "Contact", filed: ["Filed", "Déposé"], markDone: ["Mark as done", "Marquer comme traité"],
+    ticketDone: ["Ticket closed.", "Ticket traité."],
+    claimed: ["Chat taken.", "Discussion prise."], handedBack: ["Handed back to the bot.", "Rendue au bot."],
+    closedDone: ["Chat closed.", "Discussion clôturée."],
+    transferred: [(name) => `Transferred to ${name}.`, (name) => `Transférée à ${name}.`],
+    requeued: ["Put back in the queue.", "Remise dans la file."],
+    transferredToYou: [(name) => `${name} transferred a chat to you.`, (name) => `${name} vous a transféré une discussion.`],
+    botNotUpdated: ["The bot did not get the conversation so far.", "Le bot n'a pas reçu la conversation jusqu'ici."],
+    notSent: ["Not sent: the chat is no longer yours.", "Non envoyé : la discussion ne vous est plus attribuée."],
+    conversationOf: [(id) => `Customer · ${id}`, (id) => `Client · ${id}`],
+    payloads: {
+      "/request_human": ["Talk to a person", "Parler à un conseiller"], "/affirm": ["Yes", "Oui"], "/deny": ["No", "Non"],
+    },
+    pressed: ["button pressed", "bouton"],
+  });
 
-  function pickLanguage() {
-    const saved = localStorage.getItem(LANG_KEY);
-    if (saved === "en" || saved === "fr") return saved;
-    for (const candidate of [...(navigator.languages || []), navigator.language]) {
-      const code = String(candidate || "").slice(0, 2).toLowerCase();
-      if (code === "fr" || code === "en") return code;
-    }
-    return "en";
-  }
-  let lang = pickLanguage();
+  let lang = LumenCommon.pickLanguage(LANG_KEY);
   let t = STRINGS[lang];
 
   function duration(seconds) {
@@ -140,22 +117,7 @@
     return template.replace(/\{(\w+)\}/g, (_, key) => values[key] ?? "");
   }
 
-  // ---------------------------------------------------------------- DOM helpers
-  const $ = (id) => document.getElementById(id);
-
-  // Builds an element; `text` always goes through textContent.
-  function el(tag, props = {}, ...children) {
-    const node = document.createElement(tag);
-    for (const [key, value] of Object.entries(props)) {
-      if (value === undefined || value === null || value === false) continue;
-      if (key === "class") node.className = value;
-      else if (key === "text") node.textContent = value;
-      else if (key.startsWith("on")) node.addEventListener(key.slice(2), value);
-      else node.setAttribute(key, value === true ? "" : value);
-    }
-    for (const child of children) if (child !== null && child !== undefined && child !== false) node.append(child);
-    return node;
-  }
+  // ---------------------------------------------------------------- DOM helpers ($ and el are common.js's)
 
   function initials(name) {
     return String(name || "?").trim().split(/\s+/).slice(0, 2).map((p) => p[0] || "").join("").toUpperCase() || "?";
@@ -206,34 +168,13 @@
     return el("span", { class: `chip p${p}`, title: `Priority ${p}`, text: t.priority[p] });
   }
 
-  let toastTimer = null;
-  function toast(message, isError) {
-    const box = $("toast");
-    box.textContent = message;
-    box.classList.toggle("error", Boolean(isError));
-    box.hidden = false;
-    clearTimeout(toastTimer);
-    toastTimer = setTimeout(() => { box.hidden = true; }, 3500);
-  }
+  const toast = LumenCommon.toaster(3500);
 
-  async function api(method, path, body) {
-    const response = await fetch(path, {
-      method,
-      credentials: "same-origin",
-      headers: body === undefined ? {} : { "Content-Type": "application/json" },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    if (response.status === 401 && !path.endsWith("/login")) {
-      showLogin();
-      throw Object.assign(new Error("logged out"), { status: 401 });
-    }
-    let data = null;
-    if (response.status !== 204) {
-      try { data = await response.json(); } catch (_) { data = null; }
-    }
-    if (!response.ok) throw Object.assign(new Error((data && data.detail) || `HTTP ${response.status}`), { status: response.status, data });
-    return data;
-  }
+  const api = LumenCommon.apiClient({
+    loggedOut: () => showLogin(),
+    loggedOutMessage: "logged out",
+    explain: (data, status) => (data && data.detail) || `HTTP ${status}`,
+  });
 
   // ---------------------------------------------------------------- state
   let me = null;
@@ -255,20 +196,13 @@
 
   // ---------------------------------------------------------------- language
   function applyStaticStrings() {
-    document.documentElement.lang = lang;
-    for (const node of document.querySelectorAll("[data-i18n]")) {
-      const value = t[node.dataset.i18n];
-      if (typeof value === "string") node.textContent = value;
-    }
-    $("login-lang").value = lang;
-    $("app-lang").value = lang;
+    LumenCommon.applyStrings(lang, t);
     document.querySelector(".sidebar").setAttribute("aria-label", lang === "fr" ? "Boîte de réception" : "Inbox");
   }
 
-  function setLanguage(next) {
-    lang = next === "fr" ? "fr" : "en";
+  LumenCommon.onLanguageChange(LANG_KEY, (code) => {
+    lang = code;
     t = STRINGS[lang];
-    localStorage.setItem(LANG_KEY, lang);
     applyStaticStrings();
     if (me) {
       renderList();
@@ -276,7 +210,7 @@
       else if (current && current.kind === "ticket") renderTicket();
       else renderPlaceholder();
     }
-  }
+  });
 
   // ---------------------------------------------------------------- log in / out
   function showLogin() {
@@ -284,15 +218,12 @@
     if (agentFeed) agentFeed.close();
     agentFeed = null;
     closeConversation();
-    $("app").hidden = true;
-    $("login-view").hidden = false;
-    setTimeout(() => $("login-username").focus(), 0);
+    LumenCommon.showLogin();
   }
 
   async function start(agent) {
     me = agent;
-    $("login-view").hidden = true;
-    $("app").hidden = false;
+    LumenCommon.showApp();
     $("me").replaceChildren(el("span", { class: "avatar agent", text: initials(me.display_name), "aria-hidden": "true" }),
       el("span", { text: me.display_name }));
     try {
@@ -303,34 +234,22 @@
     await Promise.all([loadQueue(), loadTickets(), loadMine()]);
   }
 
-  $("login-form").addEventListener("submit", async (event) => {
-    event.preventDefault();
-    const error = $("login-error");
-    error.textContent = "";
-    const username = $("login-username").value.trim();
-    const password = $("login-password").value;
-    if (!username || !password) {
-      error.textContent = t.badLogin;
-      return;
-    }
+  LumenCommon.onLogin(async (username, password) => {
+    if (!username || !password) return t.badLogin;
     try {
       const session = await api("POST", "/api/agent/login", { username, password });
-      $("login-password").value = "";
+      LumenCommon.clearPassword();
       await start(session.agent);
     } catch (failure) {
-      error.textContent = failure.status === 401 ? t.badLogin : t.loginFailed;
+      return failure.status === 401 ? t.badLogin : t.loginFailed;
     }
   });
 
-  $("logout").addEventListener("click", async () => {
-    try { await api("POST", "/api/agent/logout"); } catch (_) { /* the session is gone either way */ }
+  LumenCommon.onLogout(api, "/api/agent/logout", () => {
     mine = new Map();
     sessionStorage.removeItem(MINE_KEY);
     showLogin();
   });
-
-  $("login-lang").addEventListener("change", (event) => setLanguage(event.target.value));
-  $("app-lang").addEventListener("change", (event) => setLanguage(event.target.value));
 
   // ---------------------------------------------------------------- live queue
   function connectAgentFeed() {

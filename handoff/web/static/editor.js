@@ -1,180 +1,125 @@
 /* Help centre editor: the draft's files (upload, edit, remove), check and publish, preview a
  * question, versions and rollback, and what customers asked that the bot could not answer.
  *
- * Plain JavaScript, no build step. Everything from the server (file names, articles, questions,
+ * Plain JavaScript, no build step; common.js (window.LumenCommon) holds what the editor shares
+ * with the advisor console. Everything from the server (file names, articles, questions,
  * answers) is inserted with textContent.
  */
 (() => {
   "use strict";
 
+  const { $, el, show } = LumenCommon;
+  LumenCommon.mount();
+
   const LANG_KEY = "lumen-editor:lang";
   const POLL_MS = 700;
 
-  // ---------------------------------------------------------------- strings
-  const STRINGS = {
-    en: {
-      loginTitle: "Help centre editor", loginIntro: "Log in to write, check and publish the articles the bot answers from.",
-      username: "Username", password: "Password", logIn: "Log in", logOut: "Log out", language: "Language",
-      badLogin: "Wrong username or password.", loginFailed: "Could not log in. Try again.",
-      notEditor: "This account is not an editor: ask an administrator for the editor role.",
-      product: "Help centre editor", tabDraft: "Draft", tabPreview: "Preview", tabVersions: "Versions",
-      tabUnanswered: "Unanswered questions",
-      draftFiles: "Files waiting to be published",
-      draftIntro: "Markdown, HTML, PDF or CSV (FAQ) files. Publishing adds or changes these articles; the others stay as they are.",
-      chooseFiles: "Upload files…", newArticle: "New article", check: "Check (dry run)", publish: "Publish",
-      publishAnyway: "Publish anyway", editing: "Editing", fileText: "File content", fileName: "File name",
-      save: "Save", closeEditor: "Close", edit: "Edit", remove: "Remove", saved: (name) => `${name} saved.`,
-      removed: (name) => `${name} removed.`, uploaded: (name) => `${name} uploaded.`,
-      noFiles: "No file waiting. Upload one, write a new article, or draft one from unanswered questions.",
-      makes: "Makes", noArticle: "no article", problems: "To fix",
-      running: { check: "Checking", publish: "Publishing", rollback: "Rolling back" },
-      runningFor: (what, s) => `${what}… ${Math.round(s)} s (embedding and calibrating can take a while)`,
-      jobFailed: (error) => `Failed: ${error}`,
-      checkTitle: "Check: what publishing would do", publishTitle: "Published", blockedTitle: "Publishing is blocked",
-      nothingToPublish: "Nothing to publish: the draft makes no change to what is live.",
-      added: "Added", changed: "Changed", removedArticles: "Removed", unchanged: (n) => `${n} unchanged`,
-      regressions: "Question variants that would break", regressionsHint: "The bot answers these today from their article; after this publish it would not.",
-      misses: "New question variants the bot would not answer from their article",
-      duplicates: "Duplicate or near-duplicate articles", sourceProblems: "Files with problems (not published; what is live stays)",
-      kept: "Kept as published because their file has a problem",
-      publishedVersion: (v, seconds) => `Version v${v} is live (${seconds} s). The bot answers from it within seconds.`,
-      handled: (n) => `${n} unanswered questions marked as handled.`,
-      previewTitle: "What would the bot do?", question: "Customer question", against: "Against",
-      againstDraft: "the draft", againstLive: "what is live", questionLang: "Language", detect: "detect", ask: "Ask",
-      asking: "Asking… (a changed draft is calibrated first: a few seconds)",
-      outcome: "Outcome", outcomes: { answer: "Answer", decline: "Decline", escalate: "Hand over to a person", smalltalk: "Small talk" },
-      article: "Article", confidence: "Confidence", reason: "Reason", reply: "Reply", runnersUp: "Runners-up", none: "none",
-      knowledgeBase: { draft: "on the draft", live: "on what is live" },
-      versionsTitle: "Published versions", version: "Version", who: "Who", when: "When", what: "What changed", actions: "Actions",
-      live: "live", rollback: "Roll back to this version", confirmRollback: (v) => `Confirm: make v${v} live again`,
-      rolledBack: (v, to) => `v${to} is live again (as v${v}).`, noVersions: "Nothing published yet.",
-      kinds: { publish: "publish", rollback: "rollback", ingest: "ingest" },
-      unansweredTitle: "What customers asked that the bot could not answer",
-      unansweredIntro: "Declined and escalated questions, answers marked unhelpful and advisors' suggestions, grouped by meaning, newest first.",
-      reload: "Reload", noClusters: "Nothing waiting: every question was answered or handled.",
-      asked: (n) => `${n} ${n === 1 ? "time" : "times"}`, lastAsked: "last asked",
-      clusterOutcomes: { decline: "declined", escalate: "handed over", unhelpful: "unhelpful", suggested: "suggested by an advisor" },
-      suggestedAnswer: "Advisor's suggested answer", unhelpfulFrom: "Unhelpful answers from",
-      draftArticle: "New article draft", addVariants: "Add as questions of", addVariantsButton: "Add",
-      drafted: (name) => `${name} written into the draft: write or check the answer, then publish.`,
-      langs: { en: "English", fr: "French" },
-      failed: "Something went wrong. Try again.",
-      newArticleTemplate: (lang) => `---\nid: new-article-${lang}\ntitle: "New article"\nlang: ${lang}\nquestions:\n  - "a question customers ask"\n---\nThe answer customers should get.\n`,
+  // ---------------------------------------------------------------- strings: [English, French]
+  const STRINGS = LumenCommon.strings({
+    loginTitle: ["Help centre editor", "Éditeur du centre d'aide"],
+    loginIntro: ["Log in to write, check and publish the articles the bot answers from.",
+      "Connectez-vous pour écrire, vérifier et publier les articles dont le bot se sert."],
+    notEditor: ["This account is not an editor: ask an administrator for the editor role.",
+      "Ce compte n'est pas éditeur : demandez le rôle éditeur à un administrateur."],
+    product: ["Help centre editor", "Éditeur du centre d'aide"], tabDraft: ["Draft", "Brouillon"], tabPreview: ["Preview", "Aperçu"],
+    tabVersions: "Versions", tabUnanswered: ["Unanswered questions", "Questions sans réponse"],
+    draftFiles: ["Files waiting to be published", "Fichiers en attente de publication"],
+    draftIntro: ["Markdown, HTML, PDF or CSV (FAQ) files. Publishing adds or changes these articles; the others stay as they are.",
+      "Fichiers Markdown, HTML, PDF ou CSV (FAQ). Publier ajoute ou modifie ces articles ; les autres restent tels quels."],
+    chooseFiles: ["Upload files…", "Téléverser des fichiers…"], newArticle: ["New article", "Nouvel article"],
+    check: ["Check (dry run)", "Vérifier (essai)"], publish: ["Publish", "Publier"],
+    publishAnyway: ["Publish anyway", "Publier quand même"], editing: ["Editing", "Modification"],
+    fileText: ["File content", "Contenu du fichier"], fileName: ["File name", "Nom du fichier"],
+    save: ["Save", "Enregistrer"], closeEditor: ["Close", "Fermer"], edit: ["Edit", "Modifier"], remove: ["Remove", "Supprimer"],
+    saved: [(name) => `${name} saved.`, (name) => `${name} enregistré.`],
+    removed: [(name) => `${name} removed.`, (name) => `${name} supprimé.`],
+    uploaded: [(name) => `${name} uploaded.`, (name) => `${name} téléversé.`],
+    noFiles: ["No file waiting. Upload one, write a new article, or draft one from unanswered questions.",
+      "Aucun fichier en attente. Téléversez-en un, écrivez un nouvel article ou partez des questions sans réponse."],
+    makes: ["Makes", "Articles"], noArticle: ["no article", "aucun article"], problems: ["To fix", "À corriger"],
+    running: {
+      check: ["Checking", "Vérification"], publish: ["Publishing", "Publication"], rollback: ["Rolling back", "Retour arrière"],
     },
-    fr: {
-      loginTitle: "Éditeur du centre d'aide", loginIntro: "Connectez-vous pour écrire, vérifier et publier les articles dont le bot se sert.",
-      username: "Identifiant", password: "Mot de passe", logIn: "Se connecter", logOut: "Se déconnecter", language: "Langue",
-      badLogin: "Identifiant ou mot de passe incorrect.", loginFailed: "Connexion impossible. Réessayez.",
-      notEditor: "Ce compte n'est pas éditeur : demandez le rôle éditeur à un administrateur.",
-      product: "Éditeur du centre d'aide", tabDraft: "Brouillon", tabPreview: "Aperçu", tabVersions: "Versions",
-      tabUnanswered: "Questions sans réponse",
-      draftFiles: "Fichiers en attente de publication",
-      draftIntro: "Fichiers Markdown, HTML, PDF ou CSV (FAQ). Publier ajoute ou modifie ces articles ; les autres restent tels quels.",
-      chooseFiles: "Téléverser des fichiers…", newArticle: "Nouvel article", check: "Vérifier (essai)", publish: "Publier",
-      publishAnyway: "Publier quand même", editing: "Modification", fileText: "Contenu du fichier", fileName: "Nom du fichier",
-      save: "Enregistrer", closeEditor: "Fermer", edit: "Modifier", remove: "Supprimer", saved: (name) => `${name} enregistré.`,
-      removed: (name) => `${name} supprimé.`, uploaded: (name) => `${name} téléversé.`,
-      noFiles: "Aucun fichier en attente. Téléversez-en un, écrivez un nouvel article ou partez des questions sans réponse.",
-      makes: "Articles", noArticle: "aucun article", problems: "À corriger",
-      running: { check: "Vérification", publish: "Publication", rollback: "Retour arrière" },
-      runningFor: (what, s) => `${what}… ${Math.round(s)} s (l'indexation et le calibrage peuvent prendre un moment)`,
-      jobFailed: (error) => `Échec : ${error}`,
-      checkTitle: "Vérification : ce que la publication ferait", publishTitle: "Publié", blockedTitle: "La publication est bloquée",
-      nothingToPublish: "Rien à publier : le brouillon ne change rien à ce qui est en ligne.",
-      added: "Ajoutés", changed: "Modifiés", removedArticles: "Retirés", unchanged: (n) => `${n} inchangés`,
-      regressions: "Variantes de questions qui ne marcheraient plus", regressionsHint: "Le bot y répond aujourd'hui avec leur article ; après cette publication, il ne le ferait plus.",
-      misses: "Nouvelles variantes auxquelles le bot ne répondrait pas avec leur article",
-      duplicates: "Articles en double ou presque", sourceProblems: "Fichiers à corriger (non publiés ; ce qui est en ligne reste)",
-      kept: "Gardés tels que publiés car leur fichier a un problème",
-      publishedVersion: (v, seconds) => `La version v${v} est en ligne (${seconds} s). Le bot s'en sert dans les secondes qui suivent.`,
-      handled: (n) => `${n} questions sans réponse marquées comme traitées.`,
-      previewTitle: "Que ferait le bot ?", question: "Question du client", against: "Sur",
-      againstDraft: "le brouillon", againstLive: "ce qui est en ligne", questionLang: "Langue", detect: "détecter", ask: "Demander",
-      asking: "Question en cours… (un brouillon modifié est d'abord calibré : quelques secondes)",
-      outcome: "Résultat", outcomes: { answer: "Répond", decline: "Décline", escalate: "Passe à un conseiller", smalltalk: "Bavardage" },
-      article: "Article", confidence: "Confiance", reason: "Motif", reply: "Réponse", runnersUp: "Articles suivants", none: "aucun",
-      knowledgeBase: { draft: "sur le brouillon", live: "sur ce qui est en ligne" },
-      versionsTitle: "Versions publiées", version: "Version", who: "Qui", when: "Quand", what: "Changements", actions: "Actions",
-      live: "en ligne", rollback: "Revenir à cette version", confirmRollback: (v) => `Confirmer : remettre v${v} en ligne`,
-      rolledBack: (v, to) => `v${to} est de nouveau en ligne (en tant que v${v}).`, noVersions: "Rien de publié pour l'instant.",
-      kinds: { publish: "publication", rollback: "retour arrière", ingest: "indexation" },
-      unansweredTitle: "Ce que les clients ont demandé sans obtenir de réponse",
-      unansweredIntro: "Questions déclinées ou transmises, réponses jugées inutiles et suggestions des conseillers, regroupées par sens, les plus récentes d'abord.",
-      reload: "Actualiser", noClusters: "Rien en attente : chaque question a eu sa réponse ou a été traitée.",
-      asked: (n) => `${n} fois`, lastAsked: "dernière fois",
-      clusterOutcomes: { decline: "déclinées", escalate: "transmises", unhelpful: "inutiles", suggested: "suggérées par un conseiller" },
-      suggestedAnswer: "Réponse suggérée par un conseiller", unhelpfulFrom: "Réponses inutiles tirées de",
-      draftArticle: "Nouveau brouillon d'article", addVariants: "Ajouter comme questions de", addVariantsButton: "Ajouter",
-      drafted: (name) => `${name} ajouté au brouillon : écrivez ou vérifiez la réponse, puis publiez.`,
-      langs: { en: "anglais", fr: "français" },
-      failed: "Une erreur est survenue. Réessayez.",
-      newArticleTemplate: (lang) => `---\nid: nouvel-article-${lang}\ntitle: "Nouvel article"\nlang: ${lang}\nquestions:\n  - "une question que posent les clients"\n---\nLa réponse que les clients doivent obtenir.\n`,
+    runningFor: [(what, s) => `${what}… ${Math.round(s)} s (embedding and calibrating can take a while)`,
+      (what, s) => `${what}… ${Math.round(s)} s (l'indexation et le calibrage peuvent prendre un moment)`],
+    jobFailed: [(error) => `Failed: ${error}`, (error) => `Échec : ${error}`],
+    checkTitle: ["Check: what publishing would do", "Vérification : ce que la publication ferait"],
+    publishTitle: ["Published", "Publié"], blockedTitle: ["Publishing is blocked", "La publication est bloquée"],
+    nothingToPublish: ["Nothing to publish: the draft makes no change to what is live.",
+      "Rien à publier : le brouillon ne change rien à ce qui est en ligne."],
+    added: ["Added", "Ajoutés"], changed: ["Changed", "Modifiés"], removedArticles: ["Removed", "Retirés"],
+    unchanged: [(n) => `${n} unchanged`, (n) => `${n} inchangés`],
+    regressions: ["Question variants that would break", "Variantes de questions qui ne marcheraient plus"],
+    regressionsHint: ["The bot answers these today from their article; after this publish it would not.",
+      "Le bot y répond aujourd'hui avec leur article ; après cette publication, il ne le ferait plus."],
+    misses: ["New question variants the bot would not answer from their article",
+      "Nouvelles variantes auxquelles le bot ne répondrait pas avec leur article"],
+    duplicates: ["Duplicate or near-duplicate articles", "Articles en double ou presque"],
+    sourceProblems: ["Files with problems (not published; what is live stays)",
+      "Fichiers à corriger (non publiés ; ce qui est en ligne reste)"],
+    kept: ["Kept as published because their file has a problem", "Gardés tels que publiés car leur fichier a un problème"],
+    publishedVersion: [(v, seconds) => `Version v${v} is live (${seconds} s). The bot answers from it within seconds.`,
+      (v, seconds) => `La version v${v} est en ligne (${seconds} s). Le bot s'en sert dans les secondes qui suivent.`],
+    handled: [(n) => `${n} unanswered questions marked as handled.`, (n) => `${n} questions sans réponse marquées comme traitées.`],
+    previewTitle: ["What would the bot do?", "Que ferait le bot ?"], question: ["Customer question", "Question du client"],
+    against: ["Against", "Sur"], againstDraft: ["the draft", "le brouillon"], againstLive: ["what is live", "ce qui est en ligne"],
+    questionLang: ["Language", "Langue"], detect: ["detect", "détecter"], ask: ["Ask", "Demander"],
+    asking: ["Asking… (a changed draft is calibrated first: a few seconds)",
+      "Question en cours… (un brouillon modifié est d'abord calibré : quelques secondes)"],
+    outcome: ["Outcome", "Résultat"],
+    outcomes: {
+      answer: ["Answer", "Répond"], decline: ["Decline", "Décline"], escalate: ["Hand over to a person", "Passe à un conseiller"],
+      smalltalk: ["Small talk", "Bavardage"],
     },
-  };
+    article: "Article", confidence: ["Confidence", "Confiance"], reason: ["Reason", "Motif"], reply: ["Reply", "Réponse"],
+    runnersUp: ["Runners-up", "Articles suivants"], none: ["none", "aucun"],
+    knowledgeBase: { draft: ["on the draft", "sur le brouillon"], live: ["on what is live", "sur ce qui est en ligne"] },
+    versionsTitle: ["Published versions", "Versions publiées"], version: "Version", who: ["Who", "Qui"], when: ["When", "Quand"],
+    what: ["What changed", "Changements"], actions: "Actions",
+    live: ["live", "en ligne"], rollback: ["Roll back to this version", "Revenir à cette version"],
+    confirmRollback: [(v) => `Confirm: make v${v} live again`, (v) => `Confirmer : remettre v${v} en ligne`],
+    rolledBack: [(v, to) => `v${to} is live again (as v${v}).`, (v, to) => `v${to} est de nouveau en ligne (en tant que v${v}).`],
+    noVersions: ["Nothing published yet.", "Rien de publié pour l'instant."],
+    kinds: { publish: ["publish", "publication"], rollback: ["rollback", "retour arrière"], ingest: ["ingest", "indexation"] },
+    unansweredTitle: ["What customers asked that the bot could not answer", "Ce que les clients ont demandé sans obtenir de réponse"],
+    unansweredIntro: ["Declined and escalated questions, answers marked unhelpful and advisors' suggestions, grouped by meaning, newest first.",
+      "Questions déclinées ou transmises, réponses jugées inutiles et suggestions des conseillers, regroupées par sens, les plus récentes d'abord."],
+    reload: ["Reload", "Actualiser"],
+    noClusters: ["Nothing waiting: every question was answered or handled.", "Rien en attente : chaque question a eu sa réponse ou a été traitée."],
+    asked: [(n) => `${n} ${n === 1 ? "time" : "times"}`, (n) => `${n} fois`], lastAsked: ["last asked", "dernière fois"],
+    clusterOutcomes: {
+      decline: ["declined", "déclinées"], escalate: ["handed over", "transmises"], unhelpful: ["unhelpful", "inutiles"],
+      suggested: ["suggested by an advisor", "suggérées par un conseiller"],
+    },
+    suggestedAnswer: ["Advisor's suggested answer", "Réponse suggérée par un conseiller"],
+    unhelpfulFrom: ["Unhelpful answers from", "Réponses inutiles tirées de"],
+    draftArticle: ["New article draft", "Nouveau brouillon d'article"], addVariants: ["Add as questions of", "Ajouter comme questions de"],
+    addVariantsButton: ["Add", "Ajouter"],
+    drafted: [(name) => `${name} written into the draft: write or check the answer, then publish.`,
+      (name) => `${name} ajouté au brouillon : écrivez ou vérifiez la réponse, puis publiez.`],
+    newArticleTemplate: [
+      (lang) => `---\nid: new-article-${lang}\ntitle: "New article"\nlang: ${lang}\nquestions:\n  - "a question customers ask"\n---\nThe answer customers should get.\n`,
+      (lang) => `---\nid: nouvel-article-${lang}\ntitle: "Nouvel article"\nlang: ${lang}\nquestions:\n  - "une question que posent les clients"\n---\nLa réponse que les clients doivent obtenir.\n`,
+    ],
+  });
 
-  function pickLanguage() {
-    const saved = localStorage.getItem(LANG_KEY);
-    if (saved === "en" || saved === "fr") return saved;
-    for (const candidate of [...(navigator.languages || []), navigator.language]) {
-      const code = String(candidate || "").slice(0, 2).toLowerCase();
-      if (code === "fr" || code === "en") return code;
-    }
-    return "en";
-  }
-  let lang = pickLanguage();
+  let lang = LumenCommon.pickLanguage(LANG_KEY);
   let t = STRINGS[lang];
 
-  // ---------------------------------------------------------------- DOM helpers
-  const $ = (id) => document.getElementById(id);
-
-  function el(tag, attrs = {}, ...children) {
-    const node = document.createElement(tag);
-    for (const [key, value] of Object.entries(attrs)) {
-      if (value === undefined || value === null || value === false) continue;
-      if (key === "class") node.className = value;
-      else if (key === "text") node.textContent = value;
-      else if (key.startsWith("on")) node.addEventListener(key.slice(2), value);
-      else if (key === "dataset") Object.assign(node.dataset, value);
-      else node.setAttribute(key, value === true ? "" : value);
-    }
-    for (const child of children.flat()) {
-      if (child !== null && child !== undefined && child !== false) node.append(child);
-    }
-    return node;
-  }
-
-  // replaceChildren would show a skipped (null) part as the text "null".
-  function show(node, ...children) {
-    node.replaceChildren(...children.filter((child) => child !== null && child !== undefined && child !== false));
-  }
-
+  // ---------------------------------------------------------------- language ($, el and show are common.js's)
   function applyStrings() {
-    document.documentElement.lang = lang;
+    LumenCommon.applyStrings(lang, t);
     document.title = `Lumen Mobile — ${t.product}`;
-    for (const node of document.querySelectorAll("[data-i18n]")) {
-      const value = t[node.dataset.i18n];
-      if (typeof value === "string") node.textContent = value;
-    }
-    $("login-lang").value = lang;
-    $("app-lang").value = lang;
   }
 
-  function setLanguage(code) {
+  LumenCommon.onLanguageChange(LANG_KEY, (code) => {
     lang = code;
     t = STRINGS[lang];
-    localStorage.setItem(LANG_KEY, lang);
     applyStrings();
     renderAll();
-  }
+  });
 
-  let toastTimer = null;
-  function toast(text) {
-    const node = $("toast");
-    node.textContent = text;
-    node.hidden = false;
-    clearTimeout(toastTimer);
-    toastTimer = setTimeout(() => { node.hidden = true; }, 6000);
-  }
+  const toast = LumenCommon.toaster(6000);
 
   function percent(value) {
     return value === null || value === undefined ? "–" : `${Math.round(value * 100)} %`;
@@ -185,26 +130,14 @@
   }
 
   // ---------------------------------------------------------------- API
-  class ApiError extends Error {
-    constructor(status, detail) { super(detail); this.status = status; }
-  }
-
-  async function api(method, path, body, raw = false) {
-    const options = { method, credentials: "same-origin", headers: {} };
-    if (body !== undefined) {
-      if (raw) { options.body = body; options.headers["Content-Type"] = "application/octet-stream"; }
-      else { options.body = JSON.stringify(body); options.headers["Content-Type"] = "application/json"; }
-    }
-    const response = await fetch(path, options);
-    if (response.status === 401 && !path.endsWith("/login")) { showLogin(); throw new ApiError(401, "log in first"); }
-    const data = response.status === 204 ? null : await response.json().catch(() => null);
-    if (!response.ok) {
+  const api = LumenCommon.apiClient({
+    loggedOut: () => LumenCommon.showLogin(),
+    loggedOutMessage: "log in first",
+    explain: (data) => {
       const detail = data && data.detail;
-      throw new ApiError(response.status, typeof detail === "string" ? detail
-        : Array.isArray(detail) ? detail.map((d) => d.msg).join("; ") : t.failed);
-    }
-    return data;
-  }
+      return typeof detail === "string" ? detail : Array.isArray(detail) ? detail.map((d) => d.msg).join("; ") : t.failed;
+    },
+  });
 
   const fileUrl = (name) => `/api/editor/drafts/${encodeURIComponent(name)}`;
 
@@ -212,42 +145,29 @@
   const state = { me: null, files: [], report: null, versions: null, clusters: null, articles: [], preview: null, armedRollback: null };
 
   // ---------------------------------------------------------------- log in
-  function showLogin() {
-    $("app").hidden = true;
-    $("login-view").hidden = false;
-    $("login-username").focus();
-  }
-
   async function showApp(me) {
     state.me = me;
-    $("login-view").hidden = true;
-    $("app").hidden = false;
+    LumenCommon.showApp();
     $("me").textContent = me.display_name;
     await Promise.all([loadFiles(), loadVersions()]);
   }
 
-  $("login-form").addEventListener("submit", async (event) => {
-    event.preventDefault();
-    $("login-error").textContent = "";
+  LumenCommon.onLogin(async (username, password) => {
     try {
-      await api("POST", "/api/agent/login", { username: $("login-username").value.trim(), password: $("login-password").value });
+      await api("POST", "/api/agent/login", { username, password });
     } catch (error) {
-      $("login-error").textContent = error.status === 401 ? t.badLogin : t.loginFailed;
-      return;
+      return error.status === 401 ? t.badLogin : t.loginFailed;
     }
     try {
       const me = await api("GET", "/api/editor/me");
-      $("login-password").value = "";
+      LumenCommon.clearPassword();
       await showApp(me);
     } catch (error) {
-      $("login-error").textContent = error.status === 403 ? t.notEditor : t.loginFailed;
+      return error.status === 403 ? t.notEditor : t.loginFailed;
     }
   });
 
-  $("logout").addEventListener("click", async () => {
-    await api("POST", "/api/editor/logout").catch(() => {});
-    showLogin();
-  });
+  LumenCommon.onLogout(api, "/api/editor/logout", LumenCommon.showLogin);
 
   // ---------------------------------------------------------------- tabs
   const tabs = [...document.querySelectorAll("[role=tab]")];
@@ -565,11 +485,9 @@
     if (state.me) { renderFiles(); renderReport(); renderVersions(); renderClusters(); renderPreview(); }
   }
 
-  $("login-lang").addEventListener("change", (event) => setLanguage(event.target.value));
-  $("app-lang").addEventListener("change", (event) => setLanguage(event.target.value));
   applyStrings();
   api("GET", "/api/editor/me").then(showApp).catch((error) => {
-    showLogin();
+    LumenCommon.showLogin();
     if (error.status === 403) $("login-error").textContent = t.notEditor;
   });
 })();

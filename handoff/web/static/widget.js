@@ -292,6 +292,13 @@ button:focus-visible, a:focus-visible, textarea:focus-visible { outline: 3px sol
 
   const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
+  // The web app's address for a conversation, and for what is under it ("/messages", …).
+  const conversationUrl = (id, tail = "") => `${API}/api/conversations/${encodeURIComponent(id)}${tail}`;
+
+  function postJson(url, body) {
+    return fetch(url, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) });
+  }
+
   function storageGet(store, key) {
     try { return window[store].getItem(key); } catch (_) { return null; }
   }
@@ -596,7 +603,7 @@ button:focus-visible, a:focus-visible, textarea:focus-visible { outline: 3px sol
   async function refreshStatus() {
     if (!conversationId) return;
     try {
-      const response = await fetch(`${API}/api/conversations/${encodeURIComponent(conversationId)}`);
+      const response = await fetch(conversationUrl(conversationId));
       if (response.ok) applyStatus(await response.json());
     } catch (_) { /* the live feed brings it later */ }
   }
@@ -632,7 +639,7 @@ button:focus-visible, a:focus-visible, textarea:focus-visible { outline: 3px sol
     const now = Date.now();
     if (now - lastTypingSent < TYPING_EVERY_MS) return;
     lastTypingSent = now;
-    fetch(`${API}/api/conversations/${encodeURIComponent(conversationId)}/typing`, { method: "POST" }).catch(() => {});
+    fetch(conversationUrl(conversationId, "/typing"), { method: "POST" }).catch(() => {});
   }
 
   // ---------------------------------------------------------------- the live feed
@@ -640,7 +647,7 @@ button:focus-visible, a:focus-visible, textarea:focus-visible { outline: 3px sol
     clearTimeout(reconnectTimer);
     if (source) source.close();
     if (!conversationId) return;
-    const url = `${API}/api/conversations/${encodeURIComponent(conversationId)}/events?after=${encodeURIComponent(lastId)}`;
+    const url = conversationUrl(conversationId, `/events?after=${encodeURIComponent(lastId)}`);
     source = new EventSource(url);
     source.addEventListener("open", () => { connection.hidden = true; });
     source.addEventListener("message", (event) => receive(JSON.parse(event.data), true));
@@ -656,7 +663,7 @@ button:focus-visible, a:focus-visible, textarea:focus-visible { outline: 3px sol
   async function restore() {
     if (!conversationId) return;
     try {
-      const response = await fetch(`${API}/api/conversations/${encodeURIComponent(conversationId)}/messages`);
+      const response = await fetch(conversationUrl(conversationId, "/messages"));
       if (response.status === 404) {
         forgetConversation();
         return;
@@ -735,11 +742,8 @@ button:focus-visible, a:focus-visible, textarea:focus-visible { outline: 3px sol
       let reason = t.notSent;
       try {
         const id = await ensureConversation();
-        const response = await fetch(`${API}/api/conversations/${encodeURIComponent(id)}/messages`, {
-          method: "POST",
-          headers: { "Content-Type": "application/json" },
-          body: JSON.stringify({ text: entry.text, lang: LANG, client_id: entry.clientId }),
-        });
+        const response = await postJson(conversationUrl(id, "/messages"),
+          { text: entry.text, lang: LANG, client_id: entry.clientId });
         if (response.ok) {
           const turn = await response.json();
           acknowledge(entry, turn.message_id);
@@ -785,11 +789,7 @@ button:focus-visible, a:focus-visible, textarea:focus-visible { outline: 3px sol
   async function rate(messageId, helpful, feedback) {
     for (const button of feedback.querySelectorAll("button")) button.disabled = true;
     try {
-      const response = await fetch(`${API}/api/conversations/${encodeURIComponent(conversationId)}/feedback`, {
-        method: "POST",
-        headers: { "Content-Type": "application/json" },
-        body: JSON.stringify({ message_id: messageId, helpful, lang: LANG }),
-      });
+      const response = await postJson(conversationUrl(conversationId, "/feedback"), { message_id: messageId, helpful, lang: LANG });
       if (!response.ok) throw new Error(`HTTP ${response.status}`);
       const turn = await response.json();
       rated.add(messageId);

@@ -13,13 +13,13 @@ from knowledge.settings import KnowledgeSettings
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m knowledge.evaluation.baselines",
-        description="Score one query set with this project and with Rasa FAQ, dense and BM25 peers.",
+        description="Score one query set with this project and with Rasa FAQ, dense and BM25 baselines.",
     )
     parser.add_argument("--kb", type=Path, required=True)
     parser.add_argument("--data", type=Path, required=True)
     parser.add_argument("--out", type=Path, default=Path("var/eval/peers"))
     parser.add_argument("--systems", default=",".join(SYSTEMS), help=f"comma-separated subset of {','.join(SYSTEMS)}")
-    parser.add_argument("--epochs", type=int, default=None, help="Rasa peer epochs (default: PEER_EPOCHS or 100)")
+    parser.add_argument("--epochs", type=int, default=None, help="Rasa baseline epochs (default: PEER_EPOCHS or 100)")
     args = parser.parse_args(argv)
     systems = [s.strip() for s in args.systems.split(",") if s.strip()]
     unknown = sorted(set(systems) - set(SYSTEMS))

@@ -1,6 +1,6 @@
-"""Peer: BM25 alone (rank_bm25's Okapi BM25 over Snowball stems).
+"""Baseline: BM25 alone (rank_bm25's Okapi BM25 over Snowball stems).
 
-The same records as the dense peer (titles, question variants, text passages); an
+The same records as the dense baseline (titles, question variants, text passages); an
 article scores its best record, the top article is the answer and its raw BM25 score
 the confidence. Only records in the customer's language (and the triggers) compete.
 """
@@ -29,7 +29,7 @@ def predict(corpus: Corpus, questions: Sequence[Question]) -> list[Prediction]:
     langs = np.array([lang for _, _, lang in rows])
     model = BM25Okapi([_tokens(text, lang, main_language) or [""] for text, _, lang in rows])
     predictions: list[Prediction] = []
-    for question in tqdm(questions, desc="bm25 peer: questions", unit="q"):
+    for question in tqdm(questions, desc="bm25 baseline: questions", unit="q"):
         began = time.perf_counter()
         lang = question.lang or main_language
         scores = np.asarray(model.get_scores(stemmed_tokens(question.text, lang)), dtype=float)

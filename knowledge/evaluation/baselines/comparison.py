@@ -1,13 +1,13 @@
-"""Runs one query set through this project's decision code and through each peer.
+"""Runs one query set through this project's decision code and through each baseline.
 
 This project is run exactly as `make eval` runs it (throwaway index, thresholds calibrated
-from the knowledge base). Each peer is fit on the knowledge base without its held-out
+from the knowledge base). Each baseline is fit on the knowledge base without its held-out
 variants, its threshold picked on those (`protocol.pick_threshold`), then scored:
-the dense and BM25 peers are refit on every variant first (it costs seconds); the Rasa
-peer is scored with the model it was calibrated with, since a second training would
+the dense and BM25 baselines are refit on every variant first (it costs seconds); the Rasa
+baseline is scored with the model it was calibrated with, since a second training would
 double the longest step (about 25 minutes on clinc150 at 100 epochs).
 
-Curves (answer rate against conformity as a threshold sweeps): for a peer, its one
+Curves (answer rate against conformity as a threshold sweeps): for a baseline, its one
 threshold; for this project, its answer threshold over its own ranking (the variant
 classifier, or passages for a base of plain documents) with its escalations kept as they
 were decided; the operating point is always the real decision.
@@ -62,7 +62,7 @@ class SystemResult:
     name: str
     lines: list[ReportLine] = field(default_factory=list)
     metrics: Metrics | None = None  # None: not applicable or failed (see note)
-    threshold: float | None = None  # the peer's answering threshold; None for this project
+    threshold: float | None = None  # the baseline's answering threshold; None for this project
     curve: list[CurvePoint] = field(default_factory=list)
     seconds: float = 0.0  # fit, calibration and the questions
     note: str = ""
@@ -182,14 +182,14 @@ def compare(
     loaded = load_folder(kb)
     split = split_corpus(loaded.articles, load_trigger_examples())
     print(
-        f"{len(loaded.articles)} articles; peers fit on {len(split.fit.training)} texts, "
+        f"{len(loaded.articles)} articles; baselines fit on {len(split.fit.training)} texts, "
         f"calibrated on {len(split.held_out)} held-out ones; {len(queries)} queries",
         file=sys.stderr,
     )
     results: list[SystemResult] = []
-    with tempfile.TemporaryDirectory(prefix="kb-peers-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="kb-baselines-") as tmp:
         workdir = Path(tmp)
-        # The Rasa peer last: by far the longest, and the others are worth having if it fails.
+        # The Rasa baseline last: by far the longest, and the others are worth having if it fails.
         for name in sorted(systems, key=lambda s: s == "rasa_faq"):
             print(f"== {TITLES.get(name, name)}", file=sys.stderr)
             try:
@@ -204,7 +204,7 @@ def compare(
                     results.append(_timed(lambda: run_rasa(split, queries, workdir, target, chosen)))
                 else:
                     raise ValueError(f"unknown system {name!r}; known: {', '.join(SYSTEMS)}")
-            except rasa_faq.RasaPeerError as error:
+            except rasa_faq.RasaBaselineError as error:
                 results.append(SystemResult(name, note=f"failed: {error}"))
     order = {name: i for i, name in enumerate(SYSTEMS)}
     return sorted(results, key=lambda r: order.get(r.name, len(order)))

@@ -1,4 +1,4 @@
-"""Peer: a plain LangChain + Chroma similarity retriever.
+"""Baseline: a plain LangChain + Chroma similarity retriever.
 
 One Chroma collection (cosine space, this project's embeddings, never Chroma's default
 embedding function) holding every article's title, question variants and text passages;
@@ -58,13 +58,13 @@ def index_texts(corpus: Corpus) -> list[tuple[str, str, str]]:
 
 def build_store(corpus: Corpus, embeddings: Embeddings, workdir: Path, settings: KnowledgeSettings) -> Chroma:
     store = Chroma(
-        client=make_client(settings, path=workdir / "chroma-peers"),
-        collection_name=f"peer-dense-{uuid.uuid4().hex[:8]}",
+        client=make_client(settings, path=workdir / "chroma-baselines"),
+        collection_name=f"baseline-dense-{uuid.uuid4().hex[:8]}",
         embedding_function=embeddings,
         collection_metadata={"hnsw:space": "cosine"},
     )
     rows = index_texts(corpus)
-    for start in tqdm(range(0, len(rows), BATCH), desc="dense peer: indexing", unit="batch"):
+    for start in tqdm(range(0, len(rows), BATCH), desc="dense baseline: indexing", unit="batch"):
         chunk = rows[start : start + BATCH]
         store.add_texts(
             texts=[text for text, _, _ in chunk],
@@ -82,7 +82,7 @@ def predict(
     questions_embeddings = embeddings.uncached if isinstance(embeddings, RememberedEmbeddings) else embeddings
     predictions: list[Prediction] = []
     try:
-        with tqdm(total=len(questions), desc="dense peer: questions", unit="q") as bar:
+        with tqdm(total=len(questions), desc="dense baseline: questions", unit="q") as bar:
             for start in range(0, len(questions), batch):
                 chunk = questions[start : start + batch]
                 began = time.perf_counter()

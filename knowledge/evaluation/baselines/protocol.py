@@ -1,8 +1,8 @@
-"""What every peer shares: its training texts, the held-out questions its threshold is
+"""What every baseline shares: its training texts, the held-out questions its threshold is
 picked on, and the rule that turns (top article, confidence) into answer, escalate or decline.
 
 Calibration split: for every article with question variants, 20 % of its variants (at
-least one when it has two or more) are held out of the peer's training and used only to
+least one when it has two or more) are held out of the baseline's training and used only to
 pick its threshold; the same for each escalation trigger's examples. Articles without
 variants (plain documents) are calibrated on pseudo-questions cut from their own
 sentences, as this project calibrates its passage path. The scored queries never take part.
@@ -27,7 +27,7 @@ ANY_LANGUAGE = "*"
 
 @dataclass(frozen=True)
 class Labelled:
-    """A text a peer learns from or is calibrated on, with the label it stands for."""
+    """A text a baseline learns from or is calibrated on, with the label it stands for."""
 
     text: str
     label: str  # an article id, or a trigger label such as "@complaint"
@@ -44,7 +44,7 @@ class Question:
 
 @dataclass(frozen=True)
 class Prediction:
-    """A peer's top label for a question and its confidence in it (None: nothing matched)."""
+    """A baseline's top label for a question and its confidence in it (None: nothing matched)."""
 
     id: str
     label: str | None
@@ -54,7 +54,7 @@ class Prediction:
 
 @dataclass(frozen=True)
 class Corpus:
-    """The knowledge base as a peer sees it: the articles, and the labelled texts to fit on."""
+    """The knowledge base as a baseline sees it: the articles, and the labelled texts to fit on."""
 
     articles: dict[str, Article]
     training: list[Labelled]
@@ -76,8 +76,8 @@ class Corpus:
 
 @dataclass(frozen=True)
 class Split:
-    full: Corpus  # every variant: what a peer is finally fit on
-    fit: Corpus  # without the held-out variants: what a peer is calibrated with
+    full: Corpus  # every variant: what a baseline is finally fit on
+    fit: Corpus  # without the held-out variants: what a baseline is calibrated with
     held_out: list[Labelled]
 
 

@@ -1,9 +1,9 @@
-"""Peer: Rasa's own FAQ approach. One retrieval intent `faq/<article>` per article, trained
+"""Baseline: Rasa's own FAQ approach. One retrieval intent `faq/<article>` per article, trained
 on its question variants and title, picked by a ResponseSelector; escalation triggers are
 plain intents (`request_human`, `complaint`), as in this project's Rasa data.
 
 Rasa's FallbackClassifier declines when the intent confidence is below its threshold; a
-FAQ bot also needs the response selector to be sure of the article, so the peer declines
+FAQ bot also needs the response selector to be sure of the article, so the baseline declines
 when min(intent confidence, response confidence) is below one threshold, picked on the
 held-out variants (`protocol`). The rule is applied after parsing rather than by a
 FallbackClassifier in the pipeline, so that one trained model serves every threshold.
@@ -38,7 +38,7 @@ _UNSAFE = re.compile(r"[^A-Za-z0-9_-]+")
 _MARKUP = re.compile(r"[\[\]{}]")
 
 
-class RasaPeerError(RuntimeError):
+class RasaBaselineError(RuntimeError):
     pass
 
 
@@ -56,7 +56,7 @@ def pipeline_config(epochs: int, language: str) -> dict:
     return {
         "recipe": "default.v1",
         "language": language,
-        "assistant_id": "eval-peer-rasa-faq",
+        "assistant_id": "eval-baseline-rasa-faq",
         "pipeline": [
             {"name": "WhitespaceTokenizer"},
             {"name": "CountVectorsFeaturizer"},
@@ -137,7 +137,7 @@ def train(folder: Path) -> Path:
     )
     model = folder / "models" / "faq.tar.gz"
     if done.returncode != 0 or not model.exists():
-        raise RasaPeerError(f"rasa train nlu failed (exit {done.returncode}) in {folder}")
+        raise RasaBaselineError(f"rasa train nlu failed (exit {done.returncode}) in {folder}")
     return model
 
 
@@ -154,7 +154,7 @@ def parse(model: Path, questions: Sequence[Question], folder: Path) -> list[dict
         env=_rasa_env(), stdout=sys.stderr,
     )
     if done.returncode != 0:
-        raise RasaPeerError(f"the Rasa runner failed (exit {done.returncode})")
+        raise RasaBaselineError(f"the Rasa runner failed (exit {done.returncode})")
     parsed = {line["id"]: line for line in map(json.loads, out_path.read_text(encoding="utf-8").splitlines())}
     return [parsed[str(i)] for i in range(len(questions))]
 

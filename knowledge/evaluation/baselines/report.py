@@ -70,7 +70,7 @@ def plot(results: Sequence[SystemResult], target: float, path: Path, title: str 
         if not points and r.metrics is None:
             continue
         points.sort()
-        ours = r.name == "ours"  # drawn over the peers where curves overlap at conformity 1
+        ours = r.name == "ours"  # drawn over the baselines where curves overlap at conformity 1
         (line,) = axes.plot([x for x, _ in points], [y for _, y in points], label=r.title,
                             linewidth=2.2 if ours else 1.5, zorder=3 if ours else 2)
         m = r.metrics

@@ -1,4 +1,4 @@
-"""make eval-peers: the peers' split, threshold picking, decisions, matching and report."""
+"""make eval-peers: the baselines' split, threshold picking, decisions, matching and report."""
 from __future__ import annotations
 
 import ast
@@ -98,7 +98,7 @@ def test_held_out_predictions_that_escalate_do_not_count_as_answers() -> None:
     assert confidence.tolist() == [0.5] and good.tolist() == [True]
 
 
-def test_a_peer_escalates_handoff_articles_and_triggers_answers_the_rest_and_declines_below_threshold() -> None:
+def test_a_baseline_escalates_handoff_articles_and_triggers_answers_the_rest_and_declines_below_threshold() -> None:
     corpus = _synthetic_corpus()
     assert decide(corpus, Prediction("1", "kb/a", 0.8, 2.0), 0.5)["outcome"] == "answer"
     stolen = decide(corpus, Prediction("2", "kb/stolen", 0.8, 2.0), 0.5)
@@ -120,14 +120,14 @@ QUESTIONS = [
 def dense_predictions(sample_split: Split, tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[Prediction]]:
     settings = KnowledgeSettings()
     embeddings = make_embeddings(settings)
-    workdir = tmp_path_factory.mktemp("dense-peer")
+    workdir = tmp_path_factory.mktemp("dense-baseline")
     return {
         "held": dense.predict(sample_split.fit, held_out_questions(sample_split.held_out), embeddings, workdir, settings),
         "questions": dense.predict(sample_split.full, QUESTIONS, embeddings, workdir, settings),
     }
 
 
-def test_the_dense_peer_answers_from_the_nearest_article_in_the_customers_language(
+def test_the_dense_baseline_answers_from_the_nearest_article_in_the_customers_language(
     dense_predictions: dict[str, list[Prediction]],
 ) -> None:
     stolen, password, stolen_fr = dense_predictions["questions"]
@@ -136,11 +136,11 @@ def test_the_dense_peer_answers_from_the_nearest_article_in_the_customers_langua
     assert stolen_fr.label is not None and stolen_fr.label.endswith("-fr")
 
 
-@pytest.mark.parametrize("peer", ["dense", "bm25"])
-def test_a_peers_threshold_picked_on_held_out_variants_keeps_them_at_the_target(
-    peer: str, sample_split: Split, dense_predictions: dict[str, list[Prediction]],
+@pytest.mark.parametrize("baseline", ["dense", "bm25"])
+def test_a_baselines_threshold_picked_on_held_out_variants_keeps_them_at_the_target(
+    baseline: str, sample_split: Split, dense_predictions: dict[str, list[Prediction]],
 ) -> None:
-    if peer == "dense":
+    if baseline == "dense":
         held = dense_predictions["held"]
     else:
         held = bm25.predict(sample_split.fit, held_out_questions(sample_split.held_out))
@@ -153,7 +153,7 @@ def test_a_peers_threshold_picked_on_held_out_variants_keeps_them_at_the_target(
         assert (_conformity(sample_split.fit, sample_split.held_out, held, max(lower)) or 0.0) < TARGET
 
 
-def test_the_bm25_peer_matches_on_stems_in_the_customers_language(sample_split: Split) -> None:
+def test_the_bm25_baseline_matches_on_stems_in_the_customers_language(sample_split: Split) -> None:
     stolen, password, stolen_fr = bm25.predict(sample_split.full, QUESTIONS)
     assert stolen.label == "lumen/lost-stolen-phone-en"
     assert password.label == "lumen/reset-password-en"
@@ -210,7 +210,7 @@ def test_rasa_training_files_name_one_retrieval_intent_per_article(sample_split:
 
 
 @pytest.mark.e2e
-def test_rasas_faq_peer_trained_on_the_sample_answers_sample_questions(sample_split: Split, tmp_path: Path) -> None:
+def test_rasas_faq_baseline_trained_on_the_sample_answers_sample_questions(sample_split: Split, tmp_path: Path) -> None:
     """Real `rasa train nlu` (few epochs) and the runner in the Rasa environment."""
     questions = [
         Question("1", "I forgot my password", "en"),
@@ -241,7 +241,7 @@ def test_the_command_prints_the_table_last_and_writes_its_files(tmp_path: Path, 
     assert (tmp_path / "peers_curve.png").exists()
 
 
-def test_the_dense_peer_embeds_each_indexed_text_once_across_its_two_indexes() -> None:
+def test_the_dense_baseline_embeds_each_indexed_text_once_across_its_two_indexes() -> None:
     class Counting(Embeddings):
         def __init__(self) -> None:
             self.texts: list[str] = []

@@ -1,0 +1,84 @@
+"""The action server: rasa-sdk's app (the actions' /webhook, /health, /actions) plus
+POST /suggestions, the answers suggested to advisors, from the same knowledge base.
+
+    python -m actions.server --actions actions --port 5055
+
+It takes rasa-sdk's command-line flags (`python -m rasa_sdk --help`), except --grpc.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import os
+from collections.abc import Callable
+from functools import partial
+
+from rasa_sdk import utils
+from rasa_sdk.constants import APPLICATION_ROOT_LOGGER_NAME, DEFAULT_ENDPOINTS_PATH
+from rasa_sdk.endpoint import create_app_for_serve, create_argument_parser, create_ssl_config
+from rasa_sdk.executor import ActionExecutor
+from sanic import Sanic, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+from sanic.worker.loader import AppLoader
+
+from actions.collaborators import knowledge_service
+from actions.suggestions import suggest_articles
+from knowledge.answering.service import KnowledgeService
+from knowledge.contract import SUGGESTIONS_PATH, SuggestionsResponse
+
+logger = logging.getLogger(__name__)
+
+
+def add_suggestions(app: Sanic, service: Callable[[], KnowledgeService] = knowledge_service) -> None:
+    """POST {"text": ..., "lang": "en" | "fr" | null} -> {"suggestions": [...]}, best first."""
+
+    async def suggestions(request: Request) -> HTTPResponse:
+        try:
+            body = json.loads(request.body or b"null")
+        except ValueError:
+            body = None
+        if not isinstance(body, dict) or not isinstance(body.get("text"), str):
+            return response.json({"error": 'expected {"text": string, "lang": string or null}'}, status=400)
+        engine = service().engine()
+        lang = engine.language_of(body["text"], hint=body.get("lang") or None)
+        answer: SuggestionsResponse = {"suggestions": suggest_articles(engine, body["text"], lang)}
+        return response.json(answer)
+
+    app.add_route(suggestions, SUGGESTIONS_PATH, methods=["POST"], name="suggestions")
+
+
+def create_app(
+    actions_package: str, cors_origins: str | list[str] | None = "*", auto_reload: bool = False,
+    endpoints: str = DEFAULT_ENDPOINTS_PATH, service: Callable[[], KnowledgeService] = knowledge_service,
+) -> Sanic:
+    """Built in each Sanic worker process (AppLoader), as rasa-sdk builds its own."""
+    executor = ActionExecutor()
+    executor.register_package(actions_package)
+    app = create_app_for_serve(executor, cors_origins=cors_origins, auto_reload=auto_reload, endpoints=endpoints)
+    add_suggestions(app, service)
+    return app
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = create_argument_parser()
+    args = parser.parse_args(argv)
+    if args.grpc:
+        parser.error("--grpc is not supported: /suggestions is served over HTTP")
+    utils.configure_colored_logging(args.loglevel)
+    utils.configure_file_logging(
+        logging.getLogger(APPLICATION_ROOT_LOGGER_NAME), args.log_file, args.loglevel, args.logging_config_file
+    )
+    utils.update_sanic_log_level()
+    loader = AppLoader(factory=partial(create_app, args.actions_module or args.actions, args.cors, args.auto_reload,
+                                       args.endpoints))
+    app = loader.load()
+    host = os.environ.get("SANIC_HOST", "0.0.0.0")
+    app.prepare(host=host, port=args.port, ssl=create_ssl_config(args.ssl_certificate, args.ssl_keyfile, args.ssl_password),
+                workers=utils.number_of_sanic_workers())
+    logger.info("action server with %s on port %s", SUGGESTIONS_PATH, args.port)
+    Sanic.serve(primary=app, app_loader=loader)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,156 @@
+"""The variant classifiers of one snapshot: trained on the articles' question variants, titles
+and passages and on the escalation triggers' examples; what deciding scores a question with
+and what calibration cross-validates."""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from langchain_core.embeddings import Embeddings
+
+from knowledge.answering.matching import (
+    MAX_KERNEL_ROWS,
+    KernelClassifier,
+    Ranking,
+    VariantClassifier,
+    blended_ranking,
+    blended_scores,
+    label_share,
+)
+from knowledge.answering.triggers import TriggerExample, reason_of_label
+from knowledge.articles import Article
+from knowledge.contract import EscalationReason
+from knowledge.index.snapshot import KnowledgeSnapshot
+
+# Passages train the classifier too: customers ask about details only the answer mentions.
+TRAINING_KINDS = ("question", "title", "passage")
+
+
+@dataclass(frozen=True)
+class TrainingRow:
+    text: str
+    vector: np.ndarray
+    label: str  # an article id, or a trigger label such as "@complaint"
+    kind: str  # "question", "title", "passage" or "trigger"
+
+
+def training_rows(snapshot: KnowledgeSnapshot, triggers: Sequence[TriggerExample], trigger_vectors: np.ndarray) -> list[TrainingRow]:
+    with_variants = {a.id for a in snapshot.articles.values() if a.questions}
+    rows = [
+        TrainingRow(text, vector, article_id, kind)
+        for text, vector, article_id, kind in zip(
+            snapshot.unit_text, snapshot.unit_vectors, snapshot.unit_article, snapshot.unit_kind
+        )
+        if article_id in with_variants and kind in TRAINING_KINDS
+    ]
+    rows += [TrainingRow(t.text, v, t.label, "trigger") for t, v in zip(triggers, trigger_vectors)]
+    return rows
+
+
+# (id of the embeddings, texts) -> (the embeddings, kept alive so that the id stays theirs; vectors)
+_EMBEDDED: dict[tuple[int, tuple[str, ...]], tuple[Embeddings, np.ndarray]] = {}
+
+
+def trigger_vectors(embeddings: Embeddings, triggers: Sequence[TriggerExample], dimension: int) -> np.ndarray:
+    """The trigger examples are the same at every rebuild of the engine: embedded once per process."""
+    if not triggers:
+        return np.zeros((0, dimension), np.float32)
+    key = (id(embeddings), tuple(t.text for t in triggers))
+    if key not in _EMBEDDED:
+        vectors = np.asarray(embeddings.embed_documents(list(key[1])), dtype=np.float32)
+        vectors.setflags(write=False)
+        if len(_EMBEDDED) >= 8:
+            _EMBEDDED.clear()
+        _EMBEDDED[key] = (embeddings, vectors)
+    return _EMBEDDED[key][1]
+
+
+def linear_classifier(rows: Sequence[TrainingRow]) -> VariantClassifier | None:
+    if len({r.label for r in rows}) < 2:
+        return None
+    return VariantClassifier([r.text for r in rows], np.stack([r.vector for r in rows]), [r.label for r in rows])
+
+
+def kernel_classifier(rows: Sequence[TrainingRow]) -> KernelClassifier | None:
+    if len({r.label for r in rows}) < 2 or len(rows) > MAX_KERNEL_ROWS:
+        return None
+    return KernelClassifier([r.text for r in rows], np.stack([r.vector for r in rows]), [r.label for r in rows])
+
+
+def escalation_reason(articles: dict[str, Article], label: str) -> EscalationReason | None:
+    """Why a question matched to this label goes to a person: a trigger, or a `handoff: true` article."""
+    reason = reason_of_label(label)
+    if reason is not None:
+        return reason
+    article = articles.get(label)
+    return EscalationReason.SENSITIVE if article is not None and article.handoff else None
+
+
+def language_mask(articles: dict[str, Article], labels: Sequence[str], lang: str) -> np.ndarray | None:
+    """Only articles in the customer's language compete, when the base has any."""
+    langs = [articles[l].lang if l in articles else None for l in labels]
+    if lang not in langs:
+        return None
+    return np.array([l is None or l == lang for l in langs])
+
+
+class VariantModel:
+    """The kernel classifier (built at once) and the linear one (fitted on first use: with a
+    saved calibration that gives it no weight, never), over the same labels."""
+
+    def __init__(self, snapshot: KnowledgeSnapshot, rows: Sequence[TrainingRow]) -> None:
+        self.snapshot = snapshot
+        self.rows = list(rows)
+        self.kernel = kernel_classifier(self.rows)
+        self._linear: VariantClassifier | None = None
+        self.linear_fitted = False
+        model = self.kernel or self.linear()
+        self.labels: list[str] = model.labels if model is not None else []
+        self.sensitive = np.array(
+            [self.escalation_reason(l) is EscalationReason.SENSITIVE for l in self.labels], bool
+        )
+
+    def linear(self) -> VariantClassifier | None:
+        if not self.linear_fitted:
+            self._linear = linear_classifier(self.rows)
+            self.linear_fitted = True
+        return self._linear
+
+    def escalation_reason(self, label: str) -> EscalationReason | None:
+        return escalation_reason(self.snapshot.articles, label)
+
+    def language_mask(self, labels: Sequence[str], lang: str) -> np.ndarray | None:
+        return language_mask(self.snapshot.articles, labels, lang)
+
+    def scores(self, texts: Sequence[str], vectors: np.ndarray, blend: float) -> np.ndarray:
+        """(questions, labels) blended scores."""
+        kernel = self.kernel
+        if kernel is None:
+            blend = 1.0
+        linear = self.linear() if blend > 0 else None
+        kernel_scores = kernel.scores(texts, vectors) if kernel is not None and blend < 1 else None
+        probabilities = linear.probabilities(texts, vectors) if linear is not None else None
+        if probabilities is None:
+            return kernel_scores if kernel_scores is not None else np.zeros((len(texts), 0))
+        if kernel_scores is None:
+            return probabilities
+        return blended_scores(probabilities, kernel_scores, blend)
+
+    def rank(self, text: str, vector: np.ndarray, lang: str, blend: float) -> tuple[Ranking, np.ndarray, np.ndarray | None]:
+        """The ranking, with the blended scores and language mask it came from."""
+        if not self.labels:
+            return Ranking([], [], 0.0), np.zeros(0), None
+        scores = self.scores([text], vector[None, :], blend)[0]
+        allowed = self.language_mask(self.labels, lang)
+        return blended_ranking(self.labels, scores, allowed), scores, allowed
+
+    def leaning(self, scores: np.ndarray, allowed: np.ndarray | None, threshold: float) -> tuple[str, float] | None:
+        """When the scores lean enough towards sensitive articles, the likeliest of them and the share."""
+        candidates = self.sensitive if allowed is None else self.sensitive & allowed
+        if not scores.size or not candidates.any():
+            return None
+        share = label_share(self.labels, scores, allowed, self.sensitive)
+        if share < threshold:
+            return None
+        return self.labels[int(np.argmax(np.where(candidates, scores, -np.inf)))], share
