@@ -3,7 +3,9 @@
 Escalation policy (each hand-over says why in the payload's `reason`):
 - asking for a person (`customer_request`), complaining (`complaint`), saying an answer did
   not help (`not_helpful`): at once, from the intent;
-- a `handoff: true` article or a topic of knowledge/sensitive_topics.yml (`sensitive`): at once;
+- a `handoff: true` article or a topic of knowledge/sensitive_topics.yml (`sensitive`): at once,
+  and the article's urgent steps come first in the same reply (help and hand over, never
+  instead): actions/excerpts.py; a person asked for or a complaint about such an article too;
 - an unsure decline (`low_confidence`): the bot offers an advisor first, and hands over if
   the customer says yes; a second unsure decline in a row hands over at once
   (`repeated_failure`). Out-of-scope declines neither offer nor count.
@@ -20,11 +22,12 @@ from rasa_sdk.types import DomainDict
 from actions import slots
 from actions.collaborators import CollaboratingAction
 from actions.conversation import intent_of, last_bot_reply
+from actions.excerpts import answer_reply, urgent_steps_for
 from actions.recording import record_reply
 from actions.replies import say
 from actions.routing import hand_over
 from knowledge import wording
-from knowledge.answering.generation import generate_answer
+from knowledge.answering.engine import KnowledgeEngine
 from knowledge.answering.triggers import TRIGGER_INTENTS
 from knowledge.contract import Decision, DeclineReason, EscalationReason, Offer, Outcome, Reply
 
@@ -54,6 +57,17 @@ def offer_advisor(dispatcher: CollectingDispatcher, decision: Decision) -> None:
     say(dispatcher, Reply.from_decision(decision, offer.text, offer=Offer.ADVISOR, buttons=offer.buttons))
 
 
+def _sensitive_article_asked_about(
+    engine: KnowledgeEngine, question: str, lang: str, reason: EscalationReason
+) -> Decision | None:
+    """A person asked for, or a complaint, in words that the knowledge base hands over as a
+    sensitive `handoff: true` article: that decision, whose reply shows the article's steps."""
+    if reason not in TRIGGER_INTENTS.values() or not question or question.startswith("/"):
+        return None  # a button (/request_human) says nothing about the topic
+    decision = engine.decide(question, lang)
+    return decision if urgent_steps_for(engine, decision) else None
+
+
 class ActionAnswerQuestion(CollaboratingAction):
     def name(self) -> str:
         return "action_answer_question"
@@ -77,7 +91,7 @@ class ActionAnswerQuestion(CollaboratingAction):
                 decision, outcome=Outcome.ESCALATE, reason=EscalationReason.SENSITIVE.value,
                 text=wording.escalate_text(EscalationReason.SENSITIVE, lang),
             )
-            return events + await self._hand_over(dispatcher, tracker, sensitive, topic.topic)
+            return events + await self._hand_over(dispatcher, tracker, engine, sensitive, topic.topic)
         smalltalk = SMALLTALK_RESPONSES.get(intent)
         # Rasa's intent outranks the knowledge base's own request/complaint matcher here;
         # a confident answer or a sensitive topic still wins over small talk.
@@ -85,31 +99,33 @@ class ActionAnswerQuestion(CollaboratingAction):
             dispatcher.utter_message(response=smalltalk)
             return events + _no_pending_handover(tracker)
         if decision.outcome is Outcome.ESCALATE:
-            return events + await self._hand_over(dispatcher, tracker, decision)
+            return events + await self._hand_over(dispatcher, tracker, engine, decision)
         if decision.reason == DeclineReason.LOW_CONFIDENCE.value:
             failures = int(tracker.get_slot(slots.LOW_CONFIDENCE_COUNT) or 0) + 1
             if failures >= REPEATED_FAILURES:
                 reason = EscalationReason.REPEATED_FAILURE
                 repeated = replace(decision, outcome=Outcome.ESCALATE, reason=reason.value,
                                    text=wording.escalate_text(reason, lang))
-                return events + await self._hand_over(dispatcher, tracker, repeated)
+                return events + await self._hand_over(dispatcher, tracker, engine, repeated)
             offer_advisor(dispatcher, decision)
             await record_reply(self.redis, tracker, decision)
             return events + slots.changed(tracker, {
                 slots.HANDOVER_OFFERED: True, slots.HANDOVER_ROUTE: None, slots.LOW_CONFIDENCE_COUNT: float(failures),
             })
-        text = decision.text
+        reply = Reply.from_decision(decision)
         if decision.outcome is Outcome.ANSWER and decision.article:
-            text = generate_answer(question, engine.snapshot.articles[decision.article], lang, service.settings)
-        say(dispatcher, Reply.from_decision(decision, text))
+            reply = answer_reply(engine, question, decision, service.settings)
+        say(dispatcher, reply)
         await record_reply(self.redis, tracker, decision)
         return events + _no_pending_handover(tracker)
 
     async def _hand_over(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, escalation: Decision, topic: str | None = None
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, engine: KnowledgeEngine, escalation: Decision,
+        topic: str | None = None,
     ) -> list[EventType]:
         await record_reply(self.redis, tracker, escalation)
-        return await hand_over(dispatcher, tracker, escalation, self.redis, self.handoff_settings, topic)
+        steps = urgent_steps_for(engine, escalation)
+        return await hand_over(dispatcher, tracker, escalation, self.redis, self.handoff_settings, topic, steps)
 
 
 class ActionHandOver(CollaboratingAction):
@@ -132,9 +148,14 @@ class ActionHandOver(CollaboratingAction):
         if reason is None:  # routed here without a trigger intent: let the knowledge base decide
             decision = engine.decide(question, lang)
             if decision.outcome is not Outcome.ESCALATE:
-                say(dispatcher, Reply.from_decision(decision))
+                answered = decision.outcome is Outcome.ANSWER and decision.article
+                say(dispatcher, answer_reply(engine, question, decision, service.settings) if answered
+                    else Reply.from_decision(decision))
                 await record_reply(self.redis, tracker, decision)
                 return events + _no_pending_handover(tracker)
+        elif (sensitive := _sensitive_article_asked_about(engine, question, lang, reason)) is not None:
+            # "my phone was stolen, I want a person": the person, and the article's urgent steps meanwhile.
+            decision = sensitive
         else:
             # What the customer reacts to (an answer that did not help, an unsure decline)
             # goes to the advisor with the hand-over.
@@ -145,4 +166,5 @@ class ActionHandOver(CollaboratingAction):
                 reason=reason.value, sources=list(earlier.sources) if earlier else [],
             )
         await record_reply(self.redis, tracker, decision)
-        return events + await hand_over(dispatcher, tracker, decision, self.redis, self.handoff_settings)
+        steps = urgent_steps_for(engine, decision)
+        return events + await hand_over(dispatcher, tracker, decision, self.redis, self.handoff_settings, steps=steps)

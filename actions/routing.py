@@ -15,6 +15,7 @@ from actions.replies import say
 from handoff.agents import online_agent_count
 from handoff.settings import HandoffSettings
 from knowledge import wording
+from knowledge.answering.passages import help_path
 from knowledge.contract import Decision, Reply, Route
 
 logger = logging.getLogger(__name__)
@@ -43,16 +44,26 @@ async def hand_over(
     redis: Redis,
     settings: HandoffSettings,
     topic: str | None = None,
+    steps: str | None = None,
 ) -> list[EventType]:
     """Says where the conversation goes, with `route` in the payload, and remembers why.
 
     `escalation` carries the reason, language, article, confidence and sources; its text is
     said when an advisor is online. The rules start contact_form when the route is a ticket.
+    `steps`, the urgent steps of the sensitive article it names, come first in the same reply
+    whatever the route: the customer can act on them while waiting for an advisor or a call back.
     """
     lang = escalation.lang
     route = Route.AGENT if await advisor_online(redis, lang, settings) else Route.TICKET
-    text = escalation.text if route is Route.AGENT else wording.text("utter_no_advisor", lang)
-    say(dispatcher, Reply.from_decision(escalation, text, route=route, topic=topic))
+    if route is Route.TICKET:
+        text = wording.text("utter_no_advisor", lang)
+    else:
+        text = wording.text("utter_advisor_after_steps", lang) if steps else escalation.text
+    more_url = None
+    if steps:
+        text = f"{steps}\n\n{text}"
+        more_url = help_path(escalation.article) if escalation.article else None
+    say(dispatcher, Reply.from_decision(escalation, text, route=route, topic=topic, steps=steps, more_url=more_url))
     return slots.changed(tracker, {
         slots.HANDOVER_REASON: escalation.reason,
         slots.HANDOVER_ROUTE: route.value,

@@ -112,6 +112,12 @@ class BotReply(TypedDict, total=False):
     offer: str | None  # "advisor" when the bot offers a person (low confidence)
     ticket: str | None  # outcome "ticket": the ticket number filed
     buttons: list[Button]
+    # Only when set: the urgent steps (Markdown) of the sensitive article an escalation names,
+    # shown at once at the head of `text` while the chat is handed over.
+    steps: str
+    # Only when set: where the whole article is ("/help/<article id>", on the web app) when
+    # `text` shows part of it (the passage of a long article that answers, or urgent steps).
+    more_url: str
 
 
 # Replies that only say something: their payload is the outcome, the language and the text.
@@ -139,17 +145,20 @@ class Reply:
     offer: Offer | None = None
     buttons: tuple[Button, ...] = ()
     ticket: str | None = None
+    steps: str | None = None  # on an escalation: the named article's urgent steps, also in `text`
+    more_url: str | None = None  # the whole article, when `text` shows part of it
 
     @classmethod
     def from_decision(
         cls, decision: Decision, text: str | None = None, *, route: Route | None = None, topic: str | None = None,
-        offer: Offer | None = None, buttons: tuple[Button, ...] = (),
+        offer: Offer | None = None, buttons: tuple[Button, ...] = (), steps: str | None = None,
+        more_url: str | None = None,
     ) -> Reply:
-        """The reply saying a decision: its own text unless `text` is given (a generated answer)."""
+        """The reply saying a decision: its own text unless `text` is given (a generated answer, a passage)."""
         return cls(
             decision.outcome, decision.lang, decision.text if text is None else text,
             parse_reason(decision.outcome, decision.reason), decision.article, decision.confidence,
-            tuple(decision.sources), route, topic, offer, buttons,
+            tuple(decision.sources), route, topic, offer, buttons, steps=steps, more_url=more_url,
         )
 
     def payload(self) -> BotReply:
@@ -173,6 +182,10 @@ class Reply:
             payload.update(route=self.route.value, topic=self.topic)
         if self.offer is not None:
             payload.update(offer=self.offer.value, buttons=list(self.buttons))
+        if self.steps is not None:
+            payload["steps"] = self.steps
+        if self.more_url is not None:
+            payload["more_url"] = self.more_url
         return payload
 
 
@@ -206,7 +219,13 @@ def parse_reply(payload: Mapping[str, Any]) -> Reply:
         outcome, payload.get("lang"), str(payload.get("text") or ""), parse_reason(outcome, payload.get("reason")),
         payload.get("article"), None if confidence is None else float(confidence), sources, route,
         payload.get("topic"), offer, tuple(payload.get("buttons") or ()), payload.get("ticket"),
+        _optional_text(payload, "steps"), _optional_text(payload, "more_url"),
     )
+
+
+def _optional_text(payload: Mapping[str, Any], key: str) -> str | None:
+    value = payload.get(key)
+    return str(value) if value else None
 
 
 def group_rasa_messages(messages: list[dict[str, Any]]) -> list[BotReply]:

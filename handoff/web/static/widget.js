@@ -62,6 +62,9 @@
       thanks: "Thanks for your feedback!",
       sourceLine: (title) => `Source: ${title}`,
       sourceLabel: (title) => `Source article: ${title} (opens in a new tab)`,
+      fullArticle: (title) => `Read the full article: ${title}`,
+      fullArticleLabel: (title) => `Full article: ${title} (opens in a new tab)`,
+      urgentSteps: "Do this now",
       position: (n) => (n === 1 ? "You're next in line" : `You're number ${n} in line`),
       waitLine: (s) => ` · estimated wait: ${s < 60 ? "less than a minute" : `about ${Math.round(s / 60)} min`}`,
       waitingGeneric: "An advisor will be with you shortly",
@@ -109,6 +112,9 @@
       thanks: "Merci pour votre avis !",
       sourceLine: (title) => `Source : ${title}`,
       sourceLabel: (title) => `Article source : ${title} (s'ouvre dans un nouvel onglet)`,
+      fullArticle: (title) => `Lire l'article complet : ${title}`,
+      fullArticleLabel: (title) => `Article complet : ${title} (s'ouvre dans un nouvel onglet)`,
+      urgentSteps: "À faire tout de suite",
       position: (n) => (n === 1 ? "Vous êtes le prochain" : `Vous êtes ${n}ᵉ dans la file`),
       waitLine: (s) => ` · attente estimée : ${s < 60 ? "moins d'une minute" : `environ ${Math.round(s / 60)} min`}`,
       waitingGeneric: "Un conseiller va vous répondre",
@@ -213,6 +219,10 @@ button:focus-visible, a:focus-visible, textarea:focus-visible { outline: 3px sol
 .source:hover { border-color: var(--brand); }
 .source svg { width: 14px; height: 14px; flex: none; }
 .source span { overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
+.source.more { font-weight: 600; }
+.row.bot .bubble.urgent { background: #fff8e6; border: 1px solid #f1c96b; }
+.urgent-label { display: flex; align-items: center; gap: 6px; margin: 0 0 6px; font-size: 13px; font-weight: 700; color: #7a4d00; }
+.urgent-label svg { width: 16px; height: 16px; flex: none; }
 .feedback { display: flex; align-items: center; gap: 6px; margin: 6px 0 0 4px; font-size: 12.5px; color: var(--muted); }
 .feedback button { border: 1px solid var(--line); background: #fff; border-radius: 999px; padding: 3px 10px; font-size: 12.5px; color: var(--ink);
   display: inline-flex; align-items: center; gap: 5px; }
@@ -253,6 +263,7 @@ button:focus-visible, a:focus-visible, textarea:focus-visible { outline: 3px sol
     bot: '<svg viewBox="0 0 24 24" fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round" stroke-linejoin="round" aria-hidden="true"><rect x="4" y="8" width="16" height="12" rx="3"/><path d="M12 4v4M9 14h.01M15 14h.01"/></svg>',
     up: '<svg viewBox="0 0 24 24" fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round" stroke-linejoin="round" aria-hidden="true"><path d="M7 10v11H4V10zM7 10l4-7a2 2 0 0 1 3 2l-1 5h6a2 2 0 0 1 2 2.3l-1.4 7A2 2 0 0 1 17.6 21H7"/></svg>',
     down_thumb: '<svg viewBox="0 0 24 24" fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round" stroke-linejoin="round" aria-hidden="true"><path d="M17 14V3h3v11zM17 14l-4 7a2 2 0 0 1-3-2l1-5H5a2 2 0 0 1-2-2.3l1.4-7A2 2 0 0 1 6.4 3H17"/></svg>',
+    alert: '<svg viewBox="0 0 24 24" fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round" stroke-linejoin="round" aria-hidden="true"><path d="M10.3 3.9 1.8 18a2 2 0 0 0 1.7 3h17a2 2 0 0 0 1.7-3L13.7 3.9a2 2 0 0 0-3.4 0z"/><path d="M12 9v4M12 17h.01"/></svg>',
     doc: '<svg viewBox="0 0 24 24" fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round" stroke-linejoin="round" aria-hidden="true"><path d="M14 3H6a2 2 0 0 0-2 2v14a2 2 0 0 0 2 2h12a2 2 0 0 0 2-2V9z"/><path d="M14 3v6h6"/></svg>',
   };
 
@@ -411,16 +422,24 @@ button:focus-visible, a:focus-visible, textarea:focus-visible { outline: 3px sol
     } else {
       answer.textContent = message.text || reply.text || "";
     }
+    // A sensitive hand-over shows the article's urgent steps first (they head its text): marked as such.
+    const urgent = reply.outcome === "escalate" && typeof reply.steps === "string" && reply.steps !== "";
+    if (urgent) {
+      bubble.classList.add("urgent");
+      bubble.append(el("div", { class: "urgent-label", icon: "alert" }, el("span", { text: t.urgentSteps })));
+    }
     bubble.append(answer);
     const sources = Array.isArray(reply.sources) ? reply.sources : [];
     const article = reply.article || (sources[0] && sources[0].article);
-    if (reply.outcome === "answer" && article) {
-      const cited = sources.find((s) => s.article === article) || sources[0] || {};
+    // The text shows part of the article (the passage that answers, or the urgent steps): the whole one is a click away.
+    const partial = typeof reply.more_url === "string" && reply.more_url !== "";
+    if ((reply.outcome === "answer" || (urgent && partial)) && article) {
+      const cited = sources.find((s) => s.article === article) || (urgent ? {} : sources[0]) || {};
       const title = cited.title || article;
       bubble.append(el("a", {
-        class: "source", href: helpUrl(article), target: "_blank", rel: "noopener", "aria-label": t.sourceLabel(title),
-        "data-article": article, icon: "doc",
-      }, el("span", { text: t.sourceLine(title) })));
+        class: partial ? "source more" : "source", href: helpUrl(article), target: "_blank", rel: "noopener",
+        "aria-label": partial ? t.fullArticleLabel(title) : t.sourceLabel(title), "data-article": article, icon: "doc",
+      }, el("span", { text: partial ? t.fullArticle(title) : t.sourceLine(title) })));
     }
     const stack = el("div", { class: "stack" }, el("div", { class: "name", text: t.assistant }), bubble);
     if (Array.isArray(reply.buttons) && reply.buttons.length) {
