@@ -23,6 +23,7 @@ from actions import slots
 from actions.collaborators import CollaboratingAction
 from actions.conversation import intent_of, last_bot_reply
 from actions.excerpts import answer_reply, urgent_steps_for
+from actions.nlu_arbiter import handover_intent_stands, is_button
 from actions.recording import record_reply
 from actions.replies import say
 from actions.routing import hand_over
@@ -57,17 +58,6 @@ def offer_advisor(dispatcher: CollectingDispatcher, decision: Decision) -> None:
     say(dispatcher, Reply.from_decision(decision, offer.text, offer=Offer.ADVISOR, buttons=offer.buttons))
 
 
-def _sensitive_article_asked_about(
-    engine: KnowledgeEngine, question: str, lang: str, reason: EscalationReason
-) -> Decision | None:
-    """A person asked for, or a complaint, in words that the knowledge base hands over as a
-    sensitive `handoff: true` article: that decision, whose reply shows the article's steps."""
-    if reason not in TRIGGER_INTENTS.values() or not question or question.startswith("/"):
-        return None  # a button (/request_human) says nothing about the topic
-    decision = engine.decide(question, lang)
-    return decision if urgent_steps_for(engine, decision) else None
-
-
 class ActionAnswerQuestion(CollaboratingAction):
     def name(self) -> str:
         return "action_answer_question"
@@ -93,9 +83,9 @@ class ActionAnswerQuestion(CollaboratingAction):
             )
             return events + await self._hand_over(dispatcher, tracker, engine, sensitive, topic.topic)
         smalltalk = SMALLTALK_RESPONSES.get(intent)
-        # Rasa's intent outranks the knowledge base's own request/complaint matcher here;
-        # a confident answer or a sensitive topic still wins over small talk.
-        if smalltalk and not (decision.outcome is Outcome.ANSWER or decision.reason == EscalationReason.SENSITIVE.value):
+        # Small talk only where the knowledge base declines: a confident answer, a sensitive
+        # topic or a request for a person in a greeting ("bonjour, un conseiller svp") wins.
+        if smalltalk and decision.outcome is Outcome.DECLINE:
             dispatcher.utter_message(response=smalltalk)
             return events + _no_pending_handover(tracker)
         if decision.outcome is Outcome.ESCALATE:
@@ -145,18 +135,22 @@ class ActionHandOver(CollaboratingAction):
         engine = service.engine()
         lang = engine.language_of(question, fallback=tracker.get_slot(slots.LANGUAGE))
         events: list[EventType] = [SlotSet(slots.LANGUAGE, lang)]
-        if reason is None:  # routed here without a trigger intent: let the knowledge base decide
-            decision = engine.decide(question, lang)
+        if reason is EscalationReason.NOT_HELPFUL and last_bot_reply(tracker) is None and not is_button(question):
+            reason = None  # "not helpful" with nothing said before: a message like any other
+        typed_trigger = reason in TRIGGER_INTENTS.values() and bool(question) and not is_button(question)
+        decision = engine.decide(question, lang) if reason is None or typed_trigger else None
+        if decision is not None and (reason is None or not handover_intent_stands(engine, question, decision)):
+            # No trigger intent, or one the knowledge base contradicts (actions/nlu_arbiter.py).
             if decision.outcome is not Outcome.ESCALATE:
                 answered = decision.outcome is Outcome.ANSWER and decision.article
                 say(dispatcher, answer_reply(engine, question, decision, service.settings) if answered
                     else Reply.from_decision(decision))
                 await record_reply(self.redis, tracker, decision)
                 return events + _no_pending_handover(tracker)
-        elif (sensitive := _sensitive_article_asked_about(engine, question, lang, reason)) is not None:
-            # "my phone was stolen, I want a person": the person, and the article's urgent steps meanwhile.
-            decision = sensitive
-        else:
+        # Otherwise the knowledge base's own hand-over stands; for a sensitive article ("my phone
+        # was stolen, I want a person") its reply shows the article's urgent steps meanwhile.
+        if decision is None or (reason is not None and not urgent_steps_for(engine, decision)):
+            assert reason is not None  # without a trigger intent the knowledge base decided above
             # What the customer reacts to (an answer that did not help, an unsure decline)
             # goes to the advisor with the hand-over.
             earlier = last_bot_reply(tracker) if reason in (EscalationReason.NOT_HELPFUL, EscalationReason.LOW_CONFIDENCE) else None

@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import TYPE_CHECKING
+
 import pytest
 
 from knowledge.language import detect_language, score_language
+
+if TYPE_CHECKING:
+    from bot.components.language import LanguageDetector
 
 
 FRENCH = [
@@ -82,21 +88,48 @@ def test_evidence_must_clearly_outweigh_the_other_language() -> None:
     assert detect_language("bonjour merci oui hello thanks") is None
 
 
+def _detector(tmp_path: Path, examples: list[str] | None = None) -> "LanguageDetector":
+    """A detector as Rasa makes it: created, trained on NLU examples, then loaded from the model."""
+    from rasa.engine.graph import ExecutionContext, GraphSchema
+    from rasa.engine.storage.local_model_storage import LocalModelStorage
+    from rasa.engine.storage.resource import Resource
+    from rasa.shared.nlu.training_data.message import Message
+    from rasa.shared.nlu.training_data.training_data import TrainingData
+
+    from bot.components.language import LanguageDetector
+
+    storage, resource = LocalModelStorage(tmp_path), Resource("language_detector")
+    context = ExecutionContext(GraphSchema({}), "test")
+    detector = LanguageDetector.create({}, storage, resource, context)
+    if examples is None:
+        return detector
+    detector.train(TrainingData([Message(data={"text": text, "intent": "ask_question"}) for text in examples]))
+    return LanguageDetector.load({}, storage, resource, context)
+
+
+# NLU examples the scorer can tell, with domain words that only one language uses.
+EXAMPLES = [
+    "où est ma commande ?", "je veux suivre ma commande", "ma garantie est-elle valable ?",
+    "la garantie couvre quoi ?", "comment faire un retour ?", "le retour est gratuit ?",
+    "where is my shipment?", "how much is shipping?", "is my warranty still valid?",
+    "what does the warranty cover?", "how do I send a return?",
+]
+
+
 class TestLanguageDetectorComponent:
-    """The Rasa component adds the scorer's answer as a whole-message entity."""
+    """The Rasa component adds the scorer's answer as a whole-message entity; for messages the
+    scorer cannot tell, the words one language alone uses in the NLU examples."""
 
     @staticmethod
-    def _process(text: str) -> list[dict]:
+    def _process(text: str, detector: "LanguageDetector") -> list[dict]:
         from rasa.shared.nlu.training_data.message import Message
 
-        from bot.components.language import LanguageDetector
-
         message = Message(data={"text": text})
-        LanguageDetector().process([message])
+        detector.process([message])
         return message.get("entities", [])
 
-    def test_adds_a_language_entity_spanning_the_message(self) -> None:
-        assert self._process("je veux un conseiller") == [
+    def test_adds_a_language_entity_spanning_the_message(self, tmp_path: Path) -> None:
+        assert self._process("je veux un conseiller", _detector(tmp_path)) == [
             {
                 "entity": "language",
                 "value": "fr",
@@ -106,15 +139,26 @@ class TestLanguageDetectorComponent:
             }
         ]
 
-    def test_keeps_entities_from_earlier_extractors(self) -> None:
+    def test_keeps_entities_from_earlier_extractors(self, tmp_path: Path) -> None:
         from rasa.shared.nlu.training_data.message import Message
-
-        from bot.components.language import LanguageDetector
 
         earlier = {"entity": "product", "value": "phone", "start": 8, "end": 13}
         message = Message(data={"text": "my lost phone", "entities": [earlier]})
-        LanguageDetector().process([message])
+        _detector(tmp_path).process([message])
         assert [e["entity"] for e in message.get("entities")] == ["product", "language"]
 
-    def test_adds_nothing_when_unsure(self) -> None:
-        assert self._process("ok") == []
+    def test_adds_nothing_when_unsure(self, tmp_path: Path) -> None:
+        assert self._process("ok", _detector(tmp_path, EXAMPLES)) == []
+
+    def test_keywords_take_the_language_of_the_training_words_they_use(self, tmp_path: Path) -> None:
+        detector = _detector(tmp_path, EXAMPLES)
+        assert detect_language("suivi commande") is None and detect_language("warranty claim") is None
+        assert [e["value"] for e in self._process("suivi commande", detector)] == ["fr"]
+        assert [e["value"] for e in self._process("garantie telephone", detector)] == ["fr"]  # accents folded
+        assert [e["value"] for e in self._process("warranty claim", detector)] == ["en"]
+        # Words of both languages, or a button's payload: no language.
+        assert self._process("commande warranty", detector) == []
+        assert self._process("/request_human", detector) == []
+
+    def test_untrained_it_is_the_scorer_alone(self, tmp_path: Path) -> None:
+        assert self._process("suivi commande", _detector(tmp_path)) == []
