@@ -14,6 +14,9 @@ export PYTHONPATH := $(CURDIR)
 KB  ?= knowledge/sample_kb
 OUT ?= var/eval/$(notdir $(patsubst %/,%,$(dir $(abspath $(DATA)))))
 VIA ?= direct
+# Reviewed (labelled) questions of the base under evaluation, if it has some: the dev.jsonl
+# beside its folder (shared/eval/<set>/dev.jsonl), or the sample help centre's.
+REVIEWED ?= $(firstword $(wildcard $(dir $(abspath $(KB)))dev.jsonl $(dir $(abspath $(KB)))sample_queries/dev.jsonl))
 
 .PHONY: help install system-packages run train validate test test-bot test-conversations test-app test-browser eval eval-peers bench bench-relay clean
 
@@ -73,7 +76,7 @@ test-browser:
 
 eval: $(if $(filter rasa,$(VIA)),train)
 	@test -n "$(DATA)" || { echo "usage: make eval KB=<folder> DATA=<file.jsonl> [OUT=<folder>] [VIA=rasa]"; exit 2; }
-	$(APP_PY) -m $(if $(filter rasa,$(VIA)),ops.eval_rasa,knowledge eval --via $(VIA)) --kb $(KB) --data $(DATA) --out $(OUT)
+	REVIEWED_QUESTIONS_PATH=$(REVIEWED) $(APP_PY) -m $(if $(filter rasa,$(VIA)),ops.eval_rasa,knowledge eval --via $(VIA)) --kb $(KB) --data $(DATA) --out $(OUT)
 
 # Simulated customers and agents against a fresh stack; table printed, var/bench/bench.json written.
 CUSTOMERS ?= 50

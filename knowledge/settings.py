@@ -10,17 +10,19 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_KB = REPO_ROOT / "knowledge" / "sample_kb"
 NLU_DATA = REPO_ROOT / "bot" / "data" / "nlu"
 SENSITIVE_TOPICS = REPO_ROOT / "knowledge" / "sensitive_topics.yml"
+SAMPLE_REVIEWED = REPO_ROOT / "knowledge" / "sample_queries" / "dev.jsonl"
 
 
 class KnowledgeSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="", extra="ignore")
 
-    # A sentence-transformers model name or folder; empty means the packaged all-MiniLM-L6-v2.
+    # multilingual-e5-small (the default, when empty), use-multilingual, all-MiniLM-L6-v2 (English
+    # only), or any sentence-transformers model name or folder: see knowledge/embeddings.py.
     embedding_model: str = ""
     # Question vectors kept in memory (an LRU by text); 0 embeds every question afresh.
     embedding_cache_size: int = Field(default=4096, ge=0)
-    # Threads of the embedding model (torch); 0 leaves torch's default (one per core). One is
-    # faster on a loaded machine: measured 40-53 ms a question instead of 250-390 ms with two.
+    # Threads of the embedding model; 0 leaves the runtime's default (one per core). One is
+    # faster on a loaded machine: measured 40-53 ms a question instead of 250-390 ms with two (MiniLM).
     embedding_threads: int = Field(default=1, ge=0)
     chroma_path: Path = REPO_ROOT / "var" / "chroma"
     chroma_host: str | None = None
@@ -28,6 +30,10 @@ class KnowledgeSettings(BaseSettings):
     collection_name: str = "helpcentre"
     # Share of answers that must come from the right article; thresholds are calibrated to it.
     target_conformity: float = 0.97
+    # Customer questions labelled by a person (shared/eval query format); when most of them name
+    # articles of the base, thresholds are refitted on them (knowledge/answering/reviewed.py).
+    # The default is the sample help centre's: ignored by any other base.
+    reviewed_questions_path: Path | None = SAMPLE_REVIEWED
     # Share of escalations (sensitive topic, request for a person) that must be right.
     target_escalation_precision: float = 0.80
     llm_base_url: str | None = None

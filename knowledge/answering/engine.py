@@ -1,6 +1,7 @@
 """Read path, step three: decide per question to answer, decline or escalate, with a reason."""
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 
 import numpy as np
@@ -9,22 +10,27 @@ from langchain_core.embeddings import Embeddings
 from knowledge import wording as replies
 from knowledge.answering.calibration import Thresholds
 from knowledge.answering.fitting import fit_thresholds
-from knowledge.answering.matching import PassageRetriever, Ranking, margin_ranking
-from knowledge.answering.triggers import TriggerExample
+from knowledge.answering.matching import PassageRetriever, Ranking, blended_ranking, margin_ranking, with_passage_evidence
+from knowledge.answering.reviewed import ReviewedFit, fit_on_reviewed, load_reviewed
+from knowledge.answering.triggers import TriggerExample, reason_of_label
 from knowledge.answering.variants import VariantModel, language_mask, training_rows, trigger_vectors
+from knowledge.embeddings import embed_questions, similarity_floor
 from knowledge.contract import Decision, DeclineReason, EscalationReason, Outcome, Source
 from knowledge.index.snapshot import KnowledgeSnapshot
 from knowledge.language import detect_language
 from knowledge.settings import KnowledgeSettings
+
+logger = logging.getLogger(__name__)
 
 # Score (probability) two articles must together reach for an unsure decline to be "low
 # confidence" (about one of them) rather than "out of scope".
 LIKELY = 0.5
 
 
-def passage_retriever(snapshot: KnowledgeSnapshot) -> PassageRetriever | None:
-    """The retriever over the articles without question variants (plain documents), if any."""
-    documents = [a for a in snapshot.articles.values() if not a.questions]
+def passage_retriever(snapshot: KnowledgeSnapshot, with_variants: bool = False) -> PassageRetriever | None:
+    """The retriever over the articles without question variants (plain documents), if any; or
+    over those with variants, whose text is evidence next to the classifiers'."""
+    documents = [a for a in snapshot.articles.values() if bool(a.questions) == with_variants]
     if not documents:
         return None
     wanted = {a.id for a in documents}
@@ -51,19 +57,66 @@ class KnowledgeEngine:
         self.settings = settings
         self._embeddings = embeddings
         dimension = snapshot.unit_vectors.shape[1] if snapshot.unit_vectors.size else 1
-        self.variants = VariantModel(snapshot, training_rows(snapshot, triggers, trigger_vectors(embeddings, triggers, dimension)))
+        self.variants = VariantModel(
+            snapshot, training_rows(snapshot, triggers, trigger_vectors(embeddings, triggers, dimension)),
+            similarity_floor(embeddings),
+        )
         self._passages = passage_retriever(snapshot)
+        self._evidence = passage_retriever(snapshot, with_variants=True)
+        self._evidence_columns = np.array(
+            [self.variants.labels.index(label) for label in self._evidence.labels] if self._evidence else [], dtype=int
+        )
+        self.reviewed_fit: ReviewedFit | None = None
+        self._ranking_parts: dict[tuple[tuple[str, ...], tuple[str | None, ...]], tuple] = {}
         self.thresholds = thresholds or self.calibrate()
 
     def calibrate(self) -> Thresholds:
-        """Thresholds fitted on this snapshot's own articles (minutes on a large base)."""
+        """Thresholds fitted on this snapshot's own articles (minutes on a large base), then
+        refitted on the site's reviewed customer questions when it has some."""
         rank_passages = self.rank_passages if self._passages is not None else None
-        return fit_thresholds(self.variants, self.embed, rank_passages, self.settings)
+        thresholds = fit_thresholds(self.variants, self.embed, rank_passages, self.settings, self.passage_evidence)
+        reviewed = load_reviewed(self.settings.reviewed_questions_path, set(self.snapshot.articles))
+        if not reviewed or not self.variants.labels:
+            return thresholds
+        fit = fit_on_reviewed(
+            thresholds, reviewed, self._rank_many, lambda label: self.variants.escalation_reason(label) is not None,
+            lambda label: reason_of_label(label) is not None, self.settings.target_conformity,
+        )
+        self._ranking_parts.clear()
+        logger.info("thresholds %s", fit.summary())
+        self.reviewed_fit = fit
+        return fit.thresholds
+
+    def _rank_many(self, questions: Sequence[str], langs: Sequence[str | None], blend: float) -> list[Ranking]:
+        """Rankings of many questions at one blend; what does not depend on the blend is computed once."""
+        key = (tuple(questions), tuple(langs))
+        if key not in self._ranking_parts:
+            vectors = self.embed(questions)
+            languages = [self.language_of(q, lang) for q, lang in zip(questions, langs)]
+            self._ranking_parts[key] = (
+                self.variants.components(questions, vectors),
+                [self.variants.language_mask(self.variants.labels, lang) for lang in languages],
+                [self.passage_evidence(q, v, lang) for q, v, lang in zip(questions, vectors, languages)],
+            )
+        components, masks, evidence = self._ranking_parts[key]
+        scores = self.variants.blended(components, blend)
+        return [
+            blended_ranking(self.variants.labels, with_passage_evidence(row, passages, allowed), allowed)
+            for row, passages, allowed in zip(scores, evidence, masks)
+        ]
 
     # -- ranking ----------------------------------------------------------------------
 
     def rank_variants(self, text: str, vector: np.ndarray, lang: str) -> Ranking:
-        return self.variants.rank(text, vector, lang, self.thresholds.blend)[0]
+        return self.variants.rank(text, vector, lang, self.thresholds.blend, self.passage_evidence(text, vector, lang))[0]
+
+    def passage_evidence(self, text: str, vector: np.ndarray, lang: str) -> np.ndarray | None:
+        """The passage retriever's score of each variant label's article (-inf for the triggers)."""
+        if self._evidence is None:
+            return None
+        evidence = np.full(len(self.variants.labels), -np.inf)
+        evidence[self._evidence_columns] = self._evidence.scores(text, vector, lang)
+        return evidence
 
     def rank_passages(self, text: str, vector: np.ndarray, lang: str) -> Ranking:
         if self._passages is None:
@@ -77,7 +130,7 @@ class KnowledgeEngine:
         return hint or detect_language(question) or fallback or self.settings.default_language
 
     def embed(self, questions: Sequence[str]) -> np.ndarray:
-        return np.asarray(self._embeddings.embed_documents(list(questions)), dtype=np.float32)
+        return np.asarray(embed_questions(self._embeddings, list(questions)), dtype=np.float32)
 
     # -- deciding ---------------------------------------------------------------------
 
@@ -111,7 +164,9 @@ class KnowledgeEngine:
             vector = self.embed([text])[0]
 
         t = self.thresholds
-        variants, variant_scores, allowed = self.variants.rank(text, vector, lang, t.blend)
+        variants, variant_scores, allowed = self.variants.rank(
+            text, vector, lang, t.blend, self.passage_evidence(text, vector, lang)
+        )
         passages = self.rank_passages(text, vector, lang)
         for ranking, answer_at in ((variants, t.answer), (passages, t.passage_answer)):
             best = ranking.best

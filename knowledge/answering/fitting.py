@@ -24,7 +24,7 @@ from knowledge.answering.calibration import (
     sensitive_share_threshold,
     thresholds_from_held_out,
 )
-from knowledge.answering.matching import Ranking, blended_ranking, blended_scores, label_share
+from knowledge.answering.matching import Ranking, blended_ranking, blended_scores, label_share, with_passage_evidence
 from knowledge.answering.triggers import reason_of_label
 from knowledge.answering.variants import VariantModel, linear_classifier
 from knowledge.contract import EscalationReason
@@ -32,6 +32,7 @@ from knowledge.settings import KnowledgeSettings
 
 Embed = Callable[[Sequence[str]], np.ndarray]
 RankPassages = Callable[[str, np.ndarray, str], Ranking]
+PassageEvidence = Callable[[str, np.ndarray, str], np.ndarray | None]
 
 
 @dataclass(frozen=True)
@@ -42,6 +43,7 @@ class HeldOutScores:
     allowed: np.ndarray  # labels that compete: the question's language, its own article absent if held out
     truth: str | None  # None for the generic out-of-scope questions
     in_scope: bool  # its article is in the training
+    passages: np.ndarray | None = None  # the passage retriever's score per label (see with_passage_evidence)
 
 
 def _allowed(model: VariantModel, lang: str) -> np.ndarray:
@@ -54,7 +56,9 @@ def _lang_of_label(model: VariantModel, label: str, default_language: str) -> st
     return article.lang if article is not None else default_language
 
 
-def held_out_scores(model: VariantModel, embed: Embed, default_language: str, seed: int = 0) -> list[HeldOutScores]:
+def held_out_scores(
+    model: VariantModel, embed: Embed, default_language: str, seed: int = 0, evidence: PassageEvidence | None = None
+) -> list[HeldOutScores]:
     """Scores of held-out variants (in scope) and of whole held-out articles' variants (out of
     scope), FOLDS-fold: each fold leaves out a quarter of the articles and a quarter of the
     other articles' variants; plus the generic out-of-scope questions on the full models."""
@@ -90,7 +94,7 @@ def held_out_scores(model: VariantModel, embed: Embed, default_language: str, se
         if not tested.size:
             continue
         kept = [rows[i] for i in range(len(rows)) if not (left_articles[i] or left_variants[i])]
-        linear = linear_classifier(kept)
+        linear = linear_classifier(kept, model.similarity_floor)
         probabilities = np.zeros((len(tested), len(labels)))
         if linear is not None:
             raw = linear.probabilities([rows[i].text for i in tested], np.stack([rows[i].vector for i in tested]))
@@ -106,10 +110,14 @@ def held_out_scores(model: VariantModel, embed: Embed, default_language: str, se
                     kernel_scores[k] = kernel_held[fold][where[i]]
         for k, i in enumerate(tested):
             row = rows[i]
-            allowed = _allowed(model, _lang_of_label(model, row.label, default_language))
+            lang = _lang_of_label(model, row.label, default_language)
+            allowed = _allowed(model, lang)
             if left_articles[i]:
                 allowed[position[row.label]] = False
-            held.append(HeldOutScores(probabilities[k], kernel_scores[k], allowed, row.label, bool(left_variants[i])))
+            passages = evidence(row.text, row.vector, lang) if evidence is not None else None
+            held.append(HeldOutScores(
+                probabilities[k], kernel_scores[k], allowed, row.label, bool(left_variants[i]), passages
+            ))
     # Only in the languages the base answers in: elsewhere every label competes, and a
     # French question to an English base finds the bilingual trigger examples closest.
     languages = {a.lang for a in model.snapshot.articles.values()}
@@ -120,8 +128,9 @@ def held_out_scores(model: VariantModel, embed: Embed, default_language: str, se
         linear = model.linear()
         probabilities = linear.probabilities(texts, vectors) if linear is not None else np.zeros((len(texts), len(labels)))
         kernel_scores = model.kernel.scores(texts, vectors) if model.kernel is not None else np.zeros_like(probabilities)
-        for (lang, _), p, k in zip(generic_questions, probabilities, kernel_scores):
-            held.append(HeldOutScores(p, k, _allowed(model, lang), None, False))
+        for (lang, text), vector, p, k in zip(generic_questions, vectors, probabilities, kernel_scores):
+            passages = evidence(text, vector, lang) if evidence is not None else None
+            held.append(HeldOutScores(p, k, _allowed(model, lang), None, False, passages))
     return held
 
 
@@ -132,7 +141,9 @@ def held_out(model: VariantModel, scores: Sequence[HeldOutScores], blend: float)
         name: [] for name in ("confidence", "correct", "escalates", "requests", "share", "sensitive")
     }
     for item in scores:
-        blended = blended_scores(item.probabilities, item.kernel_scores, blend)
+        blended = with_passage_evidence(
+            blended_scores(item.probabilities, item.kernel_scores, blend), item.passages, item.allowed
+        )
         ranking = blended_ranking(labels, blended, item.allowed)
         predicted = ranking.best or ""
         predicted_escalates = model.escalation_reason(predicted) is not None
@@ -153,9 +164,11 @@ def held_out(model: VariantModel, scores: Sequence[HeldOutScores], blend: float)
     )
 
 
-def fit_variant_thresholds(model: VariantModel, embed: Embed, settings: KnowledgeSettings) -> Thresholds:
+def fit_variant_thresholds(
+    model: VariantModel, embed: Embed, settings: KnowledgeSettings, evidence: PassageEvidence | None = None
+) -> Thresholds:
     """The blend answering or escalating most held-out variants at the targets, and its thresholds."""
-    scores = held_out_scores(model, embed, settings.default_language)
+    scores = held_out_scores(model, embed, settings.default_language, evidence=evidence)
     blends = BLENDS if model.kernel is not None else (1.0,)
     best: tuple[float, float, HeldOut, tuple[float, float, float]] | None = None
     for blend in blends:
@@ -173,13 +186,14 @@ def fit_variant_thresholds(model: VariantModel, embed: Embed, settings: Knowledg
 
 
 def fit_thresholds(
-    model: VariantModel, embed: Embed, rank_passages: RankPassages | None, settings: KnowledgeSettings
+    model: VariantModel, embed: Embed, rank_passages: RankPassages | None, settings: KnowledgeSettings,
+    evidence: PassageEvidence | None = None,
 ) -> Thresholds:
     """Every threshold of an engine: the variant path's, and the passage path's when the base
     has plain documents (`rank_passages` is then the engine's passage ranking)."""
     variants = Thresholds()
     if model.labels:
-        variants = fit_variant_thresholds(model, embed, settings)
+        variants = fit_variant_thresholds(model, embed, settings, evidence)
     passage = Thresholds().passage_answer
     if rank_passages is not None:
         documents = [(a.id, a.lang, a.body) for a in model.snapshot.articles.values() if not a.questions]

@@ -10,19 +10,23 @@ from dataclasses import asdict, dataclass
 from chromadb.api import ClientAPI
 
 from knowledge.answering.calibration import CALIBRATION_METHOD, Thresholds
-from knowledge.embeddings import make_embeddings
+from knowledge.embeddings import make_embeddings, model_tag
 from knowledge.answering.engine import KnowledgeEngine
 from knowledge.contract import Decision
 from knowledge.settings import KnowledgeSettings
 from knowledge.index.snapshot import KnowledgeSnapshot, load_snapshot, read_version
 from knowledge.store import load_calibration, make_client, save_calibration
+from knowledge.answering.reviewed import file_fingerprint
 from knowledge.answering.triggers import load_trigger_examples
 
 logger = logging.getLogger(__name__)
 
 
 def calibration_key(snapshot_version: str, settings: KnowledgeSettings) -> str:
-    return f"{snapshot_version}-{CALIBRATION_METHOD}-{settings.target_conformity}-{settings.target_escalation_precision}"
+    return (
+        f"{snapshot_version}-{CALIBRATION_METHOD}-{model_tag(settings)}-{file_fingerprint(settings.reviewed_questions_path)}"
+        f"-{settings.target_conformity}-{settings.target_escalation_precision}"
+    )
 
 
 @dataclass(frozen=True)

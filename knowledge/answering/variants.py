@@ -17,10 +17,12 @@ from knowledge.answering.matching import (
     blended_ranking,
     blended_scores,
     label_share,
+    with_passage_evidence,
 )
 from knowledge.answering.triggers import TriggerExample, reason_of_label
 from knowledge.articles import Article
 from knowledge.contract import EscalationReason
+from knowledge.embeddings import embed_questions
 from knowledge.index.snapshot import KnowledgeSnapshot
 
 # Passages train the classifier too: customers ask about details only the answer mentions.
@@ -58,7 +60,7 @@ def trigger_vectors(embeddings: Embeddings, triggers: Sequence[TriggerExample], 
         return np.zeros((0, dimension), np.float32)
     key = (id(embeddings), tuple(t.text for t in triggers))
     if key not in _EMBEDDED:
-        vectors = np.asarray(embeddings.embed_documents(list(key[1])), dtype=np.float32)
+        vectors = np.asarray(embed_questions(embeddings, list(key[1])), dtype=np.float32)
         vectors.setflags(write=False)
         if len(_EMBEDDED) >= 8:
             _EMBEDDED.clear()
@@ -66,16 +68,20 @@ def trigger_vectors(embeddings: Embeddings, triggers: Sequence[TriggerExample], 
     return _EMBEDDED[key][1]
 
 
-def linear_classifier(rows: Sequence[TrainingRow]) -> VariantClassifier | None:
+def linear_classifier(rows: Sequence[TrainingRow], similarity_floor: float = 0.0) -> VariantClassifier | None:
     if len({r.label for r in rows}) < 2:
         return None
-    return VariantClassifier([r.text for r in rows], np.stack([r.vector for r in rows]), [r.label for r in rows])
+    return VariantClassifier(
+        [r.text for r in rows], np.stack([r.vector for r in rows]), [r.label for r in rows], similarity_floor
+    )
 
 
-def kernel_classifier(rows: Sequence[TrainingRow]) -> KernelClassifier | None:
+def kernel_classifier(rows: Sequence[TrainingRow], similarity_floor: float = 0.0) -> KernelClassifier | None:
     if len({r.label for r in rows}) < 2 or len(rows) > MAX_KERNEL_ROWS:
         return None
-    return KernelClassifier([r.text for r in rows], np.stack([r.vector for r in rows]), [r.label for r in rows])
+    return KernelClassifier(
+        [r.text for r in rows], np.stack([r.vector for r in rows]), [r.label for r in rows], similarity_floor
+    )
 
 
 def escalation_reason(articles: dict[str, Article], label: str) -> EscalationReason | None:
@@ -99,10 +105,11 @@ class VariantModel:
     """The kernel classifier (built at once) and the linear one (fitted on first use: with a
     saved calibration that gives it no weight, never), over the same labels."""
 
-    def __init__(self, snapshot: KnowledgeSnapshot, rows: Sequence[TrainingRow]) -> None:
+    def __init__(self, snapshot: KnowledgeSnapshot, rows: Sequence[TrainingRow], similarity_floor: float = 0.0) -> None:
         self.snapshot = snapshot
         self.rows = list(rows)
-        self.kernel = kernel_classifier(self.rows)
+        self.similarity_floor = similarity_floor
+        self.kernel = kernel_classifier(self.rows, similarity_floor)
         self._linear: VariantClassifier | None = None
         self.linear_fitted = False
         model = self.kernel or self.linear()
@@ -113,7 +120,7 @@ class VariantModel:
 
     def linear(self) -> VariantClassifier | None:
         if not self.linear_fitted:
-            self._linear = linear_classifier(self.rows)
+            self._linear = linear_classifier(self.rows, self.similarity_floor)
             self.linear_fitted = True
         return self._linear
 
@@ -125,24 +132,40 @@ class VariantModel:
 
     def scores(self, texts: Sequence[str], vectors: np.ndarray, blend: float) -> np.ndarray:
         """(questions, labels) blended scores."""
+        return self.blended(self.components(texts, vectors, blend), blend)
+
+    def components(
+        self, texts: Sequence[str], vectors: np.ndarray, blend: float | None = None
+    ) -> tuple[np.ndarray | None, np.ndarray | None]:
+        """(linear probabilities, kernel scores) of the questions: those the blend needs (None: both)."""
         kernel = self.kernel
-        if kernel is None:
-            blend = 1.0
-        linear = self.linear() if blend > 0 else None
-        kernel_scores = kernel.scores(texts, vectors) if kernel is not None and blend < 1 else None
+        linear = self.linear() if (blend is None or blend > 0 or kernel is None) else None
+        kernel_scores = kernel.scores(texts, vectors) if kernel is not None and (blend is None or blend < 1) else None
         probabilities = linear.probabilities(texts, vectors) if linear is not None else None
+        return probabilities, kernel_scores
+
+    def blended(self, components: tuple[np.ndarray | None, np.ndarray | None], blend: float) -> np.ndarray:
+        probabilities, kernel_scores = components
+        if self.kernel is None:
+            blend = 1.0
+        if blend >= 1.0:
+            kernel_scores = None
+        if blend <= 0.0 and kernel_scores is not None:
+            probabilities = None
         if probabilities is None:
-            return kernel_scores if kernel_scores is not None else np.zeros((len(texts), 0))
+            return kernel_scores if kernel_scores is not None else np.zeros((0, 0))  # no classifier (no labels)
         if kernel_scores is None:
             return probabilities
         return blended_scores(probabilities, kernel_scores, blend)
 
-    def rank(self, text: str, vector: np.ndarray, lang: str, blend: float) -> tuple[Ranking, np.ndarray, np.ndarray | None]:
-        """The ranking, with the blended scores and language mask it came from."""
+    def rank(
+        self, text: str, vector: np.ndarray, lang: str, blend: float, passage_scores: np.ndarray | None = None
+    ) -> tuple[Ranking, np.ndarray, np.ndarray | None]:
+        """The ranking, with the scores (passage evidence included) and language mask it came from."""
         if not self.labels:
             return Ranking([], [], 0.0), np.zeros(0), None
-        scores = self.scores([text], vector[None, :], blend)[0]
         allowed = self.language_mask(self.labels, lang)
+        scores = with_passage_evidence(self.scores([text], vector[None, :], blend)[0], passage_scores, allowed)
         return blended_ranking(self.labels, scores, allowed), scores, allowed
 
     def leaning(self, scores: np.ndarray, allowed: np.ndarray | None, threshold: float) -> tuple[str, float] | None:

@@ -16,6 +16,7 @@ from typing import Any, TypedDict
 from tqdm import tqdm
 
 from knowledge.articles import load_folder
+from knowledge.answering.reviewed import is_held_out
 from knowledge.embeddings import make_embeddings
 from knowledge.answering.engine import KnowledgeEngine
 from knowledge.contract import Decision
@@ -49,6 +50,7 @@ class Metrics:
     escalation_recall: float | None
     oos_decline: float | None
     n: int
+    no_false_esc: float | None = None  # answerable queries not handed to a person
 
     def line(self) -> str:
         def show(value: float | None) -> str:
@@ -56,7 +58,8 @@ class Metrics:
 
         return (
             f"answer_rate={show(self.answer_rate)} conformity={show(self.conformity)} "
-            f"escalation_recall={show(self.escalation_recall)} oos_decline={show(self.oos_decline)} n={self.n}"
+            f"escalation_recall={show(self.escalation_recall)} oos_decline={show(self.oos_decline)} "
+            f"no_false_esc={show(self.no_false_esc)} n={self.n}"
         )
 
 
@@ -67,6 +70,7 @@ def _ratio(part: int, whole: int) -> float | None:
 def score(queries: Iterable[Query], report: dict[str, ReportLine]) -> Metrics:
     """The metrics of shared/eval/README.md; a query missing from the report counts as a miss."""
     n = in_scope = answered_in_scope = answers = conform = escalate = escalated = oos = declined_oos = 0
+    escalated_in_scope = 0
     for query in queries:
         n += 1
         line = report.get(query["id"])
@@ -85,9 +89,10 @@ def score(queries: Iterable[Query], report: dict[str, ReportLine]) -> Metrics:
         else:
             in_scope += 1
             answered_in_scope += answered
+            escalated_in_scope += outcome == "escalate"
     return Metrics(
         _ratio(answered_in_scope, in_scope), _ratio(conform, answers), _ratio(escalated, escalate),
-        _ratio(declined_oos, oos), n,
+        _ratio(declined_oos, oos), n, _ratio(in_scope - escalated_in_scope, in_scope),
     )
 
 
@@ -130,6 +135,8 @@ def build_throwaway_engine(kb: Path, settings: KnowledgeSettings, workdir: Path)
     started = time.perf_counter()
     engine = build_engine(client, settings)
     print(f"calibrated in {time.perf_counter() - started:.1f}s: {engine.thresholds}")
+    if engine.reviewed_fit is not None:
+        print(f"thresholds {engine.reviewed_fit.summary()} ({settings.reviewed_questions_path})")
     return engine
 
 
@@ -193,8 +200,26 @@ def evaluate(kb: Path, data: Path, out: Path, ask: AskBot = ask_directly, via: s
     with tempfile.TemporaryDirectory(prefix="kb-eval-") as workdir:
         engine = build_throwaway_engine(kb, settings, Path(workdir))
         lines = ask(ThrowawayIndex(Path(workdir), engine), queries)
-    metrics = score(queries, {line["id"]: line for line in lines})
-    write_outputs(out, lines, metrics, {"kb": str(kb), "data": str(data), "via": via, "thresholds": engine.thresholds.__dict__})
+    by_id = {line["id"]: line for line in lines}
+    metrics = score(queries, by_id)
+    extra: dict[str, object] = {"kb": str(kb), "data": str(data), "via": via, "thresholds": engine.thresholds.__dict__}
+    languages = sorted({str(q.get("lang")) for q in queries if q.get("lang")})
+    if len(languages) > 1:
+        per_language = {lang: score([q for q in queries if q.get("lang") == lang], by_id) for lang in languages}
+        for lang, part in per_language.items():
+            print(f"{lang}: {part.line()}")
+        extra["languages"] = {lang: part.__dict__ for lang, part in per_language.items()}
+    reviewed = settings.reviewed_questions_path
+    if engine.reviewed_fit is not None and reviewed is not None and reviewed.resolve() == data.resolve():
+        # The queries are the reviewed ones the thresholds were fitted on: score the two parts apart.
+        parts = {
+            name: score([q for q in queries if is_held_out(str(q["id"])) == held], by_id)
+            for name, held in (("fitted", False), ("held_out", True))
+        }
+        for name, part in parts.items():
+            print(f"{name} part of the reviewed questions: {part.line()}")
+        extra["reviewed_parts"] = {name: part.__dict__ for name, part in parts.items()}
+    write_outputs(out, lines, metrics, extra)
     return metrics
 
 

@@ -25,6 +25,8 @@ from langchain_text_splitters import RecursiveCharacterTextSplitter
 from tqdm import tqdm
 
 from knowledge.articles import Article
+from knowledge.embeddings import embed_questions, model_tag
+from knowledge.settings import KnowledgeSettings
 from knowledge.store import ARCHIVE_ARTICLES_SUFFIX, ARCHIVE_UNITS_SUFFIX, raw_collection
 
 PASSAGE_CHARS = 600
@@ -59,6 +61,21 @@ def units_of(article: Article) -> list[Unit]:
     return units
 
 
+# Titles and question variants are embedded as questions are, passages as passages.
+QUESTION_KINDS = ("title", "question")
+
+
+def embed_units(units: Sequence[Unit], embeddings: Embeddings) -> list[list[float]]:
+    vectors: list[list[float]] = [[] for _ in units]
+    for is_question in (True, False):
+        picked = [i for i, u in enumerate(units) if (u.metadata["kind"] in QUESTION_KINDS) == is_question]
+        texts = [units[i].text for i in picked]
+        embedded = embed_questions(embeddings, texts) if is_question else embeddings.embed_documents(texts)
+        for i, vector in zip(picked, embedded, strict=True):
+            vectors[i] = vector
+    return vectors
+
+
 def article_text(article: Article) -> str:
     return f"{article.title}\n\n{article.body}"
 
@@ -88,9 +105,11 @@ def _batches(items: Sequence[str], size: int = WRITE_BATCH) -> Iterable[list[str
 class Archive:
     """The content-addressed store of embedded articles and units, inside Chroma."""
 
-    def __init__(self, client: ClientAPI, name: str) -> None:
-        self._articles: Collection = raw_collection(client, name, ARCHIVE_ARTICLES_SUFFIX)
-        self._units: Collection = raw_collection(client, name, ARCHIVE_UNITS_SUFFIX)
+    def __init__(self, client: ClientAPI, name: str, model: str | None = None) -> None:
+        """`model`: the tag of the embedding model (default: the configured one); each model has its own archive."""
+        model = model or model_tag(KnowledgeSettings())
+        self._articles: Collection = raw_collection(client, name, f"{ARCHIVE_ARTICLES_SUFFIX}-{model}")
+        self._units: Collection = raw_collection(client, name, f"{ARCHIVE_UNITS_SUFFIX}-{model}")
 
     def known(self, hashes: Iterable[str]) -> set[str]:
         wanted = list(dict.fromkeys(hashes))
@@ -110,7 +129,9 @@ class Archive:
             for start in range(0, len(missing), batch_articles):
                 batch = missing[start : start + batch_articles]
                 units = [(article, unit) for article in batch for unit in units_of(article)]
-                vectors = embeddings.embed_documents([u.text for _, u in units] + [article_text(a) for a in batch])
+                vectors = embed_units([u for _, u in units], embeddings) + embeddings.embed_documents(
+                    [article_text(a) for a in batch]
+                )
                 unit_vectors, article_vectors = vectors[: len(units)], vectors[len(units) :]
                 # Units first: an article record is only written once all its units are there.
                 self._units.upsert(

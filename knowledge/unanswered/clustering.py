@@ -11,12 +11,14 @@ from langchain_core.embeddings import Embeddings
 from redis import Redis
 from sklearn.cluster import AgglomerativeClustering
 
+from knowledge.embeddings import embed_questions, similarity_floor
 from knowledge.text import fold
 from knowledge.unanswered.events import CLUSTER_LIMIT, UnansweredEvent, UnansweredOutcome, UnansweredStore
 
 # Average-linkage cosine distance under which questions are one cluster. On dev questions of
 # 20-30 intents (all-MiniLM-L6-v2), the adjusted Rand index against the intents is 0.65-0.73
-# (clinc150) and 0.61-0.49 (banking77) between 0.5 and 0.6.
+# (clinc150) and 0.61-0.49 (banking77) between 0.5 and 0.6. In the units of a model whose
+# cosines are squeezed above a floor (e5), the distance shrinks by the same factor.
 CLUSTER_DISTANCE = 0.55
 EXAMPLES = 5
 
@@ -56,13 +58,13 @@ def cluster_events(
             distinct.setdefault(question_key(event.question), []).append(event)
         keys = list(distinct)
         texts = [max(distinct[k], key=lambda e: e.at_ms).question for k in keys]
-        vectors = np.asarray(embeddings.embed_documents(texts), dtype=np.float32)
+        vectors = np.asarray(embed_questions(embeddings, texts), dtype=np.float32)
         vectors /= np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
         if len(keys) == 1:
             labels = np.zeros(1, dtype=int)
         else:
             labels = AgglomerativeClustering(
-                n_clusters=None, distance_threshold=distance, metric="cosine", linkage="average"
+                n_clusters=None, distance_threshold=distance * (1.0 - similarity_floor(embeddings)), metric="cosine", linkage="average"
             ).fit(vectors).labels_
         for label in sorted(set(labels.tolist())):
             members = [i for i in range(len(keys)) if labels[i] == label]

@@ -31,7 +31,7 @@ def _line(qid: str, outcome: str, article: str | None = None) -> ReportLine:
 REPORT = [
     _line("1", "answer", "kb/a"),
     _line("2", "answer", "kb/c"),
-    _line("3", "decline"),
+    _line("3", "escalate"),
     _line("4", "escalate"),
     _line("5", "answer", "kb/a"),
     _line("6", "decline"),
@@ -44,7 +44,10 @@ def test_metrics_follow_the_shared_definitions() -> None:
     assert metrics.conformity == pytest.approx(1 / 3)
     assert metrics.escalation_recall == 1.0
     assert metrics.oos_decline == 0.5
-    assert metrics.line() == "answer_rate=0.667 conformity=0.333 escalation_recall=1.000 oos_decline=0.500 n=6"
+    assert metrics.no_false_esc == pytest.approx(2 / 3)  # kb/c was handed over needlessly
+    assert metrics.line() == (
+        "answer_rate=0.667 conformity=0.333 escalation_recall=1.000 oos_decline=0.500 no_false_esc=0.667 n=6"
+    )
 
 
 @pytest.mark.skipif(not SHARED_SCORE.exists(), reason="shared/eval is not beside the repository")
@@ -56,7 +59,8 @@ def test_metrics_agree_with_the_shared_scorer(tmp_path: Path) -> None:
     shared = subprocess.run([sys.executable, str(SHARED_SCORE), str(data), str(report)], capture_output=True, text=True)
     ours = score(QUERIES, {line["id"]: line for line in REPORT})
     for key, value in (("answer_rate", ours.answer_rate), ("conformity", ours.conformity),
-                       ("escalation_recall", ours.escalation_recall), ("oos_decline", ours.oos_decline)):
+                       ("escalation_recall", ours.escalation_recall), ("oos_decline", ours.oos_decline),
+                       ("no_false_esc", ours.no_false_esc)):
         assert f"{key}={value:.3f}" in shared.stdout
 
 

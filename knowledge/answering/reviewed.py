@@ -1,0 +1,181 @@
+"""Thresholds refitted on reviewed customer questions, when the site has some.
+
+Self-calibration (fitting.py) learns from the articles' own variants, which are shorter and
+closer to the titles than what customers really type: it is too cautious on a small help
+centre and too lenient on a large one. Real questions, labelled by a person (the query format
+of shared/eval/README.md: an article id, "escalate" or "no_answer"), say how the confidence
+behaves on traffic. A fixed part of them (by a hash of their id) is held out and never used
+to fit: the conformity measured on it is reported next to the fitted part's, so drift shows.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import numpy as np
+
+from knowledge.answering.calibration import BLENDS, NEVER, Thresholds, lowest_threshold
+from knowledge.answering.matching import Ranking
+
+logger = logging.getLogger(__name__)
+
+# Share of the reviewed questions kept out of fitting, to measure drift.
+HELD_OUT_SHARE = 0.3
+# Fewer answerable reviewed questions matching the base than this: keep self-calibration.
+MIN_ANSWERABLE = 40
+# At most this share of answerable questions may be handed to an advisor by a lowered
+# escalation threshold (a needless hand-over costs an advisor's time), and a threshold is
+# never lowered below this share of the self-calibrated one: a few hundred reviewed
+# questions cannot show every way an ordinary question resembles a complaint.
+MAX_FALSE_ESCALATION = 0.01
+# At most this share of the reviewed out-of-scope questions may be answered (from any article),
+# and at least one of them: with a dozen, one outlier alone would set the threshold.
+MAX_OUT_OF_SCOPE_ANSWERED = 0.05
+MIN_ESCALATION_SHARE = 0.5
+
+Rank = Callable[[Sequence[str], Sequence[str | None], float], list[Ranking]]
+IsEscalation = Callable[[str], bool]
+IsRequest = Callable[[str], bool]
+
+
+@dataclass(frozen=True)
+class ReviewedQuestion:
+    id: str
+    text: str
+    lang: str | None
+    expected: str  # an article id, "escalate" or "no_answer"
+
+    @property
+    def answerable(self) -> bool:
+        return self.expected not in ("escalate", "no_answer")
+
+    @property
+    def held_out(self) -> bool:
+        return is_held_out(self.id)
+
+
+def is_held_out(question_id: str) -> bool:
+    """A fixed part of the reviewed questions, by a hash of their id: never used to fit."""
+    digest = hashlib.sha256(question_id.encode("utf-8")).digest()
+    return int.from_bytes(digest[:4], "big") / 2**32 < HELD_OUT_SHARE
+
+
+def file_fingerprint(path: Path | None) -> str:
+    """Short content hash of the reviewed file ('none' without one): part of the calibration key."""
+    if path is None or not path.is_file():
+        return "none"
+    return hashlib.sha256(path.read_bytes()).hexdigest()[:12]
+
+
+def load_reviewed(path: Path | None, articles: set[str]) -> list[ReviewedQuestion]:
+    """The reviewed questions that fit this base: none unless most answerable ones name its articles."""
+    if path is None or not path.is_file():
+        return []
+    questions: list[ReviewedQuestion] = []
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+            questions.append(ReviewedQuestion(str(row["id"]), str(row["text"]), row.get("lang"), str(row["expected"])))
+        except (json.JSONDecodeError, KeyError, TypeError) as error:
+            logger.warning("%s:%d: not a reviewed question (%s); skipped", path, number, error)
+    answerable = [q for q in questions if q.answerable]
+    known = [q for q in answerable if q.expected in articles]
+    if len(known) < MIN_ANSWERABLE or len(known) < 0.5 * len(answerable):
+        return []
+    return [q for q in questions if not q.answerable or q.expected in articles]
+
+
+@dataclass(frozen=True)
+class ReviewedFit:
+    thresholds: Thresholds
+    fitted: int
+    held_out: int
+    conformity_fitted: float
+    conformity_held_out: float
+    answer_rate_fitted: float
+    answer_rate_held_out: float
+
+    def summary(self) -> str:
+        return (
+            f"fitted on {self.fitted} reviewed questions: answer rate {self.answer_rate_fitted:.3f} at conformity "
+            f"{self.conformity_fitted:.3f}; {self.held_out} held out: answer rate {self.answer_rate_held_out:.3f} "
+            f"at conformity {self.conformity_held_out:.3f} (drift {self.conformity_held_out - self.conformity_fitted:+.3f})"
+        )
+
+
+def _rates(questions: Sequence[ReviewedQuestion], rankings: Sequence[Ranking], threshold: float,
+           answers: Callable[[str], bool]) -> tuple[float, float]:
+    """(answer rate, conformity) of answering the best label at or above threshold."""
+    answered = [(q, r) for q, r in zip(questions, rankings) if r.best and answers(r.best) and r.confidence >= threshold]
+    answerable = sum(q.answerable for q in questions)
+    right = sum(q.expected == r.best for q, r in answered)
+    rate = sum(q.answerable for q, _ in answered) / max(answerable, 1)
+    return rate, (right / len(answered) if answered else 1.0)
+
+
+def fit_on_reviewed(
+    base: Thresholds, questions: Sequence[ReviewedQuestion], rank: Rank, escalates: IsEscalation,
+    requests: IsRequest, target_conformity: float, blends: Sequence[float] = BLENDS,
+) -> ReviewedFit:
+    """The blend and answer threshold answering most fitted questions at the target conformity, and
+    the escalation thresholds lowered as far as they stay right and rarely hand over an answerable one."""
+    fit = [q for q in questions if not q.held_out]
+    held = [q for q in questions if q.held_out]
+    answers = lambda label: not escalates(label)  # noqa: E731
+    best: tuple[float, float, float, list[Ranking]] | None = None
+    for blend in blends:
+        rankings = rank([q.text for q in fit], [q.lang for q in fit], blend)
+        rows = [i for i, r in enumerate(rankings) if r.best and answers(r.best)]
+        confidence = np.array([rankings[i].confidence for i in rows])
+        good = np.array([fit[i].expected == rankings[i].best for i in rows])
+        out_of_scope = [rankings[i].confidence for i in rows if fit[i].expected == "no_answer"]
+        threshold = max(
+            lowest_threshold(confidence, good, (~good).astype(float), target_conformity),
+            _out_of_scope_threshold(out_of_scope, sum(q.expected == "no_answer" for q in fit)),
+        )
+        rate, _ = _rates(fit, rankings, threshold, answers)
+        if best is None or rate > best[0]:
+            best = (rate, blend, threshold, rankings)
+    assert best is not None
+    _, blend, answer, rankings = best
+    escalate_request = _escalation_threshold(fit, rankings, requests, base.escalate_request)
+    escalate_sensitive = _escalation_threshold(
+        fit, rankings, lambda label: escalates(label) and not requests(label), base.escalate_sensitive
+    )
+    thresholds = replace(base, answer=answer, blend=blend, escalate_request=escalate_request,
+                         escalate_sensitive=escalate_sensitive)
+    held_rankings = rank([q.text for q in held], [q.lang for q in held], blend) if held else []
+    rate_fit, conformity_fit = _rates(fit, rankings, answer, answers)
+    rate_held, conformity_held = _rates(held, held_rankings, answer, answers)
+    return ReviewedFit(thresholds, len(fit), len(held), conformity_fit, conformity_held, rate_fit, rate_held)
+
+
+def _out_of_scope_threshold(answered_confidences: Sequence[float], out_of_scope: int) -> float:
+    """The lowest threshold answering at most MAX_OUT_OF_SCOPE_ANSWERED of the out-of-scope questions."""
+    allowed = max(int(MAX_OUT_OF_SCOPE_ANSWERED * out_of_scope), 1)
+    ranked = sorted(answered_confidences, reverse=True)
+    return float(np.nextafter(ranked[allowed], np.inf)) if len(ranked) > allowed else 0.0
+
+
+def _escalation_threshold(questions: Sequence[ReviewedQuestion], rankings: Sequence[Ranking],
+                          kind: Callable[[str], bool], current: float) -> float:
+    """The lowest threshold (never above the self-calibrated one) at which this kind of escalation
+    hands over at most MAX_FALSE_ESCALATION of the answerable questions."""
+    answerable = sum(q.answerable for q in questions)
+    false_confidences = sorted(
+        (r.confidence for q, r in zip(questions, rankings) if q.answerable and r.best and kind(r.best)), reverse=True
+    )
+    allowed = int(MAX_FALSE_ESCALATION * answerable)
+    if len(false_confidences) <= allowed:
+        floor = 0.0
+    else:
+        floor = float(np.nextafter(false_confidences[allowed], np.inf))
+    if current >= NEVER:  # this kind of escalation never happens on this base
+        return current
+    return min(current, max(floor, MIN_ESCALATION_SHARE * current))
