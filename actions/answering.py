@@ -39,6 +39,7 @@ SMALLTALK_RESPONSES = {
     "thank": "utter_you_are_welcome",
     "affirm": "utter_anything_else",
     "deny": "utter_anything_else",
+    "bot_challenge": "utter_iamabot",
 }
 # Intents that hand over at once, whatever was said before.
 HANDOVER_INTENTS = {**TRIGGER_INTENTS, "answer_not_helpful": EscalationReason.NOT_HELPFUL}
