@@ -53,6 +53,17 @@ def _no_pending_handover(tracker: Tracker, failures: float = 0.0) -> list[EventT
     })
 
 
+# Words a message may have and still be bare small talk ("hello there", "merci beaucoup").
+BARE_SMALL_TALK_WORDS = 3
+
+
+def _bare_small_talk(question: str, decision: Decision) -> bool:
+    """A short small-talk message that the knowledge base only escalates as a request or complaint."""
+    requests = {EscalationReason.CUSTOMER_REQUEST.value, EscalationReason.COMPLAINT.value}
+    return (decision.outcome is Outcome.ESCALATE and decision.reason in requests
+            and len(question.split()) <= BARE_SMALL_TALK_WORDS)
+
+
 def offer_advisor(dispatcher: CollectingDispatcher, decision: Decision) -> None:
     """An unsure decline that asks "Would you like to talk to an advisor?", with Yes/No buttons."""
     offer = wording.utterance("utter_offer_advisor", decision.lang)
@@ -85,8 +96,9 @@ class ActionAnswerQuestion(CollaboratingAction):
             return events + await self._hand_over(dispatcher, tracker, engine, sensitive, topic.topic)
         smalltalk = SMALLTALK_RESPONSES.get(intent)
         # Small talk only where the knowledge base declines: a confident answer, a sensitive
-        # topic or a request for a person in a greeting ("bonjour, un conseiller svp") wins.
-        if smalltalk and decision.outcome is Outcome.DECLINE:
+        # topic or a request for a person in a greeting ("bonjour, un conseiller svp") wins;
+        # but a bare greeting or thanks is never taken for a request for a person or a complaint.
+        if smalltalk and (decision.outcome is Outcome.DECLINE or _bare_small_talk(question, decision)):
             dispatcher.utter_message(response=smalltalk)
             return events + _no_pending_handover(tracker)
         if decision.outcome is Outcome.ESCALATE:

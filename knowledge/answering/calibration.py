@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -22,10 +22,14 @@ import yaml
 OUT_OF_SCOPE = Path(__file__).parent.parent / "out_of_scope.yml"
 FOLDS = 4
 # Part of the key thresholds are stored under: bump it whenever the way they are computed changes.
-CALIBRATION_METHOD = "8"
+CALIBRATION_METHOD = "12"
 # Prior share of customer questions that no article answers; weighs the held-out-article
 # negatives against the held-out variants when computing precision.
 OUT_OF_SCOPE_SHARE = 0.05
+# Prior share of customer messages that ask for a person or complain; weighs the held-out
+# trigger examples (hundreds of them, against a few variants per article on a small base)
+# against the held-out variants.
+TRIGGER_SHARE = 0.2
 NEVER = 1e9
 # Weights of the linear classifier against the kernel one tried at calibration.
 BLENDS = (0.0, 0.25, 0.5, 0.75, 1.0)
@@ -41,6 +45,12 @@ class Thresholds:
     # Share of the variant scores on sensitive articles above which a question the thresholds
     # above leave unanswered escalates as sensitive.
     sensitive_share: float = NEVER
+    # Answer thresholds fitted per language on reviewed questions (the model's confidence does
+    # not behave alike in every language); `answer` for the others.
+    answer_by_language: dict[str, float] = field(default_factory=dict)
+
+    def answer_for(self, lang: str) -> float:
+        return self.answer_by_language.get(lang, self.answer)
 
     def to_json(self) -> str:
         return json.dumps(asdict(self))
@@ -61,6 +71,8 @@ class HeldOut:
     # Share of the scores on sensitive (handoff: true) articles, and whether the truth is one.
     sensitive_share: np.ndarray | None = None
     truly_sensitive: np.ndarray | None = None
+    # The question is one of the escalation triggers' examples (asking for a person, complaining).
+    trigger: np.ndarray | None = None
 
 
 def lowest_threshold(
@@ -87,10 +99,13 @@ def lowest_threshold(
 
 def _weights(held: HeldOut) -> np.ndarray:
     """Held-out variants count 1; questions of held-out articles together weigh OUT_OF_SCOPE_SHARE."""
-    n_pos = max(int(held.in_scope.sum()), 1)
+    trigger = held.trigger if held.trigger is not None else np.zeros(len(held.in_scope), bool)
+    n_pos = max(int((held.in_scope & ~trigger).sum()), 1)
     n_neg = max(int((~held.in_scope & ~held.generic).sum()), 1)
+    n_trigger = max(int((held.in_scope & trigger).sum()), 1)
     neg_weight = OUT_OF_SCOPE_SHARE / (1 - OUT_OF_SCOPE_SHARE) * n_pos / n_neg
-    return np.where(held.in_scope, 1.0, neg_weight)
+    trigger_weight = min(1.0, TRIGGER_SHARE / (1 - TRIGGER_SHARE) * n_pos / n_trigger)
+    return np.where(held.in_scope, np.where(trigger, trigger_weight, 1.0), neg_weight)
 
 
 def thresholds_from_held_out(held: HeldOut, target_answer: float, target_escalate: float) -> tuple[float, float, float]:

@@ -161,6 +161,7 @@ def held_out(model: VariantModel, scores: Sequence[HeldOutScores], blend: float)
         np.array(columns["escalates"], bool), np.array(columns["requests"], bool),
         np.array([item.in_scope for item in scores], bool), np.array([item.truth is None for item in scores], bool),
         np.array(columns["share"], float), np.array(columns["sensitive"], bool),
+        np.array([item.truth is not None and reason_of_label(item.truth) is not None for item in scores], bool),
     )
 
 

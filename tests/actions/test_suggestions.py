@@ -57,11 +57,11 @@ async def test_the_three_best_articles_are_suggested_with_their_answer(
 async def test_suggestions_include_articles_the_bot_would_not_answer_with(
     suggestions: SuggestionClient, sample_service: KnowledgeService
 ) -> None:
-    question = "le prélèvement a lieu quel jour du mois ?"
+    question = "problème de paiement"
     assert sample_service.decide(question).outcome.value == "decline"
     found = await suggestions.suggest("conv-1", question, "fr")
     assert len(found) == 3 and all(s["article"].endswith("-fr") for s in found)
-    assert "lumen/payment-methods-fr" in [s["article"] for s in found]
+    assert {"lumen/payment-methods-fr", "lumen/failed-payment-fr"} <= {s["article"] for s in found}
 
 
 async def test_an_empty_message_gets_no_suggestion(actions_url: str) -> None:

@@ -21,7 +21,7 @@ pytestmark = pytest.mark.anyio
 
 OUT_OF_SCOPE = "what is the best recipe for a chocolate mousse?"
 # Declined as "low_confidence" by the sample help centre (checked by the fixture below).
-UNSURE = ("my invoice looks strange", "problem with my account")
+UNSURE = ("a question about payment", "delivery or return")
 ESIM_ARTICLE = "lumen/activate-sim-esim-en"
 
 

@@ -99,3 +99,20 @@ def test_escalation_thresholds_are_only_lowered_and_never_below_half() -> None:
         target_conformity=0.97, blends=(0.0,),
     )
     assert 0.4 < refit.thresholds.escalate_request <= 0.5
+
+
+def test_each_language_with_enough_reviewed_questions_gets_its_own_answer_threshold() -> None:
+    questions, confidence = [], {}
+    for i in range(800):
+        text, lang = f"q{i}", ("en" if i % 2 else "fr")
+        right = lang == "fr" or i % 3 != 0  # French answers are right even when unsure
+        questions.append(ReviewedQuestion(text, text, lang, "kb/a"))
+        confidence[text] = ("kb/a" if right else "kb/b", (0.6 if right else 0.2) if lang == "en" else 0.1)
+    fit = fit_on_reviewed(
+        Thresholds(answer=0.9, escalate_request=0.5, escalate_sensitive=0.5), questions, _ranker(confidence),
+        escalates=lambda label: label.startswith("@"), requests=lambda label: label.startswith("@"),
+        target_conformity=0.97, blends=(0.0,),
+    )
+    assert fit.thresholds.answer_for("fr") <= 0.1 < 0.2 < fit.thresholds.answer_for("en") <= 0.6
+    assert fit.thresholds.answer_for("de") == fit.thresholds.answer  # no reviewed German: the overall one
+    assert fit.conformity_held_out == 1.0
