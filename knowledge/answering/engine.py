@@ -3,13 +3,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import replace
 
 import numpy as np
 from langchain_core.embeddings import Embeddings
 
 from knowledge import wording as replies
-from knowledge.answering.calibration import Thresholds, load_out_of_scope_examples
+from knowledge.answering.calibration import Thresholds
 from knowledge.answering.fitting import fit_thresholds
 from knowledge.answering.matching import PassageRetriever, Ranking, blended_ranking, margin_ranking, with_passage_evidence
 from knowledge.answering.reviewed import ReviewedFit, fit_on_reviewed, load_reviewed
@@ -83,29 +82,10 @@ class KnowledgeEngine:
             thresholds, reviewed, self._rank_many, lambda label: self.variants.escalation_reason(label) is not None,
             lambda label: reason_of_label(label) is not None, self.settings.target_conformity,
         )
-        fit = replace(fit, thresholds=self._above_generic(fit.thresholds))
         self._ranking_parts.clear()
         logger.info("thresholds %s", fit.summary())
         self.reviewed_fit = fit
         return fit.thresholds
-
-    def _above_generic(self, thresholds: Thresholds) -> Thresholds:
-        """Escalation thresholds raised, if need be, above every generic question and greeting
-        (knowledge/out_of_scope.yml): whatever reviewed questions say, those never escalate."""
-        languages = {a.lang for a in self.snapshot.articles.values()}
-        generic = [(lang, text) for lang, text in load_out_of_scope_examples() if lang in languages]
-        if not generic:
-            return thresholds
-        rankings = self._rank_many([text for _, text in generic], [lang for lang, _ in generic], thresholds.blend)
-        request, sensitive = thresholds.escalate_request, thresholds.escalate_sensitive
-        for ranking in rankings:
-            reason = self.variants.escalation_reason(ranking.best) if ranking.best else None
-            above = float(np.nextafter(ranking.confidence, np.inf))
-            if reason is EscalationReason.SENSITIVE:
-                sensitive = max(sensitive, above)
-            elif reason is not None:
-                request = max(request, above)
-        return replace(thresholds, escalate_request=request, escalate_sensitive=sensitive)
 
     def _rank_many(self, questions: Sequence[str], langs: Sequence[str | None], blend: float) -> list[Ranking]:
         """Rankings of many questions at one blend; what does not depend on the blend is computed once."""
