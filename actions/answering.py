@@ -6,9 +6,13 @@ Escalation policy (each hand-over says why in the payload's `reason`):
 - a `handoff: true` article or a topic of knowledge/sensitive_topics.yml (`sensitive`): at once,
   and the article's urgent steps come first in the same reply (help and hand over, never
   instead): actions/excerpts.py; a person asked for or a complaint about such an article too;
-- an unsure decline (`low_confidence`): the bot offers an advisor first, and hands over if
-  the customer says yes; a second unsure decline in a row hands over at once
-  (`repeated_failure`). Out-of-scope declines neither offer nor count.
+- an unsure decline (`low_confidence`): the bot asks "Did you mean A / B?" when two articles
+  are close (actions/clarification.py), else offers an advisor, and hands over if the
+  customer says yes; a second unsure decline in a row hands over at once
+  (`repeated_failure`). An out-of-scope decline does not count, but its text invites asking
+  for an advisor, so a "yes" right after it hands over too.
+- a follow-up ("and in Canada?") is read with the conversation's last question
+  (knowledge/answering/followups.py).
 """
 from __future__ import annotations
 
@@ -20,27 +24,21 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import slots
+from actions.clarification import answer_from, chosen_article, clarification_options, clarify_reply
 from actions.collaborators import CollaboratingAction
-from actions.conversation import intent_of, last_bot_reply
+from actions.conversation import intent_of, last_bot_reply, remember, turn_context
 from actions.excerpts import answer_reply, urgent_steps_for
 from actions.nlu_arbiter import handover_intent_stands, is_button
 from actions.recording import record_reply
 from actions.replies import say
 from actions.routing import hand_over
+from actions.smalltalk import SMALLTALK_RESPONSES, small_talk_reply, without_third_repeat
 from knowledge import wording
 from knowledge.answering.engine import KnowledgeEngine
+from knowledge.answering.followups import decide_in_context, next_context, topic_words
 from knowledge.answering.triggers import TRIGGER_INTENTS
 from knowledge.contract import Decision, DeclineReason, EscalationReason, Offer, Outcome, Reply
 
-# Small-talk intents and their replies, used when the knowledge base has no confident answer.
-SMALLTALK_RESPONSES = {
-    "greet": "utter_greet",
-    "goodbye": "utter_goodbye",
-    "thank": "utter_you_are_welcome",
-    "affirm": "utter_anything_else",
-    "deny": "utter_anything_else",
-    "bot_challenge": "utter_iamabot",
-}
 # Intents that hand over at once, whatever was said before.
 HANDOVER_INTENTS = {**TRIGGER_INTENTS, "answer_not_helpful": EscalationReason.NOT_HELPFUL}
 # The unsure declines in a row after which the bot hands over without asking.
@@ -50,11 +48,22 @@ REPEATED_FAILURES = 2
 def _no_pending_handover(tracker: Tracker, failures: float = 0.0) -> list[EventType]:
     return slots.changed(tracker, {
         slots.HANDOVER_OFFERED: None, slots.HANDOVER_ROUTE: None, slots.LOW_CONFIDENCE_COUNT: failures,
+        slots.CLARIFY_OPTIONS: None,
     })
 
 
 # Words a message may have and still be bare small talk ("hello there", "merci beaucoup").
 BARE_SMALL_TALK_WORDS = 3
+
+
+# Topic words (knowledge/answering/followups.py) a message may have and still get a small-talk
+# reply: "merci beaucoup pour votre aide" is thanks; "je vais à Londres la semaine pro, je paie un
+# supplément ?" is a question, whatever NLU says.
+SMALL_TALK_TOPIC_WORDS = 4
+
+
+def _reads_as_small_talk(question: str) -> bool:
+    return len(topic_words(question)) <= SMALL_TALK_TOPIC_WORDS
 
 
 def _bare_small_talk(question: str, decision: Decision) -> bool:
@@ -86,7 +95,17 @@ class ActionAnswerQuestion(CollaboratingAction):
             failures = float(tracker.get_slot(slots.LOW_CONFIDENCE_COUNT) or 0.0)
             return events + _no_pending_handover(tracker, failures)
 
-        decision = engine.decide(question, lang)
+        context = turn_context(tracker)
+        chosen = chosen_article(engine, tracker, question)
+        if chosen is not None:  # the customer picked one of the articles "Did you mean…?" offered
+            decision = answer_from(engine, chosen, lang)
+            asked = context.question if context else question
+            say(dispatcher, answer_reply(engine, asked, decision, service.settings))
+            return events + _no_pending_handover(tracker)
+
+        understood = decide_in_context(engine, question, lang, context)
+        decision = understood.decision
+        events += remember(tracker, next_context(context, question, understood))
         topic = self.topics.match(question, lang)
         if topic is not None:
             sensitive = replace(
@@ -94,12 +113,14 @@ class ActionAnswerQuestion(CollaboratingAction):
                 text=wording.escalate_text(EscalationReason.SENSITIVE, lang),
             )
             return events + await self._hand_over(dispatcher, tracker, engine, sensitive, topic.topic)
-        smalltalk = SMALLTALK_RESPONSES.get(intent)
         # Small talk only where the knowledge base declines: a confident answer, a sensitive
         # topic or a request for a person in a greeting ("bonjour, un conseiller svp") wins;
         # but a bare greeting or thanks is never taken for a request for a person or a complaint.
+        smalltalk = intent in SMALLTALK_RESPONSES and _reads_as_small_talk(question)
         if smalltalk and (decision.outcome is Outcome.DECLINE or _bare_small_talk(question, decision)):
-            dispatcher.utter_message(response=smalltalk)
+            reply = small_talk_reply(tracker, intent, lang)
+            assert reply is not None
+            say(dispatcher, reply)
             return events + _no_pending_handover(tracker)
         if decision.outcome is Outcome.ESCALATE:
             return events + await self._hand_over(dispatcher, tracker, engine, decision)
@@ -110,17 +131,33 @@ class ActionAnswerQuestion(CollaboratingAction):
                 repeated = replace(decision, outcome=Outcome.ESCALATE, reason=reason.value,
                                    text=wording.escalate_text(reason, lang))
                 return events + await self._hand_over(dispatcher, tracker, engine, repeated)
-            offer_advisor(dispatcher, decision)
             await record_reply(self.redis, tracker, decision)
+            options = clarification_options(engine, decision)
+            if options:
+                say(dispatcher, clarify_reply(decision, options))
+                return events + slots.changed(tracker, {
+                    slots.HANDOVER_OFFERED: None, slots.HANDOVER_ROUTE: None,
+                    slots.LOW_CONFIDENCE_COUNT: float(failures), slots.CLARIFY_OPTIONS: [o.article for o in options],
+                })
+            offer_advisor(dispatcher, decision)
             return events + slots.changed(tracker, {
                 slots.HANDOVER_OFFERED: True, slots.HANDOVER_ROUTE: None, slots.LOW_CONFIDENCE_COUNT: float(failures),
+                slots.CLARIFY_OPTIONS: None,
             })
-        reply = Reply.from_decision(decision)
         if decision.outcome is Outcome.ANSWER and decision.article:
-            reply = answer_reply(engine, question, decision, service.settings)
+            reply = answer_reply(engine, understood.understood_as, decision, service.settings)
+            title = engine.snapshot.articles[decision.article].title
+            reply = without_third_repeat(tracker, reply, "utter_answer_again", title=title)
+        else:
+            reply = without_third_repeat(tracker, Reply.from_decision(decision), "utter_decline_again")
         say(dispatcher, reply)
         await record_reply(self.redis, tracker, decision)
-        return events + _no_pending_handover(tracker)
+        events += _no_pending_handover(tracker)
+        if decision.reason == DeclineReason.OUT_OF_SCOPE.value:
+            # The decline ends "…or ask for an advisor?": a "yes" to it hands over, a "no" is
+            # answered kindly; it does not count as an unsure answer.
+            events += slots.changed(tracker, {slots.HANDOVER_OFFERED: True})
+        return events
 
     async def _hand_over(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, engine: KnowledgeEngine, escalation: Decision,
@@ -150,13 +187,27 @@ class ActionHandOver(CollaboratingAction):
         events: list[EventType] = [SlotSet(slots.LANGUAGE, lang)]
         if reason is EscalationReason.NOT_HELPFUL and last_bot_reply(tracker) is None and not is_button(question):
             reason = None  # "not helpful" with nothing said before: a message like any other
-        typed_trigger = reason in TRIGGER_INTENTS.values() and bool(question) and not is_button(question)
-        decision = engine.decide(question, lang) if reason is None or typed_trigger else None
+        chosen = chosen_article(engine, tracker, question) if not is_button(question) else None
+        if chosen is not None:  # a title "Did you mean…?" offered, which NLU took for a hand-over intent
+            context = turn_context(tracker)
+            asked = context.question if context else question
+            say(dispatcher, answer_reply(engine, asked, answer_from(engine, chosen, lang), service.settings))
+            return events + _no_pending_handover(tracker)
+        typed = bool(question) and not is_button(question)
+        typed_trigger = typed and (reason in TRIGGER_INTENTS.values() or reason is EscalationReason.NOT_HELPFUL)
+        decision = None
+        if reason is None or typed_trigger:
+            context = turn_context(tracker)
+            understood = decide_in_context(engine, question, lang, context)
+            decision = understood.decision
+            events += remember(tracker, next_context(context, question, understood))
+        if reason is EscalationReason.NOT_HELPFUL and decision is not None and decision.outcome is not Outcome.ANSWER:
+            decision = None  # "that didn't help": only a confident answer to a new question overrides it
         if decision is not None and (reason is None or not handover_intent_stands(engine, question, decision)):
             # No trigger intent, or one the knowledge base contradicts (actions/nlu_arbiter.py).
             if decision.outcome is not Outcome.ESCALATE:
                 answered = decision.outcome is Outcome.ANSWER and decision.article
-                say(dispatcher, answer_reply(engine, question, decision, service.settings) if answered
+                say(dispatcher, answer_reply(engine, understood.understood_as, decision, service.settings) if answered
                     else Reply.from_decision(decision))
                 await record_reply(self.redis, tracker, decision)
                 return events + _no_pending_handover(tracker)

@@ -2,10 +2,10 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
+from dataclasses import replace
 
 from rasa_sdk import Tracker
-from rasa_sdk.events import EventType
+from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import REQUESTED_SLOT, FormValidationAction
 from rasa_sdk.types import DomainDict
@@ -13,42 +13,118 @@ from redis.exceptions import RedisError
 
 from actions import slots
 from actions.collaborators import CollaboratingAction
+from actions.clarification import answer_from
 from actions.contact_details import parse_contact
-from actions.conversation import conversation_language, handover_reason, intent_of
+from actions.conversation import conversation_language, handover_reason, intent_of, remember, turn_context
+from actions.excerpts import answer_reply, urgent_steps_for
 from actions.replies import say
+from actions.short_answers import is_accepting, is_leaving
 from handoff.tickets import file_ticket
 from knowledge import wording
-from knowledge.contract import Outcome, Reply, Route
+from knowledge.answering.engine import KnowledgeEngine
+from knowledge.answering.followups import decide_in_context, next_context, topic_words
+from knowledge.contract import Decision, Outcome, Reply, Route
 
 logger = logging.getLogger(__name__)
 
+# Answers that are neither a contact nor a question, after which the bot goes on without one.
+INVALID_ENTRIES_BEFORE_GIVING_UP = 2
+# Questions answered while the form waits, after which the bot stops asking for a contact.
+QUESTIONS_BEFORE_DROPPING = 2
 
-class ValidateContactForm(FormValidationAction):
-    """Takes the customer's answer as the contact unless it is a plain no; accepts an email
-    address or a phone number, normalised, and asks again otherwise."""
+
+def _leave_form() -> list[EventType]:
+    """Ends contact_form without a contact: the ticket rule then files nothing."""
+    return [*_counters(0, 0), SlotSet(REQUESTED_SLOT, None)]
+
+
+def _counters(attempts: int, questions: int) -> list[EventType]:
+    # Always set, even unchanged: a validation that sets no slot makes Rasa reject the form's turn.
+    return [SlotSet(slots.CONTACT_ATTEMPTS, float(attempts)), SlotSet(slots.FORM_QUESTIONS, float(questions))]
+
+
+# Topic words from which a message that is no contact is a question rather than a typo.
+QUESTION_TOPIC_WORDS = 4
+
+
+def _reads_as_question(text: str) -> bool:
+    return text.rstrip().endswith("?") or len(topic_words(text)) >= QUESTION_TOPIC_WORDS
+
+
+def _as_answer(engine: KnowledgeEngine, decision: Decision) -> Decision | None:
+    """What a question asked inside the form is answered with: an answer, or the article of a
+    sensitive hand-over (the customer is already waiting for an advisor to get back to them)."""
+    if decision.outcome is Outcome.ANSWER and decision.article:
+        return decision
+    if decision.outcome is Outcome.ESCALATE and urgent_steps_for(engine, decision) and decision.article:
+        return answer_from(engine, decision.article, decision.lang)
+    return None
+
+
+class ValidateContactForm(CollaboratingAction, FormValidationAction):
+    """Reads each answer to "leave your email address or phone number", as a person would:
+
+    - an email address or phone number (anywhere in the message) is kept, normalised;
+    - "no", "cancel", "non merci"… leaves the form, and no ticket is filed;
+    - a real question is answered (a sensitive article's too; one the help centre cannot
+      answer is declined), then the form is offered again; after a second question it is dropped;
+    - "yes" asks for the contact itself; a request for a person or a complaint says an advisor
+      will call back (an escalation whose route is the ticket under way);
+    - anything else asks again, and the second time the bot goes on without a contact.
+    """
 
     def name(self) -> str:
         return "validate_contact_form"
 
-    async def extract_contact(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         if tracker.get_slot(REQUESTED_SLOT) != slots.CONTACT:  # the form is starting: nothing was asked yet
-            return {}
+            return []
         text = (tracker.latest_message.get("text") or "").strip()
         if not text:  # an intent the web app triggered (EXTERNAL_no_agent), not a customer's answer
-            return {}
-        if parse_contact(text) is None and intent_of(tracker).get("name") == "deny":
-            return {}  # nothing extracted: the form rejects the turn and the deny rule stops it
-        return {slots.CONTACT: text}
-
-    async def validate_contact(
-        self, slot_value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> dict[str, Any]:
-        contact = parse_contact(str(slot_value or ""))
+            return []
+        contact = parse_contact(text)
         if contact is not None:
-            return {slots.CONTACT: contact.value}
+            return [SlotSet(slots.CONTACT, contact.value), *_counters(0, 0)]
         lang = conversation_language(tracker)
+        attempts = int(tracker.get_slot(slots.CONTACT_ATTEMPTS) or 0)
+        questions = int(tracker.get_slot(slots.FORM_QUESTIONS) or 0)
+        if is_leaving(text):
+            say(dispatcher, Reply(Outcome.NO_TICKET, lang, wording.text("utter_no_ticket", lang)))
+            return _leave_form()
+
+        engine = self.service.engine()
+        question_lang = engine.language_of(text, fallback=lang)
+        context = turn_context(tracker)
+        understood = decide_in_context(engine, text, question_lang, context)
+        remembered = remember(tracker, next_context(context, text, understood))
+        answer = _as_answer(engine, understood.decision)
+        asked = answer is not None or (understood.decision.outcome is Outcome.DECLINE and _reads_as_question(text))
+        if asked:
+            if answer is not None:
+                say(dispatcher, answer_reply(engine, understood.understood_as, answer, self.service.settings))
+            else:  # a question the help centre cannot answer: said so, not taken for a wrong contact
+                say(dispatcher, Reply.from_decision(understood.decision))
+            if questions + 1 >= QUESTIONS_BEFORE_DROPPING:
+                say(dispatcher, Reply(Outcome.NO_TICKET, question_lang, wording.text("utter_contact_dropped", question_lang)))
+                return remembered + _leave_form()
+            say(dispatcher, Reply(Outcome.SMALLTALK, question_lang, wording.text("utter_contact_reminder", question_lang)))
+            return remembered + _counters(attempts, questions + 1)
+        intent = str(intent_of(tracker).get("name"))
+        if intent == "deny":
+            say(dispatcher, Reply(Outcome.NO_TICKET, lang, wording.text("utter_no_ticket", lang)))
+            return _leave_form()
+        if is_accepting(text) or intent == "affirm":
+            say(dispatcher, Reply(Outcome.SMALLTALK, lang, wording.text("utter_ask_contact_details", lang)))
+            return _counters(attempts, questions)
+        if understood.decision.outcome is Outcome.ESCALATE and topic_words(text):  # "I want a person": one will call back
+            text_for_advisor = wording.text("utter_contact_for_advisor", lang)
+            say(dispatcher, Reply.from_decision(replace(understood.decision, lang=lang), text_for_advisor, route=Route.TICKET))
+            return _counters(attempts, questions)
+        if attempts + 1 >= INVALID_ENTRIES_BEFORE_GIVING_UP:
+            say(dispatcher, Reply(Outcome.NO_TICKET, lang, wording.text("utter_contact_go_on_without", lang)))
+            return _leave_form()
         say(dispatcher, Reply(Outcome.CONTACT_INVALID, lang, wording.text("utter_contact_invalid", lang)))
-        return {slots.CONTACT: None}
+        return _counters(attempts + 1, questions)
 
 
 class ActionFileTicket(CollaboratingAction):
@@ -61,10 +137,13 @@ class ActionFileTicket(CollaboratingAction):
         lang = conversation_language(tracker)
         contact = str(tracker.get_slot(slots.CONTACT) or "")
         reason = handover_reason(tracker)
-        done = slots.changed(tracker, {slots.CONTACT: None, slots.HANDOVER_ROUTE: None, slots.HANDOVER_REASON: None})
+        done = slots.changed(tracker, {
+            slots.CONTACT: None, slots.HANDOVER_ROUTE: None, slots.HANDOVER_REASON: None,
+            slots.CONTACT_ATTEMPTS: 0.0, slots.FORM_QUESTIONS: 0.0,
+        })
+        if not contact:  # the customer left the form (validate_contact_form said so): no ticket
+            return done
         try:
-            if not contact:
-                raise ValueError("contact_form completed without a contact")
             ticket = await file_ticket(self.redis, tracker.sender_id, contact, lang, reason.value)
         except (RedisError, OSError, ValueError) as error:
             logger.error("ticket not filed for %s (%s: %s)", tracker.sender_id, type(error).__name__, error)

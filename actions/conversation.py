@@ -6,8 +6,10 @@ import logging
 from typing import Any
 
 from rasa_sdk import Tracker
+from rasa_sdk.events import SlotSet
 
 from actions import slots
+from knowledge.answering.followups import TurnContext
 from knowledge.contract import EscalationReason, MalformedReply, Reply, parse_reply
 
 logger = logging.getLogger(__name__)
@@ -48,3 +50,31 @@ def last_bot_reply(tracker: Tracker) -> Reply | None:
                     logger.warning("the bot's last reply is outside the reply contract (%s)", error)
                     return None
     return None
+
+
+def turn_context(tracker: Tracker) -> TurnContext | None:
+    """The last question that stood on its own, which a follow-up is read with."""
+    question = tracker.get_slot(slots.CONTEXT_QUESTION)
+    article = tracker.get_slot(slots.CONTEXT_ARTICLE)
+    answered = bool(tracker.get_slot(slots.CONTEXT_ANSWERED))
+    return TurnContext(str(question), str(article) if article else None, answered) if question else None
+
+
+def remember(tracker: Tracker, context: TurnContext | None) -> list[SlotSet]:
+    """The slot events that keep `context` for the next turn."""
+    return slots.changed(tracker, {
+        slots.CONTEXT_QUESTION: context.question if context else None,
+        slots.CONTEXT_ARTICLE: context.article if context else None,
+        slots.CONTEXT_ANSWERED: context.answered if context else None,
+    })
+
+
+def recent_bot_texts(tracker: Tracker, count: int = 2) -> list[str]:
+    """The texts of the bot's last `count` messages, newest first."""
+    texts: list[str] = []
+    for event in reversed(tracker.events):
+        if event.get("event") == "bot" and event.get("text"):
+            texts.append(str(event["text"]))
+            if len(texts) == count:
+                break
+    return texts

@@ -17,6 +17,18 @@ HANDOVER_REASON = "handover_reason"
 HANDOVER_ROUTE = "handover_route"
 # The customer's email address or phone number, normalised, asked by contact_form.
 CONTACT = "contact"
+# contact_form: answers that were neither a contact nor a question, and questions answered meanwhile.
+CONTACT_ATTEMPTS = "contact_attempts"
+FORM_QUESTIONS = "form_questions"
+# The conversation's last question that stood on its own: follow-ups are read with it
+# (knowledge/answering/followups.py).
+CONTEXT_QUESTION = "context_question"
+# The article the last turn was about (answered, or the favourite of an unsure decline).
+CONTEXT_ARTICLE = "context_article"
+# Whether the bot answered from that article (rather than being unsure about it).
+CONTEXT_ANSWERED = "context_answered"
+# The article ids offered by "Did you mean: A / B?", until the customer's next message.
+CLARIFY_OPTIONS = "clarify_options"
 
 
 def changed(tracker: Tracker, values: dict[str, Any]) -> list[SlotSet]:

@@ -55,6 +55,7 @@ class Route(str, Enum):
 
 class Offer(str, Enum):
     ADVISOR = "advisor"  # after an unsure decline: "Would you like to talk to an advisor?" with Yes/No buttons
+    CLARIFY = "clarify"  # after an unsure decline between two articles: "Did you mean…?", one button per article
 
 
 @dataclass(frozen=True)
@@ -109,7 +110,7 @@ class BotReply(TypedDict, total=False):
     sources: list[SourcePayload]
     route: str | None  # on an escalation: "agent" (queue) or "ticket" (no agent online: the bot takes contact details)
     topic: str | None  # the sensitive topic (knowledge/sensitive_topics.yml) that triggered an escalation
-    offer: str | None  # "advisor" when the bot offers a person (low confidence)
+    offer: str | None  # "advisor" when the bot offers a person, "clarify" when it asks which article (low confidence)
     ticket: str | None  # outcome "ticket": the ticket number filed
     buttons: list[Button]
     # Only when set: the urgent steps (Markdown) of the sensitive article an escalation names,

@@ -2,16 +2,18 @@
 
 How the bot is asked is a parameter: the decision code in this process (`ask_directly`), or
 any other way given the throwaway index, such as ops/eval_rasa.py through Rasa's REST channel.
+A conversation file (lines with "turns") is evaluated turn by turn by
+knowledge.evaluation.dialogues, which builds on this module.
 """
 from __future__ import annotations
 
 import json
 import tempfile
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypedDict
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from tqdm import tqdm
 
@@ -25,13 +27,18 @@ from knowledge.settings import KnowledgeSettings
 from knowledge.answering.service import build_engine
 from knowledge.store import make_client
 
+if TYPE_CHECKING:
+    from knowledge.evaluation.dialogues import Converse
+
 
 class Query(TypedDict, total=False):
     id: str
     text: str
-    lang: str
-    expected: str
-    reason: str
+    lang: str | None
+    expected: str | None  # None only for a conversation turn that is not about content (never scored)
+    reason: str | None
+    kind: str  # a conversation turn: what its conversation tests (follow_up, topic_switch…)
+    tag: str  # a conversation turn, optionally: follow_up or in_form
 
 
 class ReportLine(TypedDict):
@@ -67,7 +74,7 @@ def _ratio(part: int, whole: int) -> float | None:
     return part / whole if whole else None
 
 
-def score(queries: Iterable[Query], report: dict[str, ReportLine]) -> Metrics:
+def score(queries: Iterable[Query], report: Mapping[str, ReportLine]) -> Metrics:
     """The metrics of shared/eval/README.md; a query missing from the report counts as a miss."""
     n = in_scope = answered_in_scope = answers = conform = escalate = escalated = oos = declined_oos = 0
     escalated_in_scope = 0
@@ -94,6 +101,15 @@ def score(queries: Iterable[Query], report: dict[str, ReportLine]) -> Metrics:
         _ratio(answered_in_scope, in_scope), _ratio(conform, answers), _ratio(escalated, escalate),
         _ratio(declined_oos, oos), n, _ratio(in_scope - escalated_in_scope, in_scope),
     )
+
+
+def score_parts(
+    queries: Sequence[Query], report: Mapping[str, ReportLine], part_of: Callable[[Query], str | None],
+) -> dict[str, Metrics]:
+    """The metrics of each part of the queries (by language, kind…), in the order of the parts'
+    names; a query in no part (None) counts in none."""
+    names = sorted({name for query in queries if (name := part_of(query))})
+    return {name: score([q for q in queries if part_of(q) == name], report) for name in names}
 
 
 def read_queries(path: Path) -> list[Query]:
@@ -193,8 +209,19 @@ def write_outputs(out: Path, lines: list[ReportLine], metrics: Metrics, extra: d
     (out / "summary.json").write_text(json.dumps(summary, indent=2), encoding="utf-8")
 
 
-def evaluate(kb: Path, data: Path, out: Path, ask: AskBot = ask_directly, via: str = "direct") -> Metrics:
-    """Scores the query set in `data` on the articles in `kb`; writes out/report.jsonl and out/summary.json."""
+def evaluate(
+    kb: Path, data: Path, out: Path, ask: AskBot = ask_directly, via: str = "direct", converse: Converse | None = None,
+) -> Metrics:
+    """Scores the query set in `data` on the articles in `kb`; writes out/report.jsonl and out/summary.json.
+
+    A conversation file is asked through `converse` instead (directly when not given and `via` is direct).
+    """
+    from knowledge.evaluation import dialogues  # it imports this module: not importable at the top
+
+    if dialogues.is_conversation_file(data):
+        if converse is None and via != "direct":
+            raise ValueError(f"{data} holds conversations: asking {via} needs a way to converse")
+        return dialogues.evaluate_conversations(kb, data, out, converse or dialogues.converse_directly, via)
     settings = KnowledgeSettings()
     queries = read_queries(data)
     with tempfile.TemporaryDirectory(prefix="kb-eval-") as workdir:
@@ -203,9 +230,8 @@ def evaluate(kb: Path, data: Path, out: Path, ask: AskBot = ask_directly, via: s
     by_id = {line["id"]: line for line in lines}
     metrics = score(queries, by_id)
     extra: dict[str, object] = {"kb": str(kb), "data": str(data), "via": via, "thresholds": engine.thresholds.__dict__}
-    languages = sorted({str(q.get("lang")) for q in queries if q.get("lang")})
-    if len(languages) > 1:
-        per_language = {lang: score([q for q in queries if q.get("lang") == lang], by_id) for lang in languages}
+    per_language = score_parts(queries, by_id, lambda query: query.get("lang"))
+    if len(per_language) > 1:
         for lang, part in per_language.items():
             print(f"{lang}: {part.line()}")
         extra["languages"] = {lang: part.__dict__ for lang, part in per_language.items()}

@@ -9,9 +9,11 @@ from rasa_sdk.events import SlotSet
 from redis.asyncio import Redis
 
 from actions.answering import ActionAnswerQuestion, ActionHandOver
+from actions.clarification import clarification_options
 from handoff.connection import connect
 from handoff.settings import HandoffSettings
 from knowledge.answering.sensitive_topics import SensitiveTopicsFile
+from knowledge import wording
 from knowledge.answering.service import KnowledgeService
 from knowledge.settings import SENSITIVE_TOPICS
 from ops.stack import free_port
@@ -19,17 +21,22 @@ from tests.actions.trackers import advisor_online, bot_event, run, tracker
 
 pytestmark = pytest.mark.anyio
 
-# Declined as "low_confidence" by the sample help centre: close to an article, not close enough.
-UNSURE_EN = ("my phone doesn't work", "payment problem")
-UNSURE_FR = "problème de paiement"
+# Declined as "low_confidence" by the sample help centre: close to an article, not close enough,
+# and not a close call between two articles either (those get "Did you mean…?": test_dialogue.py).
+UNSURE_EN = ("a problem with my order", "my phone doesn't work")
+UNSURE_FR = "j'ai un souci"
 OUT_OF_SCOPE = "what is the best recipe for a chocolate mousse?"
 
 
 @pytest.fixture(autouse=True)
 def _unsure_questions_are_unsure(sample_service: KnowledgeService) -> None:
     """These tests rely on how the sample help centre declines: say so plainly if that changes."""
+    engine = sample_service.engine()
     for question in (*UNSURE_EN, UNSURE_FR):
-        assert sample_service.decide(question).reason == "low_confidence", question
+        decision = sample_service.decide(question)
+        assert decision.reason == "low_confidence", question
+    for question in (UNSURE_EN[0], UNSURE_FR):  # offered an advisor, not asked which article
+        assert clarification_options(engine, sample_service.decide(question)) == [], question
     assert sample_service.decide(OUT_OF_SCOPE).reason == "out_of_scope"
 
 
@@ -61,9 +68,11 @@ async def test_hand_over_action_escalates_with_the_intent_reason(hand_over: Acti
 
 
 async def test_small_talk_gets_its_response_unless_the_knowledge_base_is_sure(answer: ActionAnswerQuestion) -> None:
-    for text, intent, response in (("hello there", "greet", "utter_greet"), ("merci, bonne journée", "thank", "utter_you_are_welcome")):
+    for text, intent, response, lang in (("hello there", "greet", "utter_greet", "en"),
+                                         ("merci, bonne journée", "thank", "utter_you_are_welcome", "fr")):
         messages, _ = await run(answer, tracker(text, intent=intent))
-        assert [m.get("response") for m in messages] == [response]
+        said = wording.text(response, lang)
+        assert [(m["text"], m["custom"]) for m in messages] == [(said, {"outcome": "smalltalk", "lang": lang, "text": said})]
     messages, _ = await run(answer, tracker("thanks, but someone stole my phone", intent="thank"))
     assert (messages[0]["custom"]["outcome"], messages[0]["custom"]["reason"]) == ("escalate", "sensitive")
     # NLU took a real question for a thank-you: the knowledge base still answers it.
@@ -171,11 +180,24 @@ async def test_a_second_unsure_decline_in_a_row_hands_over_at_once(answer: Actio
     assert SlotSet("low_confidence_count", 0.0) in events
 
 
-async def test_out_of_scope_declines_neither_offer_nor_count(answer: ActionAnswerQuestion) -> None:
+async def test_out_of_scope_declines_neither_offer_buttons_nor_count(answer: ActionAnswerQuestion) -> None:
     messages, events = await run(answer, tracker(OUT_OF_SCOPE, slots={"low_confidence_count": 0.0}))
     assert (messages[0]["custom"]["outcome"], messages[0]["custom"]["reason"]) == ("decline", "out_of_scope")
     assert not messages[0]["buttons"] and "buttons" not in messages[0]["custom"]
-    assert not any(e["name"] in ("handover_offered", "low_confidence_count") for e in events if e["event"] == "slot")
+    assert not any(e["name"] == "low_confidence_count" for e in events if e["event"] == "slot")
+    # Its text ends "…or ask for an advisor?": a "yes" right after it hands over.
+    assert "advisor" in messages[0]["text"]
+    assert SlotSet("handover_offered", True) in events
+
+
+async def test_yes_after_an_out_of_scope_decline_hands_over(
+    answer: ActionAnswerQuestion, hand_over: ActionHandOver
+) -> None:
+    declined, events = await run(answer, tracker(OUT_OF_SCOPE))
+    slots = {e["name"]: e["value"] for e in events if e["event"] == "slot"}
+    messages, events = await run(hand_over, tracker("yes", intent="affirm", slots=slots, events=[bot_event(declined[0]["custom"])]))
+    assert (messages[0]["custom"]["outcome"], messages[0]["custom"]["reason"]) == ("escalate", "low_confidence")
+    assert SlotSet("handover_reason", "low_confidence") in events
 
 
 async def test_an_answer_that_did_not_help_hands_over_with_that_answer(hand_over: ActionHandOver) -> None:
