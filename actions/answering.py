@@ -7,7 +7,7 @@ Escalation policy (each hand-over says why in the payload's `reason`):
   and the article's urgent steps come first in the same reply (help and hand over, never
   instead): actions/excerpts.py; a person asked for or a complaint about such an article too;
 - an unsure decline (`low_confidence`): the bot asks "Did you mean A / B?" when two articles
-  are close (actions/clarification.py), else offers an advisor, and hands over if the
+  are close (actions/dialogue/clarification.py), else offers an advisor, and hands over if the
   customer says yes; a second unsure decline in a row hands over at once
   (`repeated_failure`). An out-of-scope decline does not count, but its text invites asking
   for an advisor, so a "yes" right after it hands over too.
@@ -24,7 +24,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import slots
-from actions.clarification import answer_from, chosen_article, clarification_options, clarify_reply
+from actions.dialogue.clarification import answer_from, chosen_article, clarification_options, clarify_reply
 from actions.collaborators import CollaboratingAction
 from actions.conversation import intent_of, last_bot_reply, remember, turn_context
 from actions.excerpts import answer_reply, urgent_steps_for
@@ -32,7 +32,7 @@ from actions.nlu_arbiter import handover_intent_stands, is_button
 from actions.recording import record_reply
 from actions.replies import say
 from actions.routing import hand_over
-from actions.smalltalk import SMALLTALK_RESPONSES, small_talk_reply, without_third_repeat
+from actions.dialogue.smalltalk import SMALLTALK_RESPONSES, small_talk_reply, without_third_repeat
 from knowledge import wording
 from knowledge.answering.engine import KnowledgeEngine
 from knowledge.answering.followups import decide_in_context, next_context, topic_words

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import replace
 
 from rasa_sdk import Tracker
@@ -13,17 +14,17 @@ from redis.exceptions import RedisError
 
 from actions import slots
 from actions.collaborators import CollaboratingAction
-from actions.clarification import answer_from
+from actions.dialogue.clarification import answer_from
 from actions.contact_details import parse_contact
 from actions.conversation import conversation_language, handover_reason, intent_of, remember, turn_context
 from actions.excerpts import answer_reply, urgent_steps_for
 from actions.replies import say
-from actions.short_answers import is_accepting, is_leaving
+from actions.dialogue.short_answers import is_accepting, is_leaving
 from handoff.tickets import file_ticket
 from knowledge import wording
 from knowledge.answering.engine import KnowledgeEngine
-from knowledge.answering.followups import decide_in_context, next_context, topic_words
-from knowledge.contract import Decision, Outcome, Reply, Route
+from knowledge.answering.followups import decide_in_context, next_context, on_topic, topic_words
+from knowledge.contract import Decision, EscalationReason, Outcome, Reply, Route
 
 logger = logging.getLogger(__name__)
 
@@ -47,8 +48,25 @@ def _counters(attempts: int, questions: int) -> list[EventType]:
 QUESTION_TOPIC_WORDS = 4
 
 
+_QUESTION_START = re.compile(
+    r"^\s*(?:what|how|where|when|which|who|why|can|could|do|does|is|are|should|will|would|"
+    r"quel|quelle|quels|quelles|comment|où|ou|quand|combien|pourquoi|est-ce|est ce|vous pouvez|je peux|je dois|faut-il)\b",
+    re.IGNORECASE,
+)
+
+
 def _reads_as_question(text: str) -> bool:
-    return text.rstrip().endswith("?") or len(topic_words(text)) >= QUESTION_TOPIC_WORDS
+    return (text.rstrip().endswith("?") or bool(_QUESTION_START.match(text))
+            or len(topic_words(text)) >= QUESTION_TOPIC_WORDS)
+
+
+def _about_the_hand_over(decision: Decision) -> bool:
+    """A decision that could be about the topic handed over: a decline, a request for a person, or
+    another sensitive article; not a complaint, and not a confident answer."""
+    if decision.outcome is Outcome.DECLINE:
+        return True
+    return decision.outcome is Outcome.ESCALATE and decision.reason in (
+        EscalationReason.CUSTOMER_REQUEST.value, EscalationReason.SENSITIVE.value)
 
 
 def _as_answer(engine: KnowledgeEngine, decision: Decision) -> Decision | None:
@@ -97,13 +115,18 @@ class ValidateContactForm(CollaboratingAction, FormValidationAction):
         context = turn_context(tracker)
         understood = decide_in_context(engine, text, question_lang, context)
         remembered = remember(tracker, next_context(context, text, understood))
-        answer = _as_answer(engine, understood.decision)
-        asked = answer is not None or (understood.decision.outcome is Outcome.DECLINE and _reads_as_question(text))
+        decision = understood.decision
+        if _about_the_hand_over(decision) and context is not None and _reads_as_question(text):
+            # A question while waiting is most likely about what was handed over ("what number
+            # do I call you on?" after a SIM swap): that article answers it when it can.
+            decision = on_topic(engine, context, text, question_lang) or decision
+        answer = _as_answer(engine, decision)
+        asked = answer is not None or (decision.outcome is Outcome.DECLINE and _reads_as_question(text))
         if asked:
             if answer is not None:
                 say(dispatcher, answer_reply(engine, understood.understood_as, answer, self.service.settings))
             else:  # a question the help centre cannot answer: said so, not taken for a wrong contact
-                say(dispatcher, Reply.from_decision(understood.decision))
+                say(dispatcher, Reply.from_decision(decision))
             if questions + 1 >= QUESTIONS_BEFORE_DROPPING:
                 say(dispatcher, Reply(Outcome.NO_TICKET, question_lang, wording.text("utter_contact_dropped", question_lang)))
                 return remembered + _leave_form()
@@ -116,9 +139,9 @@ class ValidateContactForm(CollaboratingAction, FormValidationAction):
         if is_accepting(text) or intent == "affirm":
             say(dispatcher, Reply(Outcome.SMALLTALK, lang, wording.text("utter_ask_contact_details", lang)))
             return _counters(attempts, questions)
-        if understood.decision.outcome is Outcome.ESCALATE and topic_words(text):  # "I want a person": one will call back
+        if decision.outcome is Outcome.ESCALATE and topic_words(text):  # "I want a person": one will call back
             text_for_advisor = wording.text("utter_contact_for_advisor", lang)
-            say(dispatcher, Reply.from_decision(replace(understood.decision, lang=lang), text_for_advisor, route=Route.TICKET))
+            say(dispatcher, Reply.from_decision(replace(decision, lang=lang), text_for_advisor, route=Route.TICKET))
             return _counters(attempts, questions)
         if attempts + 1 >= INVALID_ENTRIES_BEFORE_GIVING_UP:
             say(dispatcher, Reply(Outcome.NO_TICKET, lang, wording.text("utter_contact_go_on_without", lang)))

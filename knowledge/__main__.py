@@ -90,13 +90,14 @@ def _ask(args: argparse.Namespace, settings: KnowledgeSettings) -> int:
 
 
 def _eval(args: argparse.Namespace, settings: KnowledgeSettings) -> int:
-    from knowledge.evaluation.evaluate import evaluate, summary_lines
+    from knowledge.evaluation.dialogues import evaluate_file
+    from knowledge.evaluation.evaluate import summary_lines
 
     if args.via == "rasa":
         # Asking through Rasa starts the whole stack: ops' work, which knowledge does not import.
         _error("--via rasa runs from ops: python -m ops.eval_rasa --kb K --data D --out O (or make eval VIA=rasa)")
         return EXIT_USAGE
-    metrics = evaluate(args.kb, args.data, args.out)
+    metrics = evaluate_file(args.kb, args.data, args.out)
     print("\n".join(summary_lines(args.out, metrics)))
     return 0
 

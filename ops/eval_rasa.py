@@ -22,9 +22,9 @@ from tqdm import tqdm
 
 from knowledge.contract import BotReply, group_rasa_messages
 from knowledge.evaluation.dialogues import (
-    Conversation, ConversationRun, Transcript, TranscriptTurn, repeated_text, turn_id,
+    Conversation, ConversationRun, Transcript, TranscriptTurn, evaluate_file, repeated_text, turn_id,
 )
-from knowledge.evaluation.evaluate import Query, ReportLine, ThrowawayIndex, evaluate, summary_lines
+from knowledge.evaluation.evaluate import Query, ReportLine, ThrowawayIndex, summary_lines
 from ops.stack import start_stack
 
 OUTCOMES = ("answer", "escalate", "decline")
@@ -109,7 +109,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--data", type=Path, required=True)
     parser.add_argument("--out", type=Path, default=Path("var/eval"))
     args = parser.parse_args(argv)
-    metrics = evaluate(args.kb, args.data, args.out, ask=ask_through_rasa, via="rasa", converse=converse_through_rasa)
+    metrics = evaluate_file(args.kb, args.data, args.out, ask=ask_through_rasa, via="rasa", converse=converse_through_rasa)
     print("\n".join(summary_lines(args.out, metrics)))
     return 0
 

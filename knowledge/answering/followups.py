@@ -122,8 +122,9 @@ def _accepts(decision: Decision) -> bool:
             and decision.article is not None)
 
 
-def _on_topic(engine: KnowledgeEngine, context: TurnContext, text: str, lang: str) -> Decision | None:
-    """The turn read as being about the last topic's article, if that reading answers from it."""
+def on_topic(engine: KnowledgeEngine, context: TurnContext, text: str, lang: str) -> Decision | None:
+    """The turn read as being about the last topic's article, if that reading answers from it
+    (or hands over for it, for a sensitive article)."""
     topic = engine.snapshot.articles.get(context.article or "")
     if topic is None:
         return None
@@ -154,9 +155,9 @@ def decide_in_context(
         # Answered alone, but pointing back ("does that link expire?", "my phone number too"):
         # the last topic wins if reading the turn as about it answers more confidently.
         if points_back(text) and context.article and alone.article != context.article:
-            on_topic = _on_topic(engine, context, text, alone.lang)
-            if on_topic is not None and (on_topic.confidence or 0.0) > (alone.confidence or 0.0):
-                return ContextualDecision(on_topic, combined_text, True)
+            about_topic = on_topic(engine, context, text, alone.lang)
+            if about_topic is not None and (about_topic.confidence or 0.0) > (alone.confidence or 0.0):
+                return ContextualDecision(about_topic, combined_text, True)
         return ContextualDecision(alone, text, False)
     if alone.outcome is not Outcome.DECLINE:
         return ContextualDecision(alone, text, False)
@@ -177,9 +178,9 @@ def decide_in_context(
         return ContextualDecision(combined, combined_text, True)
     # An unsure favourite is a topic only for a turn that points back at it ("is it free?"),
     # not for a short one about something else ("delivery or return").
-    on_topic = _on_topic(engine, context, text, alone.lang) if context.answered or points_back(text) else None
-    if on_topic is not None:
-        return ContextualDecision(on_topic, combined_text, True)
+    about_topic = on_topic(engine, context, text, alone.lang) if context.answered or points_back(text) else None
+    if about_topic is not None:
+        return ContextualDecision(about_topic, combined_text, True)
     return ContextualDecision(alone, text, False)
 
 

@@ -34,7 +34,8 @@ from tqdm import tqdm
 from knowledge.answering.engine import KnowledgeEngine
 from knowledge.answering.followups import TurnContext, decide_in_context, next_context
 from knowledge.evaluation.evaluate import (
-    Metrics, Query, ReportLine, ThrowawayIndex, build_throwaway_engine, report_line, score, score_parts, write_outputs,
+    AskBot, Metrics, Query, ReportLine, ThrowawayIndex, ask_directly, build_throwaway_engine, evaluate, report_line,
+    score, score_parts, write_outputs,
 )
 from knowledge.settings import KnowledgeSettings
 
@@ -317,3 +318,15 @@ def evaluate_conversations(kb: Path, data: Path, out: Path, converse: Converse, 
             handle.write(json.dumps(transcript, ensure_ascii=False) + "\n")
     print(f"scored turns: {out / 'turns.jsonl'}  transcripts: {out / 'transcripts.jsonl'}")
     return metrics
+
+
+def evaluate_file(
+    kb: Path, data: Path, out: Path, ask: AskBot = ask_directly, via: str = "direct", converse: Converse | None = None,
+) -> Metrics:
+    """`make eval`: a query file through `ask`, a conversation file through `converse` (directly
+    when not given and `via` is direct)."""
+    if not is_conversation_file(data):
+        return evaluate(kb, data, out, ask, via)
+    if converse is None and via != "direct":
+        raise ValueError(f"{data} holds conversations: asking {via} needs a way to converse")
+    return evaluate_conversations(kb, data, out, converse or converse_directly, via)

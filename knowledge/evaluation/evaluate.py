@@ -3,7 +3,7 @@
 How the bot is asked is a parameter: the decision code in this process (`ask_directly`), or
 any other way given the throwaway index, such as ops/eval_rasa.py through Rasa's REST channel.
 A conversation file (lines with "turns") is evaluated turn by turn by
-knowledge.evaluation.dialogues, which builds on this module.
+knowledge.evaluation.dialogues, which builds on this module (`evaluate_file` there takes either).
 """
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypedDict
+from typing import Any, TypedDict
 
 from tqdm import tqdm
 
@@ -26,9 +26,6 @@ from knowledge.index.ingest import ingest
 from knowledge.settings import KnowledgeSettings
 from knowledge.answering.service import build_engine
 from knowledge.store import make_client
-
-if TYPE_CHECKING:
-    from knowledge.evaluation.dialogues import Converse
 
 
 class Query(TypedDict, total=False):
@@ -209,19 +206,8 @@ def write_outputs(out: Path, lines: list[ReportLine], metrics: Metrics, extra: d
     (out / "summary.json").write_text(json.dumps(summary, indent=2), encoding="utf-8")
 
 
-def evaluate(
-    kb: Path, data: Path, out: Path, ask: AskBot = ask_directly, via: str = "direct", converse: Converse | None = None,
-) -> Metrics:
-    """Scores the query set in `data` on the articles in `kb`; writes out/report.jsonl and out/summary.json.
-
-    A conversation file is asked through `converse` instead (directly when not given and `via` is direct).
-    """
-    from knowledge.evaluation import dialogues  # it imports this module: not importable at the top
-
-    if dialogues.is_conversation_file(data):
-        if converse is None and via != "direct":
-            raise ValueError(f"{data} holds conversations: asking {via} needs a way to converse")
-        return dialogues.evaluate_conversations(kb, data, out, converse or dialogues.converse_directly, via)
+def evaluate(kb: Path, data: Path, out: Path, ask: AskBot = ask_directly, via: str = "direct") -> Metrics:
+    """Scores the query set in `data` on the articles in `kb`; writes out/report.jsonl and out/summary.json."""
     settings = KnowledgeSettings()
     queries = read_queries(data)
     with tempfile.TemporaryDirectory(prefix="kb-eval-") as workdir:

@@ -9,7 +9,7 @@ from rasa_sdk.events import SlotSet
 from redis.asyncio import Redis
 
 from actions.answering import ActionAnswerQuestion, ActionHandOver
-from actions.clarification import clarification_options
+from actions.dialogue.clarification import clarification_options
 from handoff.connection import connect
 from handoff.settings import HandoffSettings
 from knowledge.answering.sensitive_topics import SensitiveTopicsFile

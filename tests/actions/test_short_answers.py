@@ -1,9 +1,9 @@
-"""A customer's short answers: leaving, accepting, and which option offered they chose (actions/short_answers.py)."""
+"""A customer's short answers: leaving, accepting, and which option offered they chose (actions/dialogue/short_answers.py)."""
 from __future__ import annotations
 
 import pytest
 
-from actions.short_answers import chosen_option, is_accepting, is_leaving
+from actions.dialogue.short_answers import chosen_option, is_accepting, is_leaving
 
 LEAVING = [
     "no", "No thanks!", "nope", "not now", "forget it", "cancel", "stop", "never mind",

@@ -14,9 +14,9 @@ import pytest
 from knowledge.answering.engine import KnowledgeEngine
 from knowledge.evaluation.dialogues import (
     Conversation, ConversationRun, Transcript, TranscriptTurn, flatten, is_conversation_file, read_conversations, repeated_text,
-    run_conversations, score_conversations, scored_turns, write_turns,
+    evaluate_file, run_conversations, score_conversations, scored_turns, write_turns,
 )
-from knowledge.evaluation.evaluate import Metrics, Query, ReportLine, evaluate
+from knowledge.evaluation.evaluate import Metrics, Query, ReportLine
 from knowledge.settings import REPO_ROOT
 
 SHARED_SCORE = REPO_ROOT.parent / "shared" / "eval" / "score.py"
@@ -167,7 +167,7 @@ def test_the_scored_turns_file_gives_the_shared_scorer_the_same_figures(tmp_path
 def test_conversations_asked_another_way_need_a_way_to_converse(tmp_path: Path) -> None:
     data = _write(tmp_path / "dev.jsonl", CONVERSATIONS)
     with pytest.raises(ValueError, match="holds conversations: asking rasa needs a way to converse"):
-        evaluate(tmp_path / "kb", data, tmp_path / "out", via="rasa")
+        evaluate_file(tmp_path / "kb", data, tmp_path / "out", via="rasa")
 
 
 # -- the direct runner ------------------------------------------------------------------

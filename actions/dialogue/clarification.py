@@ -11,7 +11,7 @@ from __future__ import annotations
 from rasa_sdk import Tracker
 
 from actions import slots
-from actions.short_answers import chosen_option
+from actions.dialogue.short_answers import chosen_option
 from knowledge import wording
 from knowledge.answering.engine import KnowledgeEngine
 from knowledge.contract import Button, Decision, DeclineReason, Offer, Outcome, Reply, Source
