@@ -35,8 +35,14 @@ class Cluster:
     outcomes: dict[str, int]
     suggested_answers: list[str] = field(default_factory=list)  # agents' replies, newest first
     unhelpful_articles: dict[str, int] = field(default_factory=dict)
-    event_ids: list[str] = field(default_factory=list)
+    event_ids: list[str] = field(default_factory=list)  # newest first
     conversations: list[str] = field(default_factory=list)
+
+    @property
+    def newest_position(self) -> tuple[int, int]:
+        """Where its newest event is in the stream (milliseconds, then sequence within them)."""
+        ms, sequence = self.event_ids[0].split("-") if self.event_ids else (self.newest_ms, 0)
+        return int(ms), int(sequence)
 
 
 def question_key(question: str) -> str:
@@ -57,7 +63,7 @@ def cluster_events(
         for event in lang_events:
             distinct.setdefault(question_key(event.question), []).append(event)
         keys = list(distinct)
-        texts = [max(distinct[k], key=lambda e: e.at_ms).question for k in keys]
+        texts = [max(distinct[k], key=lambda e: e.position).question for k in keys]
         vectors = np.asarray(embed_questions(embeddings, texts), dtype=np.float32)
         vectors /= np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
         if len(keys) == 1:
@@ -69,7 +75,7 @@ def cluster_events(
         for label in sorted(set(labels.tolist())):
             members = [i for i in range(len(keys)) if labels[i] == label]
             found.append(_cluster(lang, [keys[i] for i in members], [texts[i] for i in members], vectors[members], distinct))
-    return sorted(found, key=lambda c: c.newest_ms, reverse=True)
+    return sorted(found, key=lambda c: c.newest_position, reverse=True)
 
 
 def _cluster(
@@ -77,12 +83,12 @@ def _cluster(
 ) -> Cluster:
     counts = np.array([len(distinct[k]) for k in keys], dtype=float)
     centrality = (vectors @ vectors.T) @ counts
-    events = sorted((e for k in keys for e in distinct[k]), key=lambda e: e.at_ms, reverse=True)
+    events = sorted((e for k in keys for e in distinct[k]), key=lambda e: e.position, reverse=True)
     newest_first = list(dict.fromkeys(question_key(e.question) for e in events))
     text_of = dict(zip(keys, texts))
     by_count = sorted(keys, key=lambda k: (-len(distinct[k]), newest_first.index(k)))
     return Cluster(
-        key=min((e.id for e in events), key=lambda i: tuple(int(p) for p in i.split("-"))),
+        key=min(events, key=lambda e: e.position).id,
         lang=lang,
         count=len(events),
         title=texts[int(np.argmax(centrality))],

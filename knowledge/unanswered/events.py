@@ -85,6 +85,12 @@ class UnansweredEvent:
     def at_ms(self) -> int:
         return int(self.id.split("-")[0])
 
+    @property
+    def position(self) -> tuple[int, int]:
+        """Its place in the stream: events recorded within the same millisecond keep their order."""
+        ms, sequence = self.id.split("-")
+        return int(ms), int(sequence)
+
     @classmethod
     def parse(cls, event_id: str, raw_fields: Mapping[bytes | str, bytes | str]) -> UnansweredEvent:
         fields = {_text(k): _text(v) for k, v in raw_fields.items()}
