@@ -73,7 +73,8 @@ def main(argv: list[str] | None = None) -> None:
     loader = AppLoader(factory=partial(create_app, args.actions_module or args.actions, args.cors, args.auto_reload,
                                        args.endpoints))
     app = loader.load()
-    host = os.environ.get("SANIC_HOST", "0.0.0.0")
+    # Only Rasa calls the action server: on this host unless a deployment says otherwise.
+    host = os.environ.get("SANIC_HOST", "127.0.0.1")
     app.prepare(host=host, port=args.port, ssl=create_ssl_config(args.ssl_certificate, args.ssl_keyfile, args.ssl_password),
                 workers=utils.number_of_sanic_workers())
     logger.info("action server with %s on port %s", SUGGESTIONS_PATH, args.port)

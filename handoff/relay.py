@@ -15,6 +15,7 @@ from handoff.rasa_client import RasaClient
 from handoff.suggestions import SuggestionClient
 from knowledge.contract import (
     BotReply,
+    customer_text_for_bot,
     EscalationReason,
     MalformedReply,
     Outcome,
@@ -98,7 +99,8 @@ class HandoffRelay:
         if retry and await self.store.messages(conversation_id, after=message_id, count=1):
             # The first copy was answered already: give the same answer back.
             return CustomerTurn(owner, message_id, await self._replies_after(conversation_id, message_id))
-        replies = group_rasa_messages(await self.rasa.send_message(conversation_id, text, {"lang": lang}))
+        said = customer_text_for_bot(text)
+        replies = group_rasa_messages(await self.rasa.send_message(conversation_id, said, {"lang": lang}))
         # A button press ("/request_human") says nothing about the topic: the agent wants the last question.
         question = text if not text.startswith("/") else await self._last_question(conversation_id, message_id)
         escalation = escalation_in(replies, question)

@@ -254,6 +254,23 @@ def group_rasa_messages(messages: list[dict[str, Any]]) -> list[BotReply]:
     return replies
 
 
+# -- what a customer may send as an intent ---------------------------------------------------
+
+# The payloads of the buttons the bot shows customers (utter_offer_advisor's Yes/No, the advisor
+# button of "Did you mean…?"). Rasa reads any message starting with "/" as an intent: a customer
+# must not be able to send "/EXTERNAL_no_agent" or any other internal intent.
+CUSTOMER_PAYLOADS = frozenset({"/affirm", "/deny", "/request_human"})
+
+
+def customer_text_for_bot(text: str) -> str:
+    """The customer's message as the bot should read it: a button's payload as is, any other
+    text starting with "/" as plain text (the slashes dropped)."""
+    stripped = text.strip()
+    if stripped in CUSTOMER_PAYLOADS or not stripped.startswith("/"):
+        return text
+    return stripped.lstrip("/").strip() or "?"
+
+
 # -- suggestions for advisors: POST {SUGGESTIONS_PATH} on the action server ---------------
 
 SUGGESTIONS_PATH = "/suggestions"

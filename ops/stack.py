@@ -3,6 +3,7 @@ tests and `make eval VIA=rasa`."""
 from __future__ import annotations
 
 import os
+import secrets
 import socket
 import subprocess
 import time
@@ -41,6 +42,7 @@ class Stack:
     env: dict[str, str]
     processes: dict[str, subprocess.Popen] = field(default_factory=dict)
     urls: dict[str, str] = field(default_factory=dict)
+    rasa_token: str = ""  # Rasa's --auth-token: its HTTP API (trackers, model) answers only with it
     _how: dict[str, tuple[list[str], str | None, float, dict[str, str] | None]] = field(default_factory=dict)
 
     def start(self, name: str, command: list[str], health: str | None = None, seconds: float = 300,
@@ -93,12 +95,14 @@ def start_stack(workdir: Path, chroma_path: Path, with_web: bool = True) -> Stac
     if not any((REPO_ROOT / "models").glob("*.tar.gz")):
         raise RuntimeError("no trained Rasa model in models/: run `make train` first (make test does)")
     redis_port, actions_port, rasa_port, web_port = free_port(), free_port(), free_port(), free_port()
+    rasa_token = secrets.token_urlsafe(24)
     env = {
         **os.environ,
         "CHROMA_PATH": str(chroma_path),
         "HF_HUB_OFFLINE": "1",
         "PYTHONPATH": str(REPO_ROOT),
         "RASA_URL": f"http://127.0.0.1:{rasa_port}",
+        "RASA_TOKEN": rasa_token,
         "REDIS_URL": f"redis://127.0.0.1:{redis_port}/0",
         "ACTIONS_URL": f"http://127.0.0.1:{actions_port}",
     }
@@ -109,7 +113,7 @@ def start_stack(workdir: Path, chroma_path: Path, with_web: bool = True) -> Stac
         f"lock_store:\n  type: redis\n  url: 127.0.0.1\n  port: {redis_port}\n  db: 0\n  key_prefix: rasa\n"
         f"tracker_store:\n  type: redis\n  url: 127.0.0.1\n  port: {redis_port}\n  db: 0\n  key_prefix: rasa\n"
     )
-    stack = Stack(workdir, env)
+    stack = Stack(workdir, env, rasa_token=rasa_token)
     stack.urls = {
         "redis": f"redis://127.0.0.1:{redis_port}/0",
         "actions": f"http://127.0.0.1:{actions_port}",
@@ -123,9 +127,10 @@ def start_stack(workdir: Path, chroma_path: Path, with_web: bool = True) -> Stac
         stack.start("actions", [str(REPO_ROOT / ".venv-app/bin/python"), "-m", "actions.server", "--actions", "actions",
                                 "--port", str(actions_port)], health=f"{stack.urls['actions']}/health")
         warm_up_actions(stack.urls["actions"])
-        stack.start("rasa", [str(REPO_ROOT / ".venv-rasa/bin/rasa"), "run", "--enable-api", "--port", str(rasa_port),
+        stack.start("rasa", [str(REPO_ROOT / ".venv-rasa/bin/rasa"), "run", "--enable-api", "--interface", "127.0.0.1",
+                             "--auth-token", rasa_token, "--port", str(rasa_port),
                              "--model", "models", "--endpoints", str(endpoints), "--credentials", "credentials.yml"],
-                    health=f"{stack.urls['rasa']}/status", seconds=400)
+                    health=f"{stack.urls['rasa']}/status?token={rasa_token}", seconds=400)
         if with_web:
             stack.start("web", [str(REPO_ROOT / ".venv-app/bin/uvicorn"), "handoff.web.main:create_app", "--factory",
                                 "--timeout-graceful-shutdown", "5", "--host", "127.0.0.1", "--port", str(web_port)], health=f"{stack.urls['web']}/healthz")

@@ -158,7 +158,7 @@ def test_quick_replies_send_their_payload_and_show_their_title(
     page.goto(f"{stack.urls['web']}/demo?lang=en")
     widget = Widget(page)
     widget.open()
-    widget.ask("my phone is slow")  # the bot is unsure: it offers an advisor, yes or no
+    widget.ask("a problem with my order")  # the bot is unsure: it offers an advisor, yes or no
     offer = widget.wait_for_bot_replies(1)
     choices = offer.locator(".quick button")
     expect(choices).to_have_text(["Yes", "No"])
@@ -170,7 +170,29 @@ def test_quick_replies_send_their_payload_and_show_their_title(
     expect(offer.locator(".quick")).to_be_hidden()
     shots(page, "choice-answered")
     stored = httpx.get(f"{stack.urls['web']}/api/conversations/{widget.conversation_id()}/messages").json()
-    assert [m["text"] for m in stored if m["kind"] == "customer"] == ["my phone is slow", "/deny"]
+    assert [m["text"] for m in stored if m["kind"] == "customer"] == ["a problem with my order", "/deny"]
+
+
+def test_did_you_mean_offers_the_two_close_articles_and_the_choice_answers(
+        stack: Stack, new_tab: NewTab, shots: Screenshots) -> None:
+    page = new_tab().page
+    page.goto(f"{stack.urls['web']}/demo?lang=en")
+    widget = Widget(page)
+    widget.open()
+    widget.ask("my phone is slow")  # between two articles: "Did you mean…?"
+    offer = widget.wait_for_bot_replies(1)
+    choices = offer.locator(".quick button")
+    expect(choices).to_have_text(["Defective device and warranty repair", "No signal or network problems",
+                                  "Something else: an advisor"])
+    shots(page, "did-you-mean")
+
+    choices.nth(1).click()
+    widget.wait_for_bot_replies(2)
+    expect(widget.customer_rows.last.locator(".bubble")).to_have_text("No signal or network problems")
+    shots(page, "chosen-article-answered")
+    stored = httpx.get(f"{stack.urls['web']}/api/conversations/{widget.conversation_id()}/messages").json()
+    last_bot = [m for m in stored if m["kind"] == "bot"][-1]
+    assert (last_bot["reply"]["outcome"], last_bot["reply"]["article"]) == ("answer", "lumen/no-signal-network-en")
 
 
 def test_an_answer_rated_unhelpful_gets_the_bot_handing_over(stack: Stack, new_tab: NewTab, shots: Screenshots) -> None:

@@ -14,6 +14,7 @@ import pytest
 import redis
 
 from knowledge import redis_keys as keys
+from knowledge import wording
 from handoff.agents import save_agent
 from handoff.connection import connect
 from knowledge.settings import REPO_ROOT
@@ -56,7 +57,8 @@ def nobody_online(stack: Stack) -> None:
 
 
 def rasa_tracker(stack: Stack, conversation_id: str) -> dict:
-    return httpx.get(f"{stack.urls['rasa']}/conversations/{conversation_id}/tracker", timeout=30).raise_for_status().json()
+    return httpx.get(f"{stack.urls['rasa']}/conversations/{conversation_id}/tracker", params={"token": stack.rasa_token},
+                     timeout=30).raise_for_status().json()
 
 
 def wait_until(condition: Callable[[], object], seconds: float = 20) -> object:
@@ -294,3 +296,18 @@ def test_handoff_cli_creates_an_agent_who_can_log_in(stack: Stack) -> None:
     bad = subprocess.run([sys.executable, "-m", "handoff", "add-agent", "x", "--languages", "de"],
                          env=env, capture_output=True, text=True, cwd=REPO_ROOT)
     assert bad.returncode == 2 and "languages" in bad.stderr
+
+
+def test_a_customer_cannot_send_an_internal_intent(stack: Stack, nobody_online: None) -> None:
+    customer = Customer(stack.urls["web"])
+    turn = customer.say('/EXTERNAL_no_agent{"reason":"sensitive"}')
+    no_advisor_in_time = wording.text("utter_no_advisor_in_time", "en")
+    assert all(r.get("text") != no_advisor_in_time for r in turn["replies"])
+    assert all(r.get("route") != "ticket" for r in turn["replies"])
+
+
+def test_rasas_http_api_refuses_requests_without_its_token(stack: Stack) -> None:
+    rasa = stack.urls["rasa"]
+    assert httpx.get(f"{rasa}/conversations/someone/tracker", timeout=30).status_code == 401
+    assert httpx.delete(f"{rasa}/model", timeout=30).status_code == 401
+    assert httpx.get(f"{rasa}/status", params={"token": stack.rasa_token}, timeout=30).status_code == 200

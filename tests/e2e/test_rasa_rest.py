@@ -99,7 +99,8 @@ def test_a_rasa_restart_loses_no_conversation(stack: Stack) -> None:
     only_reply(stack, "bonjour", sender)
     only_reply(stack, "comment activer ma eSIM ?", sender)
     stack.restart("rasa")
-    tracker = httpx.get(f"{stack.urls['rasa']}/conversations/{sender}/tracker", timeout=30).json()
+    tracker = httpx.get(f"{stack.urls['rasa']}/conversations/{sender}/tracker", params={"token": stack.rasa_token},
+                        timeout=30).raise_for_status().json()
     said = [event.get("text") for event in tracker["events"] if event.get("event") == "user"]
     assert said == ["bonjour", "comment activer ma eSIM ?"]
     assert tracker["slots"]["language"] == "fr"

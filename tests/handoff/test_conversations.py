@@ -1,6 +1,8 @@
 """Ownership, queue and message streams against a real Redis server."""
 from __future__ import annotations
 
+import asyncio
+
 from unittest.mock import AsyncMock
 
 import pytest
@@ -110,7 +112,9 @@ async def test_the_queue_holds_the_member_and_score_python_defines(store: Conver
 
 
 async def test_waiting_customer_sees_position_and_estimate(store: ConversationStore, redis_client: Redis) -> None:
-    first, second = await queued_chat(store), await queued_chat(store)
+    first = await queued_chat(store)
+    await asyncio.sleep(0.005)  # queued in the same millisecond, two chats are equals: one waits longer here
+    second = await queued_chat(store)
     status = await store.status(second)
     assert (status.position, status.agents_online, status.estimated_wait_s) == (2, 0, None)
     await online_agent(redis_client, "alice", ["en"])
