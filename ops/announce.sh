@@ -5,7 +5,7 @@ cd "$(dirname "$0")/.."
 ops/wait-for-http.sh "http://localhost:${ACTIONS_PORT:-5055}/health" 300
 .venv-app/bin/python -c "from ops.stack import warm_up_actions; warm_up_actions('http://localhost:${ACTIONS_PORT:-5055}')" \
   || echo "the action server did not warm up; the first question may be slow"
-ops/wait-for-http.sh "http://localhost:${RASA_PORT:-5005}/status" 600
+ops/wait-for-http.sh "http://localhost:${RASA_PORT:-5005}/status?token=${RASA_TOKEN}" 600  # Rasa's API wants its token
 ops/wait-for-http.sh "http://localhost:${WEB_PORT:-8000}/healthz" 120
 # A first account, advisor and editor, so that a hand-over has someone to go to; its password is kept in var/.
 if [ ! -s var/demo-agent.txt ]; then
