@@ -21,6 +21,7 @@ from handoff.settings import HandoffSettings
 from handoff.suggestions import SuggestionClient
 from knowledge.publishing.jobs import ContentJobs
 from handoff.web import agent_api, customer, editor_api, help_pages
+from handoff.web.errors import install_error_handlers
 from knowledge.publishing.workspace import ContentTeam, DraftWorkspace
 from knowledge.store import make_client
 
@@ -78,6 +79,7 @@ def create_app(settings: HandoffSettings | None = None, http_transport: httpx.As
     # No credentials cross origins (the conversation id travels in the path), so agents' cookies never do.
     app.add_middleware(CORSMiddleware, allow_origins=settings.widget_origins, allow_credentials=False,
                        allow_methods=["GET", "POST"], allow_headers=["Content-Type", "Last-Event-ID"])
+    install_error_handlers(app)
     app.include_router(customer.router)
     app.include_router(agent_api.router)
     app.include_router(help_pages.router)

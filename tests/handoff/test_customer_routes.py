@@ -1,12 +1,15 @@
 """The customer API (handoff/web/customer.py) through the app, on a real Redis; Rasa is the fake."""
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
 from handoff.conversations import ConversationStore
+from handoff.settings import HandoffSettings
+from ops.stack import free_port
 from tests.handoff.conftest import MAX_MESSAGE_CHARS
 from tests.handoff.fake_rasa import ANSWER_TEXT, RESET_ARTICLE, FakeRasa
 
@@ -141,3 +144,35 @@ async def test_an_unhelpful_answer_hands_over(web: httpx.AsyncClient, fake_rasa:
     not_an_answer = await web.post(f"/api/conversations/{conversation_id}/feedback",
                                    json={"message_id": answer["id"].split("-")[0] + "-99", "helpful": False})
     assert not_an_answer.status_code == 404
+
+
+async def test_a_lone_surrogate_is_refused_with_a_clear_error(web: httpx.AsyncClient, fake_rasa: FakeRasa) -> None:
+    conversation_id = (await web.post("/api/conversations")).json()["conversation_id"]
+    body = b'{"text": "hello \\ud800"}'  # valid JSON, not storable as UTF-8
+    response = await web.post(f"/api/conversations/{conversation_id}/messages", content=body,
+                              headers={"content-type": "application/json"})
+    assert response.status_code == 422 and "Unicode" in response.json()["detail"]
+    assert (await web.get(f"/api/conversations/{conversation_id}/messages")).json() == []
+    login = await web.post("/api/agent/login", content=b'{"username": "\\ud800", "password": "x"}',
+                           headers={"content-type": "application/json"})
+    assert login.status_code in (401, 422)
+
+
+async def test_redis_down_is_503_on_every_customer_route(redis_url: str, fake_rasa: FakeRasa, tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CHROMA_PATH", str(tmp_path / "chroma"))
+    monkeypatch.delenv("CHROMA_HOST", raising=False)
+    monkeypatch.setenv("EDITOR_DRAFTS_PATH", str(tmp_path / "drafts"))
+    from handoff.web.main import create_app
+
+    closed = f"redis://127.0.0.1:{free_port()}/0"  # nothing listens there
+    app = create_app(HandoffSettings(redis_url=closed, rasa_url="http://rasa.test", actions_url="http://actions.test"),
+                     http_transport=fake_rasa.transport())
+    async with app.router.lifespan_context(app), \
+            httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver") as client:
+        created = await client.post("/api/conversations")
+        assert created.status_code == 503 and created.headers["retry-after"]
+        history = await client.get("/api/conversations/" + "x" * 32 + "/messages")
+        assert history.status_code == 503
+        login = await client.post("/api/agent/login", json={"username": "alice", "password": "secret"})
+        assert login.status_code == 503
