@@ -11,7 +11,7 @@ from typing import Any
 from handoff.agents import Agent, online_agent_count
 from handoff.conversations import ConversationStore, Escalation, Message
 from handoff.ownership import Owner
-from handoff.rasa_client import RasaClient
+from handoff.rasa_client import RasaClient, RasaUnavailable
 from handoff.suggestions import SuggestionClient
 from knowledge.contract import (
     BotReply,
@@ -101,6 +101,10 @@ class HandoffRelay:
             return CustomerTurn(owner, message_id, await self._replies_after(conversation_id, message_id))
         said = customer_text_for_bot(text)
         replies = group_rasa_messages(await self.rasa.send_message(conversation_id, said, {"lang": lang}))
+        if not replies:
+            # What Rasa does when its action server is down: the customer retries (the message is
+            # kept, and a retry with the same client_id asks again) instead of getting silence.
+            raise RasaUnavailable("the assistant gave no reply (is the action server running?)")
         # A button press ("/request_human") says nothing about the topic: the agent wants the last question.
         question = text if not text.startswith("/") else await self._last_question(conversation_id, message_id)
         escalation = escalation_in(replies, question)

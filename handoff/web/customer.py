@@ -90,7 +90,7 @@ async def send_message(
 
 
 class Feedback(BaseModel):
-    message_id: str = Field(pattern=r"^\d+-\d+$", description="the bot answer being rated")
+    message_id: str = Field(pattern=r"^\d{1,19}-\d{1,19}$", description="the bot answer being rated")
     helpful: bool
     lang: str | None = Field(default=None, pattern="^(en|fr)$")
 

@@ -17,9 +17,12 @@ SESSION_COOKIE = "agent_session"
 
 # The conversation id is the customer's credential: unguessable, and required on every call.
 ConversationId = Path(min_length=16, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")
-StreamId = Query(default="0", pattern=r"^\d+(-\d+)?$", description="last message id seen; 0 for all")
+# A Redis stream id: milliseconds and a sequence number, each below 2**64. Nineteen digits at most,
+# so that an id beyond what Redis accepts is refused here (422) instead of by Redis (a fault).
+_STREAM_ID = r"^\d{1,19}(-\d{1,19})?$"
+StreamId = Query(default="0", pattern=_STREAM_ID, description="last message id seen; 0 for all")
 # What an EventSource sends on reconnection: the id of the last event it received.
-LastEventId = Header(default=None, pattern=r"^\d+(-\d+)?$")
+LastEventId = Header(default=None, pattern=_STREAM_ID)
 
 
 def _settings(request: Request) -> HandoffSettings:

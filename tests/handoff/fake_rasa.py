@@ -48,6 +48,7 @@ def rest_messages(sender: str, payload: dict[str, Any]) -> list[dict[str, Any]]:
 class FakeRasa:
     def __init__(self) -> None:
         self.down = False  # answer every call with HTTP 500, as a Rasa server failing would
+        self.silent = False  # the REST channel answers [], as Rasa does when the action server is down
         self.received: list[tuple[str, str, dict[str, Any]]] = []  # (conversation, text, metadata)
         self.events: dict[str, list[dict[str, Any]]] = defaultdict(list)  # tracker events appended, per conversation
         self.triggered: list[tuple[str, str, dict[str, Any]]] = []  # (conversation, intent, entities)
@@ -72,6 +73,8 @@ class FakeRasa:
     async def _rest_channel(self, request: Request) -> list[dict[str, Any]]:
         body = await request.json()
         self.received.append((body["sender"], body["message"], body.get("metadata") or {}))
+        if self.silent:
+            return []
         return rest_messages(body["sender"], scripted_reply(body["message"]))
 
     async def _append_events(self, conversation_id: str, request: Request) -> dict[str, Any]:

@@ -176,3 +176,27 @@ async def test_redis_down_is_503_on_every_customer_route(redis_url: str, fake_ra
         assert history.status_code == 503
         login = await client.post("/api/agent/login", json={"username": "alice", "password": "secret"})
         assert login.status_code == 503
+
+
+async def test_a_message_id_beyond_what_a_stream_can_hold_is_refused_clearly(web: httpx.AsyncClient) -> None:
+    conversation_id = (await web.post("/api/conversations")).json()["conversation_id"]
+    beyond = "99999999999999999999-0"  # 20 digits: more than 2**64 milliseconds
+    for path in ("messages", "events"):
+        response = await web.get(f"/api/conversations/{conversation_id}/{path}", params={"after": beyond})
+        assert response.status_code == 422, path
+    rated = await web.post(f"/api/conversations/{conversation_id}/feedback",
+                           json={"message_id": beyond, "helpful": False})
+    assert rated.status_code == 422
+    far_but_valid = "9999999999999999999-0"
+    assert (await web.get(f"/api/conversations/{conversation_id}/messages", params={"after": far_but_valid})).json() == []
+
+
+async def test_no_reply_from_the_assistant_is_503_and_the_retry_gets_the_answer(
+        web: httpx.AsyncClient, fake_rasa: FakeRasa) -> None:
+    conversation_id = await new_conversation(web)
+    fake_rasa.silent = True  # Rasa up, its action server down
+    failed = await say(web, conversation_id, "how do I reset my password?", client_id="c-1")
+    assert failed.status_code == 503 and "no reply" in failed.json()["detail"]
+    fake_rasa.silent = False
+    retried = await say(web, conversation_id, "how do I reset my password?", client_id="c-1")
+    assert retried.status_code == 200 and retried.json()["replies"][0]["outcome"] == "answer"
