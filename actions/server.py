@@ -7,6 +7,7 @@ It takes rasa-sdk's command-line flags (`python -m rasa_sdk --help`), except --g
 """
 from __future__ import annotations
 
+import hmac
 import json
 import logging
 import os
@@ -48,15 +49,40 @@ def add_suggestions(app: Sanic, service: Callable[[], KnowledgeService] = knowle
     app.add_route(suggestions, SUGGESTIONS_PATH, methods=["POST"], name="suggestions")
 
 
+# The shared secret Rasa (endpoints.yml: action_endpoint.token) and the web app send as ?token=.
+TOKEN_ENV = "ACTIONS_TOKEN"
+# Paths a health check may call without it.
+OPEN_PATHS = frozenset({"/health"})
+
+
+def require_token(app: Sanic, token: str) -> None:
+    """Every call but the health check must carry the token: nobody else may run an action (file a
+    ticket for another customer's conversation) or read suggestions."""
+
+    @app.on_request
+    async def check_token(request: Request) -> HTTPResponse | None:
+        if request.path in OPEN_PATHS:
+            return None
+        given = request.args.get("token") or ""
+        if hmac.compare_digest(given.encode(), token.encode()):
+            return None
+        return response.json({"error": "missing or wrong token"}, status=401)
+
+
 def create_app(
     actions_package: str, cors_origins: str | list[str] | None = "*", auto_reload: bool = False,
     endpoints: str = DEFAULT_ENDPOINTS_PATH, service: Callable[[], KnowledgeService] = knowledge_service,
+    token: str | None = None,
 ) -> Sanic:
-    """Built in each Sanic worker process (AppLoader), as rasa-sdk builds its own."""
+    """Built in each Sanic worker process (AppLoader), as rasa-sdk builds its own. `token`: the
+    secret every call must carry (default: the ACTIONS_TOKEN environment variable; none if unset)."""
     executor = ActionExecutor()
     executor.register_package(actions_package)
     app = create_app_for_serve(executor, cors_origins=cors_origins, auto_reload=auto_reload, endpoints=endpoints)
     add_suggestions(app, service)
+    token = token if token is not None else os.environ.get(TOKEN_ENV) or None
+    if token:
+        require_token(app, token)
     return app
 
 

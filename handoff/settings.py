@@ -22,6 +22,7 @@ class HandoffSettings(KnowledgeSettings):
     rasa_token: str | None = None  # Rasa's --auth-token, if the server was started with one
     rasa_timeout_s: float = 30.0
     actions_url: str = "http://localhost:5055"
+    actions_token: str | None = None  # the action server's ACTIONS_TOKEN, if it was started with one
     max_message_chars: int = 2000
     # Set to false only when serving over plain HTTP outside localhost is impossible to avoid.
     secure_cookies: bool = False

@@ -12,15 +12,16 @@ log = logging.getLogger(__name__)
 
 
 class SuggestionClient:
-    def __init__(self, http: httpx.AsyncClient, actions_url: str) -> None:
+    def __init__(self, http: httpx.AsyncClient, actions_url: str, token: str | None = None) -> None:
         self.http = http
         self.endpoint = f"{actions_url.rstrip('/')}{SUGGESTIONS_PATH}"
+        self.params = {"token": token} if token else {}  # the action server's ACTIONS_TOKEN
 
     async def suggest(self, conversation_id: str, text: str, lang: str) -> list[dict[str, Any]]:
         """The action server's top articles for `text`; empty (and logged) if it cannot be reached."""
         request: SuggestionsRequest = {"text": text, "lang": lang}
         try:
-            response = await self.http.post(self.endpoint, json=request)
+            response = await self.http.post(self.endpoint, json=request, params=self.params)
             response.raise_for_status()
             suggestions = response.json().get("suggestions")
         except (httpx.HTTPError, ValueError, AttributeError) as error:

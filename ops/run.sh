@@ -7,13 +7,18 @@ export REDIS_URL="${REDIS_URL:-redis://127.0.0.1:${LOCAL_REDIS_PORT}/0}"
 eval "$(.venv-app/bin/python -m handoff.connection "$REDIS_URL")"  # REDIS_HOST, REDIS_PORT, REDIS_DB for Rasa
 export REDIS_HOST REDIS_PORT REDIS_DB
 export HF_HUB_OFFLINE=1 TOKENIZERS_PARALLELISM=false
-# Rasa's HTTP API (trackers, events, model) answers only with this token, which the web app uses.
-if [ -z "${RASA_TOKEN:-}" ]; then
-  mkdir -p var
-  [ -s var/rasa-token ] || (umask 077 && .venv-app/bin/python -c "import secrets; print(secrets.token_urlsafe(24))" > var/rasa-token)
-  RASA_TOKEN="$(cat var/rasa-token)"
-fi
-export RASA_TOKEN
+# Secrets made once and kept in var/ (mode 600) unless given: Rasa's HTTP API (trackers, events,
+# model) answers only with RASA_TOKEN, the action server only with ACTIONS_TOKEN; the web app uses both.
+secret() {  # secret NAME FILE: the variable if set, else the file's content, made once
+  if [ -z "${!1:-}" ]; then
+    mkdir -p var
+    [ -s "$2" ] || (umask 077 && .venv-app/bin/python -c "import secrets; print(secrets.token_urlsafe(24))" > "$2")
+    printf -v "$1" '%s' "$(cat "$2")"
+  fi
+  export "${1?}"
+}
+secret RASA_TOKEN var/rasa-token
+secret ACTIONS_TOKEN var/actions-token
 
 echo "== knowledge base (Chroma under var/chroma unless CHROMA_HOST is set)"
 .venv-app/bin/python -m knowledge ingest --if-empty

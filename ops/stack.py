@@ -43,6 +43,7 @@ class Stack:
     processes: dict[str, subprocess.Popen] = field(default_factory=dict)
     urls: dict[str, str] = field(default_factory=dict)
     rasa_token: str = ""  # Rasa's --auth-token: its HTTP API (trackers, model) answers only with it
+    actions_token: str = ""  # the action server's ACTIONS_TOKEN: its webhook and /suggestions answer only with it
     _how: dict[str, tuple[list[str], str | None, float, dict[str, str] | None]] = field(default_factory=dict)
 
     def start(self, name: str, command: list[str], health: str | None = None, seconds: float = 300,
@@ -84,10 +85,12 @@ class Stack:
                 process.kill()
 
 
-def warm_up_actions(actions_url: str, seconds: float = 900) -> None:
+def warm_up_actions(actions_url: str, seconds: float = 900, token: str | None = None) -> None:
     """The action server loads the knowledge base (and calibrates a new version) on its first call;
-    make that call here (asking for suggestions), so that no customer message times out in Rasa waiting for it."""
-    httpx.post(f"{actions_url.rstrip('/')}{SUGGESTIONS_PATH}", timeout=seconds,
+    make that call here (asking for suggestions), so that no customer message times out in Rasa waiting for it.
+    `token`: the action server's ACTIONS_TOKEN (default: that environment variable)."""
+    token = token if token is not None else os.environ.get("ACTIONS_TOKEN")
+    httpx.post(f"{actions_url.rstrip('/')}{SUGGESTIONS_PATH}", timeout=seconds, params={"token": token} if token else {},
                json={"text": "hello", "lang": "en"}).raise_for_status()
 
 
@@ -95,7 +98,7 @@ def start_stack(workdir: Path, chroma_path: Path, with_web: bool = True) -> Stac
     if not any((REPO_ROOT / "models").glob("*.tar.gz")):
         raise RuntimeError("no trained Rasa model in models/: run `make train` first (make test does)")
     redis_port, actions_port, rasa_port, web_port = free_port(), free_port(), free_port(), free_port()
-    rasa_token = secrets.token_urlsafe(24)
+    rasa_token, actions_token = secrets.token_urlsafe(24), secrets.token_urlsafe(24)
     env = {
         **os.environ,
         "CHROMA_PATH": str(chroma_path),
@@ -103,17 +106,18 @@ def start_stack(workdir: Path, chroma_path: Path, with_web: bool = True) -> Stac
         "PYTHONPATH": str(REPO_ROOT),
         "RASA_URL": f"http://127.0.0.1:{rasa_port}",
         "RASA_TOKEN": rasa_token,
+        "ACTIONS_TOKEN": actions_token,
         "REDIS_URL": f"redis://127.0.0.1:{redis_port}/0",
         "ACTIONS_URL": f"http://127.0.0.1:{actions_port}",
     }
     env.pop("CHROMA_HOST", None)
     endpoints = workdir / "endpoints.yml"
     endpoints.write_text(
-        f'action_endpoint:\n  url: "http://127.0.0.1:{actions_port}/webhook"\n'
+        f'action_endpoint:\n  url: "http://127.0.0.1:{actions_port}/webhook"\n  token: "{actions_token}"\n'
         f"lock_store:\n  type: redis\n  url: 127.0.0.1\n  port: {redis_port}\n  db: 0\n  key_prefix: rasa\n"
         f"tracker_store:\n  type: redis\n  url: 127.0.0.1\n  port: {redis_port}\n  db: 0\n  key_prefix: rasa\n"
     )
-    stack = Stack(workdir, env, rasa_token=rasa_token)
+    stack = Stack(workdir, env, rasa_token=rasa_token, actions_token=actions_token)
     stack.urls = {
         "redis": f"redis://127.0.0.1:{redis_port}/0",
         "actions": f"http://127.0.0.1:{actions_port}",
@@ -126,7 +130,7 @@ def start_stack(workdir: Path, chroma_path: Path, with_web: bool = True) -> Stac
                               "--dir", str(workdir / "redis"), "--appendonly", "yes", "--appendfsync", "always", "--save", ""])
         stack.start("actions", [str(REPO_ROOT / ".venv-app/bin/python"), "-m", "actions.server", "--actions", "actions",
                                 "--port", str(actions_port)], health=f"{stack.urls['actions']}/health")
-        warm_up_actions(stack.urls["actions"])
+        warm_up_actions(stack.urls["actions"], token=actions_token)
         stack.start("rasa", [str(REPO_ROOT / ".venv-rasa/bin/rasa"), "run", "--enable-api", "--interface", "127.0.0.1",
                              "--auth-token", rasa_token, "--port", str(rasa_port),
                              "--model", "models", "--endpoints", str(endpoints), "--credentials", "credentials.yml"],

@@ -53,7 +53,7 @@ def create_app(settings: HandoffSettings | None = None, http_transport: httpx.As
         async with httpx.AsyncClient(timeout=settings.rasa_timeout_s, transport=http_transport) as http:
             store = ConversationStore(redis, settings)
             relay = HandoffRelay(store, RasaClient(http, settings.rasa_url, settings.rasa_token),
-                                 SuggestionClient(http, settings.actions_url))
+                                 SuggestionClient(http, settings.actions_url, settings.actions_token))
             app.state.http, app.state.redis, app.state.store, app.state.relay = http, redis, store, relay
             app.state.chroma = make_client(settings)
             # rq and the unanswered stream are synchronous: their calls run in threads.

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 import httpx
 import pytest
@@ -17,10 +18,10 @@ from ops.stack import free_port
 pytestmark = pytest.mark.anyio
 
 
-@pytest.fixture
-async def actions_url(sample_service: KnowledgeService) -> AsyncIterator[str]:
-    """The action server's app (actions and /suggestions) serving over HTTP, on the sample help centre."""
-    app = create_app("actions", service=lambda: sample_service)
+@asynccontextmanager
+async def serving(service: KnowledgeService, token: str | None = None) -> AsyncIterator[str]:
+    """The action server's app (actions and /suggestions) serving over HTTP, on `service`."""
+    app = create_app("actions", service=lambda: service, token=token or "")
     # Sanic rewrites its own request-reading code once per process ("touchup"); a second app fails at it.
     app.config.TOUCHUP = False
     port = free_port()
@@ -33,6 +34,12 @@ async def actions_url(sample_service: KnowledgeService) -> AsyncIterator[str]:
     finally:
         await server.close()
         Sanic.unregister_app(app)
+
+
+@pytest.fixture
+async def actions_url(sample_service: KnowledgeService) -> AsyncIterator[str]:
+    async with serving(sample_service) as url:
+        yield url
 
 
 @pytest.fixture
@@ -100,3 +107,14 @@ def test_long_answers_are_cut_at_a_word() -> None:
     cut = trimmed(text, 50)
     assert cut.endswith("…") and len(cut) <= 51 and not cut[:-1].endswith(" ")
     assert trimmed("short answer") == "short answer"
+
+
+async def test_with_a_token_only_calls_carrying_it_are_served(sample_service: KnowledgeService) -> None:
+    async with serving(sample_service, token="s3cret") as url, httpx.AsyncClient(timeout=60) as http:
+        ticket = {"next_action": "action_file_ticket", "tracker": {"sender_id": "someone-else"}, "domain": {}}
+        assert (await http.post(f"{url}/webhook", json=ticket)).status_code == 401
+        assert (await http.post(f"{url}/webhook", json=ticket, params={"token": "wrong"})).status_code == 401
+        assert (await http.post(f"{url}{SUGGESTIONS_PATH}", json={"text": "reset my password"})).status_code == 401
+        assert (await http.get(f"{url}/health")).status_code == 200  # health checks need no secret
+        client = SuggestionClient(http, url, token="s3cret")
+        assert (await client.suggest("conv-1", "how do I reset my password?", "en"))[0]["article"] == "lumen/reset-password-en"

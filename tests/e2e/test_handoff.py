@@ -311,3 +311,10 @@ def test_rasas_http_api_refuses_requests_without_its_token(stack: Stack) -> None
     assert httpx.get(f"{rasa}/conversations/someone/tracker", timeout=30).status_code == 401
     assert httpx.delete(f"{rasa}/model", timeout=30).status_code == 401
     assert httpx.get(f"{rasa}/status", params={"token": stack.rasa_token}, timeout=30).status_code == 200
+
+
+def test_the_action_server_refuses_calls_without_its_token(stack: Stack) -> None:
+    actions = stack.urls["actions"]
+    ticket = {"next_action": "action_file_ticket", "tracker": {"sender_id": "someone-else"}, "domain": {}}
+    assert httpx.post(f"{actions}/webhook", json=ticket, timeout=30).status_code == 401
+    assert httpx.get(f"{actions}/health", timeout=30).status_code == 200
