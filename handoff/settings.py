@@ -14,6 +14,9 @@ class HandoffSettings(KnowledgeSettings):
     # Until enough chats have been handled to measure it.
     default_handling_time_s: float = 240.0
     agent_session_ttl_s: int = 12 * 3600
+    # Failed logins allowed per username and per client address in a window, then 429 until it ends.
+    login_max_failures: int = 10
+    login_failure_window_s: int = 300
     # Closed conversations are kept this long, then expire from Redis.
     closed_retention_s: int = 30 * 24 * 3600
 

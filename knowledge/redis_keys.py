@@ -48,6 +48,11 @@ def session(token: str) -> str:
     return f"{PREFIX}:session:{token}"
 
 
+def login_failures(kind: str, who: str) -> str:
+    """Failed logins in the current window, per username ("user") or per client address ("addr")."""
+    return f"{PREFIX}:login-failures:{kind}:{who}"
+
+
 def ticket(ticket_id: str) -> str:
     return f"{PREFIX}:ticket:{ticket_id}"
 

@@ -14,6 +14,7 @@ from pydantic import BaseModel, Field
 
 from handoff import tickets
 from handoff.agents import get_agent, mark_present, online_agents, open_session, verify_password
+from handoff.login_guard import LoginGuard
 from handoff.ownership import Resolution, TransitionConflict
 from handoff.rasa_client import RasaUnavailable
 from handoff.web.dependencies import (
@@ -82,10 +83,19 @@ def _transition(done: str = "done") -> Iterator[None]:
 
 
 @router.post("/login")
-async def login(credentials: Credentials, response: Response, redis: RedisClient, settings: Settings) -> Session:
+async def login(
+    credentials: Credentials, request: Request, response: Response, redis: RedisClient, settings: Settings,
+) -> Session:
+    guard = LoginGuard(redis, settings.login_max_failures, settings.login_failure_window_s)
+    address = request.client.host if request.client else "unknown"
+    wait_s = await guard.retry_after_s(credentials.username, address)
+    if wait_s:
+        raise HTTPException(429, f"too many failed logins: try again in {wait_s} s", headers={"Retry-After": str(wait_s)})
     agent = await verify_password(redis, credentials.username, credentials.password)
     if agent is None:
+        await guard.failed(credentials.username, address)
         raise HTTPException(401, "unknown username or wrong password")
+    await guard.succeeded(agent.username)
     token = await open_session(redis, agent.username, settings.agent_session_ttl_s)
     if agent.has_role("agent"):  # an editor-only account is no advisor online
         await mark_present(redis, agent.username)

@@ -204,3 +204,18 @@ async def test_tickets_are_listed_with_their_transcript_and_marked_done(
     assert (await web.post(f"/api/agent/tickets/{ticket.ticket_id}/done", headers=alice)).json()["status"] == "noop"
     assert (await web.get("/api/agent/tickets", headers=alice)).json() == []
     assert (await web.post("/api/agent/tickets/T999999/done", headers=alice)).status_code == 404
+
+
+async def test_password_guessing_is_refused_after_ten_failures_until_the_window_ends(
+        web: httpx.AsyncClient, redis_client: Redis) -> None:
+    await save_agent(redis_client, "alice", PASSWORD, "Alice", ["en"])
+    statuses = [(await web.post("/api/agent/login", json={"username": "alice", "password": f"guess {i}"})).status_code
+                for i in range(12)]
+    assert statuses == [401] * 10 + [429] * 2
+    refused = await web.post("/api/agent/login", json={"username": "alice", "password": PASSWORD})
+    assert refused.status_code == 429 and 0 < int(refused.headers["retry-after"]) <= 300
+    # The window ends (its keys expire): the right password works again, and clears the count.
+    for key in await redis_client.keys("handoff:login-failures:*"):
+        await redis_client.delete(key)
+    assert (await web.post("/api/agent/login", json={"username": "alice", "password": PASSWORD})).status_code == 200
+

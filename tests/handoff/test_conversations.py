@@ -25,6 +25,9 @@ async def queued_chat(store: ConversationStore, reason: str = "customer_request"
     escalation = Escalation(EscalationReason(reason), lang, {"confidence": 0.4})
     status, _ = await store.bot_turn(conversation_id, [HANDOVER_REPLY], escalation)
     assert status == "queued"
+    # The queue orders chats by the millisecond they were queued: two queued within the same one are
+    # equals. The tests below compare chats queued one after the other, so each gets its own.
+    await asyncio.sleep(0.002)
     return conversation_id
 
 
@@ -112,9 +115,7 @@ async def test_the_queue_holds_the_member_and_score_python_defines(store: Conver
 
 
 async def test_waiting_customer_sees_position_and_estimate(store: ConversationStore, redis_client: Redis) -> None:
-    first = await queued_chat(store)
-    await asyncio.sleep(0.005)  # queued in the same millisecond, two chats are equals: one waits longer here
-    second = await queued_chat(store)
+    first, second = await queued_chat(store), await queued_chat(store)
     status = await store.status(second)
     assert (status.position, status.agents_online, status.estimated_wait_s) == (2, 0, None)
     await online_agent(redis_client, "alice", ["en"])
