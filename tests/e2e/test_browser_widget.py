@@ -5,7 +5,7 @@ import re
 
 import httpx
 import pytest
-from playwright.sync_api import Route, expect
+from playwright.sync_api import Locator, Page, Route, expect
 
 from ops.stack import Stack
 from tests.e2e.browser import ANSWER_TIMEOUT_MS, MakeAccount, NewTab, Screenshots, Widget
@@ -152,14 +152,20 @@ def test_the_live_feed_resumes_after_the_web_app_crashes_without_repeating_anyth
     agent.logout()
 
 
-def test_quick_replies_send_their_payload_and_show_their_title(
-        stack: Stack, new_tab: NewTab, shots: Screenshots) -> None:
+def _asked_on_the_demo_page(stack: Stack, new_tab: NewTab, question: str) -> tuple[Page, Widget, Locator]:
+    """The demo page's widget, opened, after `question` and the bot's first reply to it."""
     page = new_tab().page
     page.goto(f"{stack.urls['web']}/demo?lang=en")
     widget = Widget(page)
     widget.open()
-    widget.ask("a problem with my order")  # the bot is unsure: it offers an advisor, yes or no
-    offer = widget.wait_for_bot_replies(1)
+    widget.ask(question)
+    return page, widget, widget.wait_for_bot_replies(1)
+
+
+def test_quick_replies_send_their_payload_and_show_their_title(
+        stack: Stack, new_tab: NewTab, shots: Screenshots) -> None:
+    # The bot is unsure: it offers an advisor, yes or no.
+    page, widget, offer = _asked_on_the_demo_page(stack, new_tab, "a problem with my order")
     choices = offer.locator(".quick button")
     expect(choices).to_have_text(["Yes", "No"])
     shots(page, "choices-offered")
@@ -175,12 +181,8 @@ def test_quick_replies_send_their_payload_and_show_their_title(
 
 def test_did_you_mean_offers_the_two_close_articles_and_the_choice_answers(
         stack: Stack, new_tab: NewTab, shots: Screenshots) -> None:
-    page = new_tab().page
-    page.goto(f"{stack.urls['web']}/demo?lang=en")
-    widget = Widget(page)
-    widget.open()
-    widget.ask("my phone is slow")  # between two articles: "Did you mean…?"
-    offer = widget.wait_for_bot_replies(1)
+    # Between two articles: "Did you mean…?"
+    page, widget, offer = _asked_on_the_demo_page(stack, new_tab, "my phone is slow")
     choices = offer.locator(".quick button")
     expect(choices).to_have_text(["Defective device and warranty repair", "No signal or network problems",
                                   "Something else: an advisor"])
@@ -196,12 +198,7 @@ def test_did_you_mean_offers_the_two_close_articles_and_the_choice_answers(
 
 
 def test_an_answer_rated_unhelpful_gets_the_bot_handing_over(stack: Stack, new_tab: NewTab, shots: Screenshots) -> None:
-    page = new_tab().page
-    page.goto(f"{stack.urls['web']}/demo?lang=en")
-    widget = Widget(page)
-    widget.open()
-    widget.ask("How do I reset my password?")
-    answer = widget.wait_for_bot_replies(1)
+    page, widget, answer = _asked_on_the_demo_page(stack, new_tab, "How do I reset my password?")
     answer.get_by_role("button", name="This answer was not helpful").click()
     expect(answer.locator(".feedback")).to_have_text("Thanks for your feedback!")
     widget.wait_for_bot_replies(2)
