@@ -18,7 +18,7 @@ VIA ?= direct
 # beside its folder (shared/eval/<set>/dev.jsonl), or the sample help centre's.
 REVIEWED ?= $(firstword $(wildcard $(dir $(abspath $(KB)))dev.jsonl $(dir $(abspath $(KB)))sample_queries/dev.jsonl))
 
-.PHONY: help install system-packages run train validate test test-bot test-conversations test-app test-browser eval eval-peers bench bench-relay clean
+.PHONY: help install system-packages run train validate test test-bot test-conversations test-app test-browser eval eval-peers bench bench-relay bench-streams clean
 
 help:
 	@echo "make install   both virtual environments and the system packages the run needs"
@@ -27,6 +27,7 @@ help:
 	@echo "make eval KB=<folder> DATA=<file.jsonl> [OUT=<folder>] [VIA=rasa]"
 	@echo "make bench [CUSTOMERS=50 DURATION=60 PAUSE=5 MAX_TURNS=5000 SATURATION=10]   latency, throughput, memory on a fresh stack"
 	@echo "make bench-relay [CONVERSATIONS=20 DURATION=60 RELAY_PAUSE=5]   the agent -> customer relay alone"
+	@echo "make bench-streams [STREAMS=1000 CUSTOMERS=50 DURATION=60 PAUSE=5]   customers chatting while STREAMS widgets stay open"
 
 install: system-packages $(RASA_VENV)/.installed $(APP_VENV)/.installed
 
@@ -93,6 +94,12 @@ bench: install train
 
 bench-relay: install train
 	$(APP_PY) -m ops.bench_relay --conversations $(CONVERSATIONS) --duration $(DURATION) --messages $(MAX_TURNS) --pause $(RELAY_PAUSE)
+
+# Answered-question latency with and without STREAMS open customer live streams, on a fresh stack.
+STREAMS ?= 1000
+bench-streams: install train
+	$(APP_PY) -m ops.bench_streams --streams $(STREAMS) --customers $(CUSTOMERS) --duration $(DURATION) --pause $(PAUSE) \
+		--max-turns $(MAX_TURNS)
 
 clean:
 	rm -rf var/chroma var/test-results .pytest_cache

@@ -16,11 +16,13 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 
-def connect(url: str) -> Redis:
-    """A client that rides out a Redis restart: commands retry with backoff for about 10 s."""
+def connect(url: str, single_connection: bool = False) -> Redis:
+    """A client that rides out a Redis restart: commands retry with backoff for about 10 s.
+    `single_connection`: one connection of its own, outside the shared pool (a blocking reader)."""
     return Redis.from_url(
         url,
         decode_responses=True,
+        single_connection_client=single_connection,
         health_check_interval=30,
         retry=Retry(ExponentialBackoff(cap=2.0, base=0.1), retries=12),
         retry_on_error=[RedisConnectionError, RedisTimeoutError],

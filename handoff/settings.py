@@ -17,6 +17,10 @@ class HandoffSettings(KnowledgeSettings):
     # Failed logins allowed per username and per client address in a window, then 429 until it ends.
     login_max_failures: int = 10
     login_failure_window_s: int = 300
+    # Customer live streams (widgets) one web process holds open at once, per conversation and per
+    # client address; beyond, 429 with Retry-After (the widget tries again).
+    live_streams_per_conversation: int = 5
+    live_streams_per_address: int = 50
     # Closed conversations are kept this long, then expire from Redis.
     closed_retention_s: int = 30 * 24 * 3600
 

@@ -20,6 +20,7 @@ from handoff.rasa_client import RasaUnavailable
 from handoff.web.dependencies import (
     SESSION_COOKIE,
     CurrentAgent,
+    Hub,
     KnownConversation,
     LastEventId,
     RedisClient,
@@ -28,6 +29,7 @@ from handoff.web.dependencies import (
     Store,
     StreamId,
     Team,
+    client_address,
     end_session,
 )
 from handoff.web.live import conversation_events, queue_events
@@ -87,7 +89,7 @@ async def login(
     credentials: Credentials, request: Request, response: Response, redis: RedisClient, settings: Settings,
 ) -> Session:
     guard = LoginGuard(redis, settings.login_max_failures, settings.login_failure_window_s)
-    address = request.client.host if request.client else "unknown"
+    address = client_address(request)
     wait_s = await guard.retry_after_s(credentials.username, address)
     if wait_s:
         raise HTTPException(429, f"too many failed logins: try again in {wait_s} s", headers={"Retry-After": str(wait_s)})
@@ -156,10 +158,10 @@ async def handoff_package(agent: CurrentAgent, store: Store, conversation_id: Kn
 
 @router.get("/conversations/{conversation_id}/events", response_class=EventSourceResponse)
 async def conversation_live(
-    agent: CurrentAgent, store: Store, conversation_id: KnownConversation, after: str = StreamId,
+    agent: CurrentAgent, store: Store, hub: Hub, conversation_id: KnownConversation, after: str = StreamId,
     last_event_id: str | None = LastEventId,
 ) -> AsyncIterator[ServerSentEvent]:
-    async for event in conversation_events(store, conversation_id, last_event_id or after, for_customer=False):
+    async for event in conversation_events(hub, store, conversation_id, last_event_id or after, for_customer=False):
         yield event
 
 
@@ -225,10 +227,11 @@ async def close(body: CloseRequest, agent: CurrentAgent, relay: Relay, conversat
 
 
 @router.get("/events", response_class=EventSourceResponse)
-async def live_queue(agent: CurrentAgent, store: Store, last_event_id: str | None = LastEventId) -> AsyncIterator[ServerSentEvent]:
+async def live_queue(agent: CurrentAgent, store: Store, hub: Hub,
+                     last_event_id: str | None = LastEventId) -> AsyncIterator[ServerSentEvent]:
     """Queue and ownership changes (queued, agent_joined, transferred, requeued, handed_back, closed,
     no_agent, ticket_filed). Keeping this stream open is what makes the agent count as online."""
-    async for event in queue_events(store, agent.username, last_event_id):
+    async for event in queue_events(hub, store, agent.username, last_event_id):
         yield event
 
 

@@ -16,7 +16,8 @@ from handoff.conversations import CUSTOMER_KINDS
 from handoff.ownership import UnknownConversation
 from handoff.rasa_client import RasaUnavailable
 from handoff.relay import CustomerTurn
-from handoff.web.dependencies import ConversationId, KnownConversation, LastEventId, Relay, Settings, Store, StreamId
+from handoff.web.dependencies import (ConversationId, CustomerStreamSlot, Hub, KnownConversation, LastEventId, Relay,
+                                      Settings, Store, StreamId)
 from handoff.web.live import conversation_events
 from knowledge.contract import BotReply
 
@@ -118,8 +119,11 @@ async def read_messages(store: Store, conversation_id: KnownConversation, after:
 
 @router.get("/{conversation_id}/events", response_class=EventSourceResponse)
 async def live_events(
-    store: Store, conversation_id: KnownConversation, after: str = StreamId, last_event_id: str | None = LastEventId,
+    store: Store, hub: Hub, conversation_id: KnownConversation, slot: CustomerStreamSlot, after: str = StreamId,
+    last_event_id: str | None = LastEventId,
 ) -> AsyncIterator[ServerSentEvent]:
-    """Messages after `after` (or the `Last-Event-ID` the browser sends on reconnection), then live."""
-    async for event in conversation_events(store, conversation_id, last_event_id or after, for_customer=True):
+    """Messages after `after` (or the `Last-Event-ID` the browser sends on reconnection), then live.
+    At most `live_streams_per_conversation` open per conversation and `live_streams_per_address` per
+    client address (429 beyond)."""
+    async for event in conversation_events(hub, store, conversation_id, last_event_id or after, for_customer=True):
         yield event

@@ -2,6 +2,7 @@
 request, and the path and query parameters several routers share."""
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from typing import Annotated
 
 from fastapi import Depends, Header, HTTPException, Path, Query, Request, Response
@@ -11,9 +12,13 @@ from handoff.agents import Agent, close_session, mark_present, session_agent
 from handoff.conversations import ConversationStore
 from handoff.relay import HandoffRelay
 from handoff.settings import HandoffSettings
+from handoff.web.stream_hub import StreamHub
+from handoff.web.stream_limits import OpenStreamLimits, TooManyStreams
 from knowledge.publishing.workspace import ContentTeam
 
 SESSION_COOKIE = "agent_session"
+# A refused live stream: the widget tries again after this long.
+STREAM_RETRY_AFTER_S = "10"
 
 # The conversation id is the customer's credential: unguessable, and required on every call.
 ConversationId = Path(min_length=16, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")
@@ -45,10 +50,32 @@ def _content_team(request: Request) -> ContentTeam:
     return request.app.state.content_team
 
 
+def _stream_hub(request: Request) -> StreamHub:
+    return request.app.state.stream_hub
+
+
+def client_address(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
 async def _known_conversation(request: Request, conversation_id: str = ConversationId) -> str:
     if not await _store(request).exists(conversation_id):
         raise HTTPException(404, "unknown conversation")
     return conversation_id
+
+
+async def _customer_stream_slot(request: Request, conversation_id: str = Depends(_known_conversation)) -> AsyncIterator[None]:
+    """Held for as long as the customer's live stream is open: 429 past the caps."""
+    limits: OpenStreamLimits = request.app.state.stream_limits
+    try:
+        slot = limits.take(conversation_id, client_address(request))
+    except TooManyStreams as error:
+        raise HTTPException(429, f"too many open live streams: {error}",
+                            headers={"Retry-After": STREAM_RETRY_AFTER_S}) from None
+    try:
+        yield
+    finally:
+        limits.give_back(slot)
 
 
 def session_token(request: Request) -> str:
@@ -89,5 +116,7 @@ Store = Annotated[ConversationStore, Depends(_store)]
 Relay = Annotated[HandoffRelay, Depends(_relay)]
 Team = Annotated[ContentTeam, Depends(_content_team)]
 KnownConversation = Annotated[str, Depends(_known_conversation)]
+Hub = Annotated[StreamHub, Depends(_stream_hub)]
+CustomerStreamSlot = Annotated[None, Depends(_customer_stream_slot)]
 CurrentAgent = Annotated[Agent, Depends(_current_agent)]
 CurrentEditor = Annotated[Agent, Depends(_current_editor)]

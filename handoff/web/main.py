@@ -22,6 +22,8 @@ from handoff.suggestions import SuggestionClient
 from knowledge.publishing.jobs import ContentJobs
 from handoff.web import agent_api, customer, editor_api, help_pages
 from handoff.web.errors import install_error_handlers
+from handoff.web.stream_hub import StreamHub
+from handoff.web.stream_limits import OpenStreamLimits
 from knowledge.publishing.workspace import ContentTeam, DraftWorkspace
 from knowledge.store import make_client
 
@@ -61,6 +63,9 @@ def create_app(settings: HandoffSettings | None = None, http_transport: httpx.As
             app.state.content_team = ContentTeam(
                 DraftWorkspace.for_knowledge_base(settings), settings,
                 app.state.chroma, content_redis, ContentJobs(content_redis, settings))
+            # One blocking reader for every live stream of this process, on a connection of its own.
+            app.state.stream_hub = hub = StreamHub(redis, connect(settings.redis_url, single_connection=True))
+            hub.start()
             releaser = asyncio.create_task(relay.run_release_loop(
                 settings.max_wait_s, settings.presence_window_s, settings.release_every_s))
             try:
@@ -70,11 +75,13 @@ def create_app(settings: HandoffSettings | None = None, http_transport: httpx.As
                 with suppress(asyncio.CancelledError):
                     await releaser
                 await relay.drain()
+                await hub.stop()
                 await redis.aclose()
                 content_redis.close()
 
     app = FastAPI(title="Self-care chat with human handoff", lifespan=lifespan)
     app.state.settings = settings
+    app.state.stream_limits = OpenStreamLimits(settings.live_streams_per_conversation, settings.live_streams_per_address)
     # The widget is embedded on the company's own site: customer calls come from another origin.
     # No credentials cross origins (the conversation id travels in the path), so agents' cookies never do.
     app.add_middleware(CORSMiddleware, allow_origins=settings.widget_origins, allow_credentials=False,
