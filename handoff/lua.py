@@ -140,3 +140,26 @@ event('no_agent', ARGV[1], {at = ARGV[2], reason = c[4]})
 redis.call('HSET', KEYS[1], 'owner', 'bot')
 return {'ok', c[4]}
 """
+
+# Rate limits, fixed windows. KEYS: one counter per limit; ARGV: for each, its maximum then its
+# window in seconds. Either every counter is under its maximum and all are counted, or none is
+# counted and the reply is the milliseconds until the fullest one's window ends (0 = allowed).
+# Checking before counting means a refused request costs the sender no further quota.
+TAKE_RATE = """
+local wait = 0
+for i, key in ipairs(KEYS) do
+  if tonumber(redis.call('GET', key) or '0') >= tonumber(ARGV[2 * i - 1]) then
+    local ttl = redis.call('PTTL', key)
+    if ttl < 0 then
+      redis.call('EXPIRE', key, ARGV[2 * i])
+      ttl = tonumber(ARGV[2 * i]) * 1000
+    end
+    wait = math.max(wait, ttl)
+  end
+end
+if wait > 0 then return wait end
+for i, key in ipairs(KEYS) do
+  if redis.call('INCR', key) == 1 then redis.call('EXPIRE', key, ARGV[2 * i]) end
+end
+return 0
+"""

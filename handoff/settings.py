@@ -31,8 +31,23 @@ class HandoffSettings(KnowledgeSettings):
     actions_url: str = "http://localhost:5055"
     actions_token: str | None = None  # the action server's ACTIONS_TOKEN, if it was started with one
     max_message_chars: int = 2000
-    # Set to false only when serving over plain HTTP outside localhost is impossible to avoid.
-    secure_cookies: bool = False
+    # The session cookie is sent over HTTPS only. `make run` turns this off: it serves plain http on localhost.
+    secure_cookies: bool = True
     release_every_s: float = 5.0
-    # Sites allowed to embed the widget (JSON list in WIDGET_ORIGINS); "*" lets any site do so.
+    # Sites allowed to embed the widget (JSON list in WIDGET_ORIGINS); "*" lets any site do so. They may
+    # call the customer API (CORS) and frame the chat page (its Content-Security-Policy frame-ancestors).
     widget_origins: list[str] = ["*"]
+    # Origins besides the app's own (its Host header) from which the console and editor may change
+    # anything with the session cookie, e.g. "https://console.example.com"; any other Origin is refused.
+    trusted_origins: list[str] = []
+    # Reverse proxies whose X-Forwarded-For is believed: a request from one of these addresses counts
+    # as coming from the address the header names (the last one that is not itself a trusted proxy).
+    trusted_proxies: list[str] = []
+
+    # Rate limits per fixed window, counted in Redis (so they hold across web app replicas); 0 turns one off.
+    # Customer messages per conversation and per client address, and new conversations per client address.
+    messages_per_conversation: int = 20
+    messages_per_address: int = 60
+    messages_window_s: int = 60
+    conversations_per_address: int = 20
+    conversations_window_s: int = 600

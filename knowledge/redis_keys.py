@@ -53,6 +53,11 @@ def login_failures(kind: str, who: str) -> str:
     return f"{PREFIX}:login-failures:{kind}:{who}"
 
 
+def rate_count(limit: str, who: str) -> str:
+    """Requests counted against a rate limit (e.g. "messages-per-address") in its current window."""
+    return f"{PREFIX}:rate:{limit}:{who}"
+
+
 def ticket(ticket_id: str) -> str:
     return f"{PREFIX}:ticket:{ticket_id}"
 

@@ -7,6 +7,8 @@ export REDIS_URL="${REDIS_URL:-redis://127.0.0.1:${LOCAL_REDIS_PORT}/0}"
 eval "$(.venv-app/bin/python -m handoff.connection "$REDIS_URL")"  # REDIS_HOST, REDIS_PORT, REDIS_DB for Rasa
 export REDIS_HOST REDIS_PORT REDIS_DB
 export HF_HUB_OFFLINE=1 TOKENIZERS_PARALLELISM=false
+# Plain http on this machine: a Secure session cookie would never come back. Serve over HTTPS elsewhere.
+export SECURE_COOKIES="${SECURE_COOKIES:-false}"
 # Secrets made once and kept in var/ (mode 600) unless given: Rasa's HTTP API (trackers, events,
 # model) answers only with RASA_TOKEN, the action server only with ACTIONS_TOKEN; the web app uses both.
 secret() {  # secret NAME FILE: the variable if set, else the file's content, made once

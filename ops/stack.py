@@ -100,6 +100,12 @@ def start_stack(workdir: Path, chroma_path: Path, with_web: bool = True) -> Stac
     redis_port, actions_port, rasa_port, web_port = free_port(), free_port(), free_port(), free_port()
     rasa_token, actions_token = secrets.token_urlsafe(24), secrets.token_urlsafe(24)
     env = {
+        # Plain http on 127.0.0.1, and every test or simulated customer comes from that one address:
+        # no Secure cookie, no rate limits, unless the environment says otherwise.
+        "SECURE_COOKIES": "false",
+        "MESSAGES_PER_ADDRESS": "0",
+        "MESSAGES_PER_CONVERSATION": "0",
+        "CONVERSATIONS_PER_ADDRESS": "0",
         **os.environ,
         "CHROMA_PATH": str(chroma_path),
         "HF_HUB_OFFLINE": "1",

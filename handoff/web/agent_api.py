@@ -8,7 +8,7 @@ from dataclasses import asdict
 from typing import Any
 
 import anyio
-from fastapi import APIRouter, HTTPException, Path, Request, Response
+from fastapi import APIRouter, Depends, HTTPException, Path, Request, Response
 from fastapi.sse import EventSourceResponse, ServerSentEvent
 from pydantic import BaseModel, Field
 
@@ -19,6 +19,7 @@ from handoff.ownership import Resolution, TransitionConflict
 from handoff.rasa_client import RasaUnavailable
 from handoff.web.dependencies import (
     SESSION_COOKIE,
+    ClientAddress,
     CurrentAgent,
     Hub,
     KnownConversation,
@@ -33,10 +34,11 @@ from handoff.web.dependencies import (
     end_session,
 )
 from handoff.web.live import conversation_events, queue_events
+from handoff.web.same_origin import same_origin_changes
 from knowledge.sources.identity import guess_language
 from knowledge.unanswered.events import suggest_article_from_agent_reply
 
-router = APIRouter(prefix="/api/agent", tags=["agent"])
+router = APIRouter(prefix="/api/agent", tags=["agent"], dependencies=[Depends(same_origin_changes)])
 
 
 class Credentials(BaseModel):
@@ -86,10 +88,9 @@ def _transition(done: str = "done") -> Iterator[None]:
 
 @router.post("/login")
 async def login(
-    credentials: Credentials, request: Request, response: Response, redis: RedisClient, settings: Settings,
+    credentials: Credentials, response: Response, redis: RedisClient, settings: Settings, address: ClientAddress,
 ) -> Session:
     guard = LoginGuard(redis, settings.login_max_failures, settings.login_failure_window_s)
-    address = client_address(request)
     wait_s = await guard.retry_after_s(credentials.username, address)
     if wait_s:
         raise HTTPException(429, f"too many failed logins: try again in {wait_s} s", headers={"Retry-After": str(wait_s)})

@@ -16,8 +16,19 @@ from handoff.conversations import CUSTOMER_KINDS
 from handoff.ownership import UnknownConversation
 from handoff.rasa_client import RasaUnavailable
 from handoff.relay import CustomerTurn
-from handoff.web.dependencies import (ConversationId, CustomerStreamSlot, Hub, KnownConversation, LastEventId, Relay,
-                                      Settings, Store, StreamId)
+from handoff.web.dependencies import (
+    ClientAddress,
+    ConversationId,
+    CustomerStreamSlot,
+    Hub,
+    KnownConversation,
+    LastEventId,
+    Limiter,
+    Relay,
+    Settings,
+    Store,
+    StreamId,
+)
 from handoff.web.live import conversation_events
 from knowledge.contract import BotReply
 
@@ -59,8 +70,16 @@ def _assistant_reachable() -> Iterator[None]:
         raise HTTPException(503, f"the assistant is unavailable, please retry: {error}") from error
 
 
+def _refuse_when_limited(wait_s: int, what: str) -> None:
+    """429 with the seconds to wait (Retry-After), which the widget turns into a sentence."""
+    if wait_s:
+        raise HTTPException(429, f"too many {what}: please wait {wait_s} s before sending more",
+                            headers={"Retry-After": str(wait_s)})
+
+
 @router.post("", status_code=201)
-async def start_conversation(store: Store) -> NewConversation:
+async def start_conversation(store: Store, limiter: Limiter, address: ClientAddress) -> NewConversation:
+    _refuse_when_limited(await limiter.new_conversation(address), "new conversations")
     return NewConversation(conversation_id=await store.create())
 
 
@@ -74,12 +93,15 @@ async def conversation_status(store: Store, conversation_id: str = ConversationI
 
 @router.post("/{conversation_id}/messages")
 async def send_message(
-    message: CustomerMessage, settings: Settings, relay: Relay, conversation_id: str = ConversationId
+    message: CustomerMessage, settings: Settings, relay: Relay, limiter: Limiter, address: ClientAddress,
+    conversation_id: str = ConversationId,
 ) -> CustomerTurnOut:
     if len(message.text) > settings.max_message_chars:
         raise HTTPException(413, f"message too long: {settings.max_message_chars} characters at most")
     if not message.text.strip():
         raise HTTPException(422, "message is empty")
+    # Before anything is stored: a refused message is not kept.
+    _refuse_when_limited(await limiter.customer_message(conversation_id, address), "messages")
     try:
         with _assistant_reachable():
             turn = await relay.customer_says(conversation_id, message.text, message.lang, message.client_id)

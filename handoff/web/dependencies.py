@@ -10,6 +10,7 @@ from redis.asyncio import Redis
 
 from handoff.agents import Agent, close_session, mark_present, session_agent
 from handoff.conversations import ConversationStore
+from handoff.rate_limits import RateLimiter
 from handoff.relay import HandoffRelay
 from handoff.settings import HandoffSettings
 from handoff.web.stream_hub import StreamHub
@@ -54,8 +55,23 @@ def _stream_hub(request: Request) -> StreamHub:
     return request.app.state.stream_hub
 
 
+async def _rate_limiter(request: Request) -> RateLimiter:
+    return request.app.state.rate_limiter
+
+
 def client_address(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
+    """Where the request comes from: the peer's address, unless the peer is a trusted proxy
+    (TRUSTED_PROXIES); then the last address in X-Forwarded-For that is not a trusted proxy itself.
+    Only a trusted proxy's header is believed: anyone else could write any address there."""
+    peer = request.client.host if request.client else "unknown"
+    trusted = set(_settings(request).trusted_proxies)
+    if peer not in trusted:
+        return peer
+    hops = [hop.strip() for header in request.headers.getlist("x-forwarded-for") for hop in header.split(",")]
+    for hop in reversed([hop for hop in hops if hop]):
+        if hop not in trusted:
+            return hop
+    return peer
 
 
 async def _known_conversation(request: Request, conversation_id: str = ConversationId) -> str:
@@ -115,6 +131,8 @@ RedisClient = Annotated[Redis, Depends(_redis)]
 Store = Annotated[ConversationStore, Depends(_store)]
 Relay = Annotated[HandoffRelay, Depends(_relay)]
 Team = Annotated[ContentTeam, Depends(_content_team)]
+Limiter = Annotated[RateLimiter, Depends(_rate_limiter)]
+ClientAddress = Annotated[str, Depends(client_address)]
 KnownConversation = Annotated[str, Depends(_known_conversation)]
 Hub = Annotated[StreamHub, Depends(_stream_hub)]
 CustomerStreamSlot = Annotated[None, Depends(_customer_stream_slot)]

@@ -11,15 +11,16 @@ from __future__ import annotations
 from typing import Any
 
 import anyio
-from fastapi import APIRouter, HTTPException, Path, Request, Response
+from fastapi import APIRouter, Depends, HTTPException, Path, Request, Response
 from pydantic import BaseModel, Field
 
 from handoff.web.dependencies import CurrentEditor, Team, end_session
+from handoff.web.same_origin import same_origin_changes
 from knowledge.publishing.jobs import JobBusy, JobFailed, WorkerUnavailable
 from knowledge.publishing.reports import file_report, version_report
 from knowledge.publishing.workspace import ClusterGone, FileTooLarge, NotFound, WorkspaceError
 
-router = APIRouter(prefix="/api/editor", tags=["content team"])
+router = APIRouter(prefix="/api/editor", tags=["content team"], dependencies=[Depends(same_origin_changes)])
 
 FileName = Path(min_length=1, max_length=120)
 ClusterKey = Path(pattern=r"^\d+-\d+$")

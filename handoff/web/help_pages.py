@@ -9,6 +9,7 @@ from fastapi.responses import HTMLResponse
 
 from handoff.rendering import markdown_to_safe_html
 from handoff.web.dependencies import Settings
+from handoff.web.page_policies import unframed_page_headers
 from knowledge.settings import KnowledgeSettings
 
 router = APIRouter(tags=["help centre"])
@@ -34,9 +35,8 @@ async def help_article(article_id: str, request: Request, settings: Settings) ->
     page = f"""<!doctype html>
 <html lang="{html.escape(lang)}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{html.escape(title)}</title>
-<style>body{{font:16px/1.55 system-ui,sans-serif;max-width:44rem;margin:2rem auto;padding:0 1rem;color:#1d2330}}
-h1{{font-size:1.6rem}}a{{color:#3448c5}}</style></head>
+<link rel="stylesheet" href="/static/help.css"></head>
 <body><main><h1>{html.escape(title)}</h1>
 {markdown_to_safe_html(body)}
 </main></body></html>"""
-    return HTMLResponse(page)
+    return HTMLResponse(page, headers=unframed_page_headers())

@@ -15,6 +15,7 @@ from redis import Redis as SyncRedis
 
 from handoff.connection import connect
 from handoff.conversations import ConversationStore
+from handoff.rate_limits import RateLimiter
 from handoff.rasa_client import RasaClient
 from handoff.relay import HandoffRelay
 from handoff.settings import HandoffSettings
@@ -24,23 +25,25 @@ from handoff.web import agent_api, customer, editor_api, help_pages
 from handoff.web.errors import install_error_handlers
 from handoff.web.stream_hub import StreamHub
 from handoff.web.stream_limits import OpenStreamLimits
+from handoff.web.page_policies import unframed_page_headers, widget_page_headers
 from knowledge.publishing.workspace import ContentTeam, DraftWorkspace
 from knowledge.store import make_client
 
 STATIC = Path(__file__).parent / "static"
-# The pages, outside the API schema: path -> (file in static/, media type when the suffix does not say).
+# The pages, outside the API schema: path -> (file in static/, media type when the suffix does not say,
+# who may frame it: "widget" the sites allowed to embed the widget, "nobody", None for a script).
 PAGES = {
-    "/": ("chat.html", None),
-    "/demo": ("demo.html", None),
-    "/console": ("console.html", None),
-    "/editor": ("editor.html", None),
-    "/widget.js": ("widget.js", "text/javascript"),
+    "/": ("chat.html", None, "widget"),
+    "/demo": ("demo.html", None, "widget"),
+    "/console": ("console.html", None, "nobody"),
+    "/editor": ("editor.html", None, "nobody"),
+    "/widget.js": ("widget.js", "text/javascript", None),
 }
 
 
-def _page(file: Path, media_type: str | None) -> Callable[[], Awaitable[FileResponse]]:
+def _page(file: Path, media_type: str | None, headers: dict[str, str]) -> Callable[[], Awaitable[FileResponse]]:
     async def page() -> FileResponse:
-        return FileResponse(file, media_type=media_type)
+        return FileResponse(file, media_type=media_type, headers=headers)
 
     return page
 
@@ -57,6 +60,7 @@ def create_app(settings: HandoffSettings | None = None, http_transport: httpx.As
             relay = HandoffRelay(store, RasaClient(http, settings.rasa_url, settings.rasa_token),
                                  SuggestionClient(http, settings.actions_url, settings.actions_token))
             app.state.http, app.state.redis, app.state.store, app.state.relay = http, redis, store, relay
+            app.state.rate_limiter = RateLimiter(redis, settings)
             app.state.chroma = make_client(settings)
             # rq and the unanswered stream are synchronous: their calls run in threads.
             content_redis = SyncRedis.from_url(settings.redis_url)
@@ -106,6 +110,7 @@ def create_app(settings: HandoffSettings | None = None, http_transport: httpx.As
             redis = "down"
         return {"web": "up", "rasa": rasa, "redis": redis}
 
-    for path, (file, media_type) in PAGES.items():
-        app.add_api_route(path, _page(STATIC / file, media_type), methods=["GET"], include_in_schema=False)
+    framing = {"widget": widget_page_headers(settings), "nobody": unframed_page_headers(), None: {}}
+    for path, (file, media_type, framed_by) in PAGES.items():
+        app.add_api_route(path, _page(STATIC / file, media_type, framing[framed_by]), methods=["GET"], include_in_schema=False)
     return app

@@ -46,5 +46,6 @@ async def web(redis_url: str, fake_rasa: FakeRasa, tmp_path: Path,
                                max_message_chars=MAX_MESSAGE_CHARS)
     app = create_app(settings, http_transport=fake_rasa.transport())
     async with app.router.lifespan_context(app):
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver") as client:
+        # Served over HTTPS, as in production: the session cookie is Secure.
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="https://testserver") as client:
             yield client

@@ -869,9 +869,11 @@
       found.append(el("div", {}, el("a", { href: helpUrl(article), target: "_blank", rel: "noopener", text: cited.title || article })));
       if (typeof bot.confidence === "number") {
         const pct = Math.round(bot.confidence * 100);
+        const fill = el("span");
+        fill.style.width = `${Math.max(0, Math.min(100, pct))}%`; // through the CSSOM: the page's CSP refuses style="" attributes
         found.append(el("div", { class: "muted", text: t.confidenceLine(pct) }),
           el("div", { class: "meter", role: "meter", "aria-valuemin": "0", "aria-valuemax": "100", "aria-valuenow": String(pct), "aria-label": t.confidence },
-            el("span", { style: `width:${Math.max(0, Math.min(100, pct))}%` })));
+            fill));
       }
       if (sources.length) {
         found.append(el("ul", { class: "sources", "aria-label": t.sources }, ...sources.map((s) => el("li", {},

@@ -81,6 +81,7 @@
       notSent: "Not sent.",
       retry: "Retry",
       tooLong: "This message is too long.",
+      tooFast: "You're sending messages too fast, please wait a moment.",
       reconnecting: "Connection lost. Reconnecting…",
       unread: (n) => `${n} new message${n > 1 ? "s" : ""}`,
       footer: "Answers from the Lumen Mobile help centre",
@@ -131,6 +132,7 @@
       notSent: "Non envoyé.",
       retry: "Réessayer",
       tooLong: "Ce message est trop long.",
+      tooFast: "Vous envoyez des messages trop vite, merci de patienter un instant.",
       reconnecting: "Connexion perdue. Reconnexion…",
       unread: (n) => `${n} nouveau${n > 1 ? "x" : ""} message${n > 1 ? "s" : ""}`,
       footer: "Réponses tirées du centre d'aide Lumen Mobile",
@@ -320,7 +322,15 @@ button:focus-visible, a:focus-visible, textarea:focus-visible { outline: 3px sol
   // ---------------------------------------------------------------- the widget's DOM
   const host = el("div", { id: "lumen-chat-widget" });
   const shadow = host.attachShadow({ mode: "open" });
-  shadow.append(el("style", { text: CSS }));
+  // A constructed style sheet where the browser has them: a host page's Content-Security-Policy without
+  // 'unsafe-inline' styles (this app's own pages have one) would block a <style> element.
+  if ("adoptedStyleSheets" in shadow && typeof CSSStyleSheet === "function" && "replaceSync" in CSSStyleSheet.prototype) {
+    const sheet = new CSSStyleSheet();
+    sheet.replaceSync(CSS);
+    shadow.adoptedStyleSheets = [sheet];
+  } else {
+    shadow.append(el("style", { text: CSS }));
+  }
 
   const badge = el("span", { class: "badge", hidden: true, "aria-hidden": "true" });
   const launcher = el("button", {
@@ -707,7 +717,7 @@ button:focus-visible, a:focus-visible, textarea:focus-visible { outline: 3px sol
     if (!creating) {
       creating = (async () => {
         const response = await fetch(`${API}/api/conversations`, { method: "POST" });
-        if (!response.ok) throw new Error(`HTTP ${response.status}`);
+        if (!response.ok) throw Object.assign(new Error(`HTTP ${response.status}`), { status: response.status });
         conversationId = (await response.json()).conversation_id;
         storageSet("localStorage", STORAGE_KEY, conversationId);
         connect();
@@ -773,12 +783,19 @@ button:focus-visible, a:focus-visible, textarea:focus-visible { outline: 3px sol
         }
         if (response.status === 404) {
           forgetConversation(); // expired: the next attempt starts a new conversation
+        } else if (response.status === 429) {
+          markFailed(entry, t.tooFast, true); // not stored: the customer sends it again when ready
+          return;
         } else if (response.status < 500) {
           retryable = false;
           reason = response.status === 413 ? t.tooLong : t.notSent;
         }
-      } catch (_) {
+      } catch (error) {
         // network down or the response lost: the retry carries the same client_id, so it is stored once
+        if (error && error.status === 429) { // too many new conversations from here
+          markFailed(entry, t.tooFast, true);
+          return;
+        }
       }
       if (entry.id) return; // the live feed showed it stored: its replies come the same way
       if (!retryable || attempt >= RETRY_DELAYS_MS.length) {
