@@ -131,7 +131,7 @@ class ActionAnswerQuestion(CollaboratingAction):
                 repeated = replace(decision, outcome=Outcome.ESCALATE, reason=reason.value,
                                    text=wording.escalate_text(reason, lang))
                 return events + await self._hand_over(dispatcher, tracker, engine, repeated)
-            await record_reply(self.redis, tracker, decision)
+            await record_reply(self.redis, tracker, decision, self.handoff_settings.unanswered_retention_s)
             options = clarification_options(engine, decision)
             if options:
                 say(dispatcher, clarify_reply(decision, options))
@@ -151,7 +151,7 @@ class ActionAnswerQuestion(CollaboratingAction):
         else:
             reply = without_third_repeat(tracker, Reply.from_decision(decision), "utter_decline_again")
         say(dispatcher, reply)
-        await record_reply(self.redis, tracker, decision)
+        await record_reply(self.redis, tracker, decision, self.handoff_settings.unanswered_retention_s)
         events += _no_pending_handover(tracker)
         if decision.reason == DeclineReason.OUT_OF_SCOPE.value:
             # The decline ends "…or ask for an advisor?": a "yes" to it hands over, a "no" is
@@ -163,7 +163,7 @@ class ActionAnswerQuestion(CollaboratingAction):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, engine: KnowledgeEngine, escalation: Decision,
         topic: str | None = None,
     ) -> list[EventType]:
-        await record_reply(self.redis, tracker, escalation)
+        await record_reply(self.redis, tracker, escalation, self.handoff_settings.unanswered_retention_s)
         steps = urgent_steps_for(engine, escalation)
         return await hand_over(dispatcher, tracker, escalation, self.redis, self.handoff_settings, topic, steps)
 
@@ -209,7 +209,7 @@ class ActionHandOver(CollaboratingAction):
                 answered = decision.outcome is Outcome.ANSWER and decision.article
                 say(dispatcher, answer_reply(engine, understood.understood_as, decision, service.settings) if answered
                     else Reply.from_decision(decision))
-                await record_reply(self.redis, tracker, decision)
+                await record_reply(self.redis, tracker, decision, self.handoff_settings.unanswered_retention_s)
                 return events + _no_pending_handover(tracker)
         # Otherwise the knowledge base's own hand-over stands; for a sensitive article ("my phone
         # was stolen, I want a person") its reply shows the article's urgent steps meanwhile.
@@ -223,6 +223,6 @@ class ActionHandOver(CollaboratingAction):
                 article=earlier.article if earlier else None, confidence=float(intent.get("confidence") or 0.0),
                 reason=reason.value, sources=list(earlier.sources) if earlier else [],
             )
-        await record_reply(self.redis, tracker, decision)
+        await record_reply(self.redis, tracker, decision, self.handoff_settings.unanswered_retention_s)
         steps = urgent_steps_for(engine, decision)
         return events + await hand_over(dispatcher, tracker, decision, self.redis, self.handoff_settings, steps=steps)

@@ -167,7 +167,8 @@ class ActionFileTicket(CollaboratingAction):
         if not contact:  # the customer left the form (validate_contact_form said so): no ticket
             return done
         try:
-            ticket = await file_ticket(self.redis, tracker.sender_id, contact, lang, reason.value)
+            ticket = await file_ticket(self.redis, tracker.sender_id, contact, lang, reason.value,
+                                       self.handoff_settings.ticket_retention_s)
         except (RedisError, OSError, ValueError) as error:
             logger.error("ticket not filed for %s (%s: %s)", tracker.sender_id, type(error).__name__, error)
             say(dispatcher, Reply(Outcome.TICKET_FAILED, lang, wording.text("utter_ticket_failed", lang), reason))

@@ -19,7 +19,7 @@ from redis.exceptions import RedisError
 from knowledge.contract import Decision, DeclineReason, Outcome
 from knowledge.answering.triggers import TRIGGER_INTENTS
 from knowledge.contract import EscalationReason
-from knowledge.unanswered.events import UnansweredOutcome, record_unanswered_async
+from knowledge.unanswered.events import DEFAULT_RETENTION_S, UnansweredOutcome, record_unanswered_async
 
 logger = logging.getLogger(__name__)
 
@@ -95,7 +95,7 @@ def unanswered_of(tracker: Tracker, reply: Decision) -> Unanswered | None:
     return Unanswered(latest, UnansweredOutcome.ESCALATE)
 
 
-async def record_reply(redis: Redis, tracker: Tracker, reply: Decision) -> None:
+async def record_reply(redis: Redis, tracker: Tracker, reply: Decision, retention_s: int = DEFAULT_RETENTION_S) -> None:
     """Records the reply if the content team should see it; a Redis problem is logged, never raised."""
     unanswered = unanswered_of(tracker, reply)
     if unanswered is None:
@@ -104,7 +104,7 @@ async def record_reply(redis: Redis, tracker: Tracker, reply: Decision) -> None:
         await asyncio.wait_for(
             record_unanswered_async(
                 redis, unanswered.question, reply.lang, unanswered.outcome, reply.reason, tracker.sender_id,
-                article=unanswered.article,
+                article=unanswered.article, retention_s=retention_s,
             ),
             RECORD_TIMEOUT_S,
         )

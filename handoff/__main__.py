@@ -1,4 +1,4 @@
-"""Handoff administration: python -m handoff add-agent | grant-role | agents | queue | tickets"""
+"""Handoff administration: python -m handoff add-agent | grant-role | agents | queue | tickets | forget"""
 from __future__ import annotations
 
 import argparse
@@ -11,6 +11,7 @@ import sys
 from handoff.agents import ROLES, AgentError, grant_roles, list_agents, save_agent
 from handoff.connection import connect
 from handoff.conversations import ConversationStore
+from handoff.erasure import forget
 from handoff.settings import HandoffSettings
 from handoff.tickets import open_tickets
 
@@ -70,6 +71,18 @@ async def _show(what: str, settings: HandoffSettings) -> int:
     return 0
 
 
+async def _forget(args: argparse.Namespace, settings: HandoffSettings) -> int:
+    redis = connect(settings.redis_url)
+    try:
+        report = await forget(redis, args.who)
+    finally:
+        await redis.aclose()
+    print(f"forgot {args.who}: {len(report.conversations)} conversation(s)")
+    for store, count in report.erased.items():
+        print(f"  {store}: {count}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m handoff", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -81,18 +94,23 @@ def main(argv: list[str] | None = None) -> int:
     add.add_argument("--if-none", action="store_true", help="do nothing if any agent exists")
     add.add_argument("--roles", "--role", default="agent",
                      help=f"what the account may do, comma-separated ({', '.join(ROLES)}): agent = advisor console, "
-                          "editor = the content team's pages")
+                          "editor = the content team's pages, supervisor = erase a customer's data")
     grant = commands.add_parser("grant-role", help="add roles to an existing account")
     grant.add_argument("username")
     grant.add_argument("roles", help=f"comma-separated: {', '.join(ROLES)}")
     for name in ("agents", "queue", "tickets"):
         commands.add_parser(name, help=f"list {name}")
+    erase = commands.add_parser("forget", help="erase a customer's data everywhere: their conversations, Rasa "
+                                "trackers, tickets, unanswered questions and events")
+    erase.add_argument("who", help="a conversation id, or the email address or phone number they left")
     args = parser.parse_args(argv)
     settings = HandoffSettings()
     if args.command == "add-agent":
         return asyncio.run(_add_agent(args, settings))
     if args.command == "grant-role":
         return asyncio.run(_grant_role(args, settings))
+    if args.command == "forget":
+        return asyncio.run(_forget(args, settings))
     return asyncio.run(_show(args.command, settings))
 
 

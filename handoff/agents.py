@@ -13,8 +13,9 @@ from redis.asyncio import Redis
 from knowledge import redis_keys as keys
 
 LANGUAGES = ("en", "fr")
-# An account is an advisor (the console), an editor (the content team's pages), or both.
-ROLES = ("agent", "editor")
+# An account is an advisor (the console), an editor (the content team's pages), or both; a
+# supervisor may also erase a customer's data (the agent API's /forget).
+ROLES = ("agent", "editor", "supervisor")
 # Records saved before roles existed are advisors.
 DEFAULT_ROLES = ("agent",)
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import shlex
 import sys
-from urllib.parse import urlparse
+from urllib.parse import unquote, urlparse
 
 from redis.asyncio import Redis
 from redis.asyncio.retry import Retry
@@ -36,7 +36,9 @@ def rasa_redis_variables(url: str) -> dict[str, str]:
     db = (parsed.path or "/0").lstrip("/") or "0"
     if not db.isdigit():
         raise ValueError(f"REDIS_URL database must be a number, got {db!r}")
-    return {"REDIS_HOST": parsed.hostname, "REDIS_PORT": str(parsed.port or 6379), "REDIS_DB": db}
+    # Always set (empty without one): endpoints.yml reads it, and Rasa refuses an unset variable.
+    password = unquote(parsed.password or "")
+    return {"REDIS_HOST": parsed.hostname, "REDIS_PORT": str(parsed.port or 6379), "REDIS_DB": db, "REDIS_PASSWORD": password}
 
 
 if __name__ == "__main__":

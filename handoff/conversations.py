@@ -100,13 +100,29 @@ class ConversationStore:
 
     async def _run(self, script: str, conversation_id: str, *args: Any, extra_keys: tuple[str, ...] = ()) -> tuple[str, str]:
         status, detail = await self._scripts[script](
-            keys=[*self._keys(conversation_id), *extra_keys], args=[conversation_id, *args])
+            keys=[*self._keys(conversation_id), *extra_keys], args=[conversation_id, *args, self._retention_s])
         return str(status), str(detail)
+
+    @property
+    def _retention_s(self) -> int:
+        return self.settings.conversation_retention_s
+
+    async def _append(self, conversation_id: str, fields: dict[str, Any]) -> str:
+        """A message outside the ownership scripts (suggestions, feedback), the expiry refreshed with it."""
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.xadd(keys.messages(conversation_id), fields)
+            pipe.expire(keys.messages(conversation_id), self._retention_s)
+            pipe.expire(keys.conversation(conversation_id), self._retention_s)
+            message_id, *_ = await pipe.execute()
+        return str(message_id)
 
     async def create(self) -> str:
         # Unguessable: the id is the customer's only credential for their conversation.
         conversation_id = secrets.token_urlsafe(24)
-        await self.redis.hset(keys.conversation(conversation_id), mapping={"owner": Owner.BOT.value, "created_at": now_ms()})
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.hset(keys.conversation(conversation_id), mapping={"owner": Owner.BOT.value, "created_at": now_ms()})
+            pipe.expire(keys.conversation(conversation_id), self._retention_s)
+            await pipe.execute()
         return conversation_id
 
     async def exists(self, conversation_id: str) -> bool:
@@ -115,7 +131,7 @@ class ConversationStore:
     async def customer_message(self, conversation_id: str, text: str, client_id: str = "") -> tuple[Owner, str, bool]:
         """Record the message: (who must answer it, its stream id, whether it is a retry of the last one)."""
         owner, message_id, *fresh = await self._scripts["CUSTOMER_MESSAGE"](
-            keys=self._keys(conversation_id), args=[conversation_id, text, now_ms(), client_id])
+            keys=self._keys(conversation_id), args=[conversation_id, text, now_ms(), client_id, self._retention_s])
         if owner == "unknown":
             raise UnknownConversation(conversation_id)
         return Owner(owner), message_id, fresh == ["duplicate"]
@@ -168,7 +184,7 @@ class ConversationStore:
     async def _release(self, conversation_id: str, agent: Agent, owner: Owner, resolution: str) -> tuple[str, str]:
         status, detail = await self._run(
             "RELEASE", conversation_id, agent.username, now_ms(), owner.value, resolution,
-            self.settings.closed_retention_s, extra_keys=(keys.HANDLING_TIMES,))
+            extra_keys=(keys.HANDLING_TIMES,))
         if status == "conflict":
             raise TransitionConflict(conversation_id, detail)
         return status, detail
@@ -250,7 +266,7 @@ class ConversationStore:
 
     async def add_suggestions(self, conversation_id: str, for_message: str, items: list[dict[str, Any]]) -> str:
         """Suggested answers for the agent, for one customer message (never shown to the customer)."""
-        return await self.redis.xadd(keys.messages(conversation_id), {
+        return await self._append(conversation_id, {
             "kind": "suggestions", "for": for_message, "items": json.dumps(items, ensure_ascii=False), "at": now_ms(),
         })
 
@@ -258,7 +274,7 @@ class ConversationStore:
         """Ephemeral: a short stream of its own, apart from the messages."""
         await self.redis.xadd(keys.typing(conversation_id), {"who": who, "name": name, "at": now_ms()},
                               maxlen=20, approximate=False)
-        await self.redis.expire(keys.typing(conversation_id), 3600)
+        await self.redis.expire(keys.typing(conversation_id), min(3600, self._retention_s))
 
     async def feedback(self, conversation_id: str, message_id: str, helpful: bool) -> str:
         """The customer's verdict on one bot answer, kept beside the conversation for agents and editors."""
@@ -266,7 +282,7 @@ class ConversationStore:
         if not answered or answered[0][1].get("kind") != "bot":
             raise UnknownConversation(f"{conversation_id}/{message_id}")
         reply = json.loads(answered[0][1]["reply"])
-        return await self.redis.xadd(keys.messages(conversation_id), {
+        return await self._append(conversation_id, {
             "kind": "feedback", "for": message_id, "helpful": "yes" if helpful else "no",
             "article": reply.get("article") or "", "at": now_ms()})
 

@@ -2,7 +2,9 @@
 clicking at once, a retry, or a customer message racing a claim always see one consistent state.
 
 Conventions: KEYS[1] conversation hash, KEYS[2] its message stream, KEYS[3] the queue,
-KEYS[4] the events stream. Replies are {status, detail}: status "ok", "noop" (the transition
+KEYS[4] the events stream. The last ARGV of every script is the conversation's retention (s): each
+write refreshes the expiry of the conversation's hash and stream, so an idle one leaves Redis on its
+own (personal data). Replies are {status, detail}: status "ok", "noop" (the transition
 had already happened: repeating it is harmless) or "conflict" (detail = current owner).
 
 The scripts never build a queue member or score: the caller passes them in when a chat is
@@ -13,8 +15,12 @@ chat out of the queue or put it back.
 from __future__ import annotations
 
 # Shared by the scripts below: append one system event to the conversation and to the
-# global events stream. ARGV layouts differ per script, so values are passed explicitly.
+# global events stream (ARGV layouts differ per script, so values are passed explicitly), and
+# refresh the conversation's expiry.
 _HELPERS = """
+local function keep()
+  redis.call('EXPIRE', KEYS[1], ARGV[#ARGV]); redis.call('EXPIRE', KEYS[2], ARGV[#ARGV])
+end
 local function event(kind, conversation, fields)
   local entry = {'kind', 'system', 'event', kind, 'at', fields.at}
   for k, v in pairs(fields) do
@@ -27,10 +33,10 @@ local function event(kind, conversation, fields)
 end
 """
 
-# ARGV: conversation id, text, now ms, client message id ('' if none). A message to a closed
+# ARGV: conversation id, text, now ms, client message id ('' if none), retention s. A message to a closed
 # conversation reopens it with the bot. A client retrying its last message (same client id)
 # gets the first copy back, marked 'duplicate', instead of a second one.
-CUSTOMER_MESSAGE = """
+CUSTOMER_MESSAGE = _HELPERS + """
 local c = redis.call('HMGET', KEYS[1], 'owner', 'last_client_id', 'last_message')
 local owner = c[1]
 if not owner then return {'unknown', ''} end
@@ -38,15 +44,16 @@ if ARGV[4] ~= '' and c[2] == ARGV[4] then return {owner, c[3], 'duplicate'} end
 if owner == 'closed' then
   owner = 'bot'
   redis.call('HSET', KEYS[1], 'owner', 'bot')
-  redis.call('PERSIST', KEYS[1]); redis.call('PERSIST', KEYS[2])
 end
 local id = redis.call('XADD', KEYS[2], '*', 'kind', 'customer', 'text', ARGV[2], 'at', ARGV[3])
 redis.call('HSET', KEYS[1], 'last_customer_at', ARGV[3], 'last_client_id', ARGV[4], 'last_message', id)
+keep()
 return {owner, id, 'new'}
 """
 
 # ARGV: conversation id, now ms, reply count n, n JSON replies, then for an escalation:
-# reason, lang, priority, queue score, package JSON, queue member (absent when the turn does not escalate).
+# reason, lang, priority, queue score, package JSON, queue member (absent when the turn does not escalate),
+# retention s.
 # Bot replies are dropped unless the bot owns the conversation: a reply computed while an
 # agent took over must never reach the customer.
 BOT_TURN = _HELPERS + """
@@ -59,8 +66,9 @@ for i = 1, n do
   local id = redis.call('XADD', KEYS[2], '*', 'kind', 'bot', 'reply', ARGV[3 + i], 'at', now)
   if first == '' then first = id end
 end
+keep()
 local base = 3 + n
-if ARGV[base + 1] == nil then return {'ok', first} end
+if #ARGV == base + 1 then return {'ok', first} end  -- only the retention follows: no escalation
 local reason, lang, priority, score = ARGV[base + 1], ARGV[base + 2], ARGV[base + 3], ARGV[base + 4]
 local member = ARGV[base + 6]
 local id = event('queued', ARGV[1], {at = now, reason = reason, lang = lang, priority = priority})
@@ -71,7 +79,7 @@ redis.call('ZADD', KEYS[3], score, member)
 return {'queued', id}
 """
 
-# ARGV: conversation id, agent username, agent display name, now ms.
+# ARGV: conversation id, agent username, agent display name, now ms, retention s.
 CLAIM = _HELPERS + """
 local c = redis.call('HMGET', KEYS[1], 'owner', 'agent', 'queue_member')
 if c[1] == 'agent' and c[2] == ARGV[2] then return {'noop', ''} end
@@ -80,19 +88,21 @@ redis.call('ZREM', KEYS[3], c[3])
 local id = event('agent_joined', ARGV[1], {at = ARGV[4], agent = ARGV[2], agent_name = ARGV[3]})
 redis.call('HSET', KEYS[1], 'owner', 'agent', 'agent', ARGV[2], 'agent_name', ARGV[3], 'claimed_at', ARGV[4])
 redis.call('HINCRBY', KEYS[1], 'claims', 1)
+keep()
 return {'ok', id}
 """
 
-# ARGV: conversation id, agent, text, now ms, agent display name.
-AGENT_MESSAGE = """
+# ARGV: conversation id, agent, text, now ms, agent display name, retention s.
+AGENT_MESSAGE = _HELPERS + """
 local c = redis.call('HMGET', KEYS[1], 'owner', 'agent')
 if c[1] ~= 'agent' or c[2] ~= ARGV[2] then return {'conflict', (c[1] or '') .. ':' .. (c[2] or '')} end
 local id = redis.call('XADD', KEYS[2], '*', 'kind', 'agent', 'text', ARGV[3], 'at', ARGV[4],
                       'agent', ARGV[2], 'agent_name', ARGV[5])
+keep()
 return {'ok', id}
 """
 
-# ARGV: conversation id, from agent, to agent ('' = back to the queue), to display name, now ms.
+# ARGV: conversation id, from agent, to agent ('' = back to the queue), to display name, now ms, retention s.
 TRANSFER = _HELPERS + """
 local c = redis.call('HMGET', KEYS[1], 'owner', 'agent', 'queue_member', 'queue_score')
 if c[1] ~= 'agent' or c[2] ~= ARGV[2] then return {'conflict', (c[1] or '') .. ':' .. (c[2] or '')} end
@@ -101,10 +111,12 @@ if ARGV[3] == '' then
   redis.call('HSET', KEYS[1], 'owner', 'queued', 'agent', '', 'agent_name', '')
   -- Keeps its original place: a transferred customer does not wait twice.
   redis.call('ZADD', KEYS[3], c[4], c[3])
+  keep()
   return {'ok', id}
 end
 local id = event('transferred', ARGV[1], {at = ARGV[5], from_agent = ARGV[2], agent = ARGV[3], agent_name = ARGV[4]})
 redis.call('HSET', KEYS[1], 'agent', ARGV[3], 'agent_name', ARGV[4])
+keep()
 return {'ok', id}
 """
 
@@ -123,13 +135,11 @@ redis.call('HSET', KEYS[1], 'owner', ARGV[4], 'agent', '', 'agent_name', '', 'la
 local handled = (tonumber(ARGV[3]) - tonumber(c[4])) / 1000
 redis.call('LPUSH', KEYS[5], handled)
 redis.call('LTRIM', KEYS[5], 0, 49)
-if ARGV[4] == 'closed' then
-  redis.call('EXPIRE', KEYS[1], ARGV[6]); redis.call('EXPIRE', KEYS[2], ARGV[6])
-end
+keep()
 return {'ok', c[3] or ''}
 """
 
-# ARGV: conversation id, now ms, waited-since cutoff ms. A chat nobody claimed in time goes
+# ARGV: conversation id, now ms, waited-since cutoff ms, retention s. A chat nobody claimed in time goes
 # back to the bot (which offers a ticket); only one web worker wins this.
 GIVE_UP_WAITING = _HELPERS + """
 local c = redis.call('HMGET', KEYS[1], 'owner', 'queue_member', 'queued_at', 'reason')
@@ -138,6 +148,7 @@ if tonumber(c[3]) > tonumber(ARGV[3]) then return {'noop', 'queued'} end
 redis.call('ZREM', KEYS[3], c[2])
 event('no_agent', ARGV[1], {at = ARGV[2], reason = c[4]})
 redis.call('HSET', KEYS[1], 'owner', 'bot')
+keep()
 return {'ok', c[4]}
 """
 

@@ -3,6 +3,8 @@ read from the environment: the knowledge base's (KnowledgeSettings, REDIS_URL am
 the handoff's and the web app's. One object per process."""
 from __future__ import annotations
 
+from pydantic import Field
+
 from knowledge.settings import KnowledgeSettings
 
 
@@ -21,8 +23,12 @@ class HandoffSettings(KnowledgeSettings):
     # client address; beyond, 429 with Retry-After (the widget tries again).
     live_streams_per_conversation: int = 5
     live_streams_per_address: int = 50
-    # Closed conversations are kept this long, then expire from Redis.
-    closed_retention_s: int = 30 * 24 * 3600
+    # Personal data expires from Redis this long after its last write (EXPIRE, refreshed on write):
+    # a conversation (messages, ownership, typing) after its last message, whatever its state;
+    # a ticket (and its contact) after it was filed or last changed. Rasa's trackers: RASA_TRACKER_RETENTION_S
+    # in endpoints.yml (ops/run.sh sets it to conversation_retention_s). Unanswered questions: knowledge/settings.py.
+    conversation_retention_s: int = Field(default=30 * 24 * 3600, gt=0)
+    ticket_retention_s: int = Field(default=90 * 24 * 3600, gt=0)
 
     # The web app: where Rasa and the action server are, and what the routes accept.
     rasa_url: str = "http://localhost:5005"

@@ -1,9 +1,11 @@
 """Tickets: what a customer left when no agent could take the chat, for an agent to follow up."""
 from __future__ import annotations
 
+import re
 import time
 from dataclasses import dataclass
 
+import phonenumbers
 from redis.asyncio import Redis
 
 from knowledge import redis_keys as keys
@@ -28,7 +30,34 @@ class Ticket:
         }
 
 
-async def file_ticket(redis: Redis, conversation_id: str, contact: str, lang: str, reason: str) -> Ticket:
+# Read as in actions/contact_details.py: a number without +country is a French one.
+_PHONE_REGION = "FR"
+_PHONE_SHAPE = re.compile(r"^\+?[\d\s().-]{6,24}$")
+DEFAULT_RETENTION_S = 90 * 24 * 3600
+
+
+def contact_key(contact: str) -> str:
+    """One email address or phone number however it is written: the address in lower case, the number
+    in E.164 (as the bot stores it) when it parses as one."""
+    text = contact.strip()
+    if _PHONE_SHAPE.match(text):
+        try:
+            number = phonenumbers.parse(text, _PHONE_REGION)
+            if phonenumbers.is_valid_number(number):
+                return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+        except phonenumbers.NumberParseException:
+            pass
+        return "".join(ch for ch in text if ch.isdigit() or ch == "+")
+    return text.lower()
+
+
+def looks_like_contact(text: str) -> bool:
+    return "@" in text or bool(_PHONE_SHAPE.match(text.strip()))
+
+
+async def file_ticket(redis: Redis, conversation_id: str, contact: str, lang: str, reason: str,
+                      retention_s: int = DEFAULT_RETENTION_S) -> Ticket:
+    """The ticket record expires `retention_s` after its last change, with its entry in the contact index."""
     number = await redis.incr(keys.TICKET_SEQUENCE)
     ticket = Ticket(
         ticket_id=f"T{number:06d}", conversation_id=conversation_id, contact=contact, lang=lang, reason=reason,
@@ -39,7 +68,13 @@ async def file_ticket(redis: Redis, conversation_id: str, contact: str, lang: st
             "conversation_id": conversation_id, "contact": contact, "lang": lang, "reason": reason,
             "filed_at_ms": ticket.filed_at_ms, "status": "open", "messages_key": ticket.messages_key,
         })
+        pipe.expire(keys.ticket(ticket.ticket_id), retention_s)
         pipe.zadd(keys.TICKETS, {ticket.ticket_id: ticket.filed_at_ms})
+        # Open tickets whose record expired leave the list too.
+        pipe.zremrangebyscore(keys.TICKETS, 0, ticket.filed_at_ms - retention_s * 1000)
+        if contact:
+            pipe.sadd(keys.tickets_of_contact(contact_key(contact)), ticket.ticket_id)
+            pipe.expire(keys.tickets_of_contact(contact_key(contact)), retention_s)
         pipe.xadd(keys.EVENTS, {"type": "ticket_filed", "ticket": ticket.ticket_id, "conversation": conversation_id,
                                 "lang": lang, "reason": reason}, maxlen=10_000, approximate=True)
         await pipe.execute()
@@ -63,9 +98,10 @@ async def open_tickets(redis: Redis, limit: int = 100) -> list[Ticket]:
     return [ticket for ticket in tickets if ticket]
 
 
-async def resolve_ticket(redis: Redis, ticket_id: str, agent: str) -> bool:
+async def resolve_ticket(redis: Redis, ticket_id: str, agent: str, retention_s: int = DEFAULT_RETENTION_S) -> bool:
     async with redis.pipeline(transaction=True) as pipe:
         pipe.zrem(keys.TICKETS, ticket_id)
         pipe.hset(keys.ticket(ticket_id), mapping={"status": "done", "done_by": agent})
-        removed, _ = await pipe.execute()
+        pipe.expire(keys.ticket(ticket_id), retention_s)
+        removed, *_ = await pipe.execute()
     return bool(removed)

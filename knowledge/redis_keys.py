@@ -1,6 +1,8 @@
 """Every Redis key the project writes, in one place: the handoff's and the content team's.
 
 Rasa's own keys (trackers, locks) start with "rasa"; rq's with "rq:".
+Personal data (a conversation's keys, tickets and their contact index, unanswered questions, Rasa's
+trackers) expires: see the retention settings; queue, agent and statistics keys hold none and do not.
 """
 from __future__ import annotations
 
@@ -60,6 +62,24 @@ def rate_count(limit: str, who: str) -> str:
 
 def ticket(ticket_id: str) -> str:
     return f"{PREFIX}:ticket:{ticket_id}"
+
+
+TICKET_PATTERN = f"{PREFIX}:ticket:T*"  # every ticket record (SCAN), not the sequence
+
+
+def tickets_of_contact(contact_key: str) -> str:
+    """Set of the ticket ids filed with one email address or phone number (handoff.tickets.contact_key)."""
+    return f"{PREFIX}:contact:{contact_key}"
+
+
+# Rasa's, named here so that erasing a customer reaches them: endpoints.yml's key_prefix "rasa"
+# plus RedisTrackerStore's "tracker:", and RedisLockStore's "lock:".
+def rasa_tracker(conversation_id: str) -> str:
+    return f"rasa:tracker:{conversation_id}"
+
+
+def rasa_lock(conversation_id: str) -> str:
+    return f"rasa:lock:{conversation_id}"
 
 
 def queue_member(lang: str, conversation_id: str) -> str:

@@ -50,6 +50,8 @@ class KnowledgeSettings(BaseSettings):
     # Questions closer than this (cosine distance) fall in one cluster of unanswered questions:
     # near-paraphrases sit at 0.12-0.48, different intents of one domain at 0.61-0.49 and up.
     unanswered_cluster_distance: float = 0.55
+    # Unanswered questions (they quote customers) older than this leave the content team's list.
+    unanswered_retention_s: int = Field(default=90 * 24 * 3600, gt=0)
     # Share of the articles that may change (added, changed, removed, summed over publishes)
     # while the thresholds of the last calibration are kept; above it a publish recalibrates.
     recalibrate_share: float = 0.05

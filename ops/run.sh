@@ -2,15 +2,12 @@
 # make run: everything on embedded defaults, under one process manager (honcho).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-export LOCAL_REDIS_PORT="${LOCAL_REDIS_PORT:-6380}"
-export REDIS_URL="${REDIS_URL:-redis://127.0.0.1:${LOCAL_REDIS_PORT}/0}"
-eval "$(.venv-app/bin/python -m handoff.connection "$REDIS_URL")"  # REDIS_HOST, REDIS_PORT, REDIS_DB for Rasa
-export REDIS_HOST REDIS_PORT REDIS_DB
 export HF_HUB_OFFLINE=1 TOKENIZERS_PARALLELISM=false
 # Plain http on this machine: a Secure session cookie would never come back. Serve over HTTPS elsewhere.
 export SECURE_COOKIES="${SECURE_COOKIES:-false}"
 # Secrets made once and kept in var/ (mode 600) unless given: Rasa's HTTP API (trackers, events,
 # model) answers only with RASA_TOKEN, the action server only with ACTIONS_TOKEN; the web app uses both.
+# Redis's password, when make run starts its own Redis, below.
 secret() {  # secret NAME FILE: the variable if set, else the file's content, made once
   if [ -z "${!1:-}" ]; then
     mkdir -p var
@@ -21,6 +18,18 @@ secret() {  # secret NAME FILE: the variable if set, else the file's content, ma
 }
 secret RASA_TOKEN var/rasa-token
 secret ACTIONS_TOKEN var/actions-token
+
+export LOCAL_REDIS_PORT="${LOCAL_REDIS_PORT:-6380}"
+if [ -z "${REDIS_URL:-}" ]; then
+  # Our own Redis (ops/redis.sh) asks for a password too, made once into var/redis-password.
+  secret REDIS_PASSWORD var/redis-password
+  export OWN_REDIS=1 REDIS_URL="redis://:${REDIS_PASSWORD}@127.0.0.1:${LOCAL_REDIS_PORT}/0"
+fi
+eval "$(.venv-app/bin/python -m handoff.connection "$REDIS_URL")"  # REDIS_HOST, _PORT, _DB, _PASSWORD for Rasa
+export REDIS_HOST REDIS_PORT REDIS_DB REDIS_PASSWORD
+# Rasa's trackers expire with the conversations (endpoints.yml: record_exp).
+export CONVERSATION_RETENTION_S="${CONVERSATION_RETENTION_S:-2592000}"
+export RASA_TRACKER_RETENTION_S="${RASA_TRACKER_RETENTION_S:-$CONVERSATION_RETENTION_S}"
 
 echo "== knowledge base (Chroma under var/chroma unless CHROMA_HOST is set)"
 .venv-app/bin/python -m knowledge ingest --if-empty

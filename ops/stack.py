@@ -12,6 +12,8 @@ from pathlib import Path
 
 import httpx
 
+from handoff.settings import HandoffSettings
+
 from knowledge.contract import SUGGESTIONS_PATH
 from knowledge.settings import REPO_ROOT
 
@@ -122,6 +124,8 @@ def start_stack(workdir: Path, chroma_path: Path, with_web: bool = True) -> Stac
         f'action_endpoint:\n  url: "http://127.0.0.1:{actions_port}/webhook"\n  token: "{actions_token}"\n'
         f"lock_store:\n  type: redis\n  url: 127.0.0.1\n  port: {redis_port}\n  db: 0\n  key_prefix: rasa\n"
         f"tracker_store:\n  type: redis\n  url: 127.0.0.1\n  port: {redis_port}\n  db: 0\n  key_prefix: rasa\n"
+        # Trackers expire with the conversations, as in endpoints.yml.
+        f"  record_exp: {os.environ.get('CONVERSATION_RETENTION_S', str(HandoffSettings().conversation_retention_s))}\n"
     )
     stack = Stack(workdir, env, rasa_token=rasa_token, actions_token=actions_token)
     stack.urls = {

@@ -13,6 +13,7 @@ from fastapi.sse import EventSourceResponse, ServerSentEvent
 from pydantic import BaseModel, Field
 
 from handoff import tickets
+from handoff.erasure import forget
 from handoff.agents import get_agent, mark_present, online_agents, open_session, verify_password
 from handoff.login_guard import LoginGuard
 from handoff.ownership import Resolution, TransitionConflict
@@ -21,6 +22,7 @@ from handoff.web.dependencies import (
     SESSION_COOKIE,
     ClientAddress,
     CurrentAgent,
+    CurrentSupervisor,
     Hub,
     KnownConversation,
     LastEventId,
@@ -67,6 +69,10 @@ class TransferRequest(BaseModel):
 
 class CloseRequest(BaseModel):
     resolution: Resolution
+
+
+class ErasureRequest(BaseModel):
+    who: str = Field(min_length=1, max_length=256, description="a conversation id, an email address or a phone number")
 
 
 class TransitionResult(BaseModel):
@@ -247,7 +253,18 @@ async def open_tickets(agent: CurrentAgent, redis: RedisClient, store: Store) ->
 
 
 @router.post("/tickets/{ticket_id}/done")
-async def ticket_done(agent: CurrentAgent, redis: RedisClient, ticket_id: str = Path(pattern=r"^T\d+$")) -> TransitionResult:
+async def ticket_done(agent: CurrentAgent, redis: RedisClient, settings: Settings,
+                      ticket_id: str = Path(pattern=r"^T\d+$")) -> TransitionResult:
     if await tickets.get_ticket(redis, ticket_id) is None:
         raise HTTPException(404, "unknown ticket")
-    return TransitionResult(status="ok" if await tickets.resolve_ticket(redis, ticket_id, agent.username) else "noop")
+    resolved = await tickets.resolve_ticket(redis, ticket_id, agent.username, settings.ticket_retention_s)
+    return TransitionResult(status="ok" if resolved else "noop")
+
+
+@router.post("/forget")
+async def forget_customer(body: ErasureRequest, supervisor: CurrentSupervisor, redis: RedisClient) -> dict[str, object]:
+    """Erase a customer's data in every store (supervisors only): what was erased, per store.
+    Idempotent: asking again erases nothing more."""
+    if not body.who.strip():
+        raise HTTPException(422, "say whom to forget")
+    return (await forget(redis, body.who)).public()

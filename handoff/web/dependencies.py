@@ -126,6 +126,10 @@ async def _current_editor(request: Request) -> Agent:
     return await _logged_in(request, "editor")
 
 
+async def _current_supervisor(request: Request) -> Agent:
+    return await _logged_in(request, "supervisor")
+
+
 Settings = Annotated[HandoffSettings, Depends(_settings)]
 RedisClient = Annotated[Redis, Depends(_redis)]
 Store = Annotated[ConversationStore, Depends(_store)]
@@ -138,3 +142,4 @@ Hub = Annotated[StreamHub, Depends(_stream_hub)]
 CustomerStreamSlot = Annotated[None, Depends(_customer_stream_slot)]
 CurrentAgent = Annotated[Agent, Depends(_current_agent)]
 CurrentEditor = Annotated[Agent, Depends(_current_editor)]
+CurrentSupervisor = Annotated[Agent, Depends(_current_supervisor)]

@@ -22,6 +22,7 @@ from handoff.settings import HandoffSettings
 from handoff.suggestions import SuggestionClient
 from knowledge.publishing.jobs import ContentJobs
 from handoff.web import agent_api, customer, editor_api, help_pages
+from handoff.web.access_log import hide_conversation_ids
 from handoff.web.errors import install_error_handlers
 from handoff.web.stream_hub import StreamHub
 from handoff.web.stream_limits import OpenStreamLimits
@@ -51,6 +52,8 @@ def _page(file: Path, media_type: str | None, headers: dict[str, str]) -> Callab
 def create_app(settings: HandoffSettings | None = None, http_transport: httpx.AsyncBaseTransport | None = None) -> FastAPI:
     """`http_transport` carries the calls to Rasa and the action server (tests hand in their own)."""
     settings = settings or HandoffSettings()
+    # Uvicorn has set its loggers up before it calls this factory: the filter stays on them.
+    hide_conversation_ids()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

@@ -51,7 +51,7 @@ class ContentWork:
         self.workspace = workspace
         self.settings = settings
         self.client = client
-        self.unanswered = UnansweredStore(redis)
+        self.unanswered = UnansweredStore(redis, retention_s=settings.unanswered_retention_s)
         self._live: KnowledgeService | None = None
         self._proposed: tuple[object, KnowledgeEngine, list[SourceProblem]] | None = None
         self._lock = threading.Lock()

@@ -222,7 +222,7 @@ class ContentTeam:
         self.settings = settings
         self.client = client
         self.jobs = jobs
-        self._unanswered = UnansweredStore(redis)
+        self._unanswered = UnansweredStore(redis, retention_s=settings.unanswered_retention_s)
 
     def unanswered(self) -> UnansweredStore:
         return self._unanswered

@@ -7,6 +7,7 @@ An event's fields are built and parsed here only; the sync and asyncio clients o
 """
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from enum import Enum
@@ -23,6 +24,13 @@ MAX_EVENTS = 100_000  # the stream is trimmed (approximately) to the newest ones
 MAX_QUESTION_CHARS = 2000
 # Clustering is quadratic in distinct questions: only the newest are read for it.
 CLUSTER_LIMIT = 3000
+# The default of KnowledgeSettings.unanswered_retention_s: events older than this are trimmed on append.
+DEFAULT_RETENTION_S = 90 * 24 * 3600
+
+
+def oldest_kept_id(retention_s: int) -> str:
+    """The stream id below which events are past their retention."""
+    return f"{int(time.time() * 1000) - retention_s * 1000}-0"
 
 
 class UnansweredOutcome(str, Enum):
@@ -110,11 +118,13 @@ class UnansweredEvent:
 class UnansweredStore:
     """The stream of unanswered questions in Redis (a client with decoded responses or not)."""
 
-    def __init__(self, redis: Redis, stream: str = STREAM, handled: str = HANDLED, max_events: int = MAX_EVENTS) -> None:
+    def __init__(self, redis: Redis, stream: str = STREAM, handled: str = HANDLED, max_events: int = MAX_EVENTS,
+                 retention_s: int = DEFAULT_RETENTION_S) -> None:
         self.redis = redis
         self.stream = stream
         self.handled = handled
         self.max_events = max_events
+        self.retention_s = retention_s
 
     @classmethod
     def of(cls, redis_or_store: Redis | UnansweredStore) -> UnansweredStore:
@@ -122,14 +132,22 @@ class UnansweredStore:
 
     @classmethod
     def from_settings(cls, settings: KnowledgeSettings) -> UnansweredStore:
-        return cls(Redis.from_url(settings.redis_url, decode_responses=True))
+        return cls(Redis.from_url(settings.redis_url, decode_responses=True),
+                   retention_s=settings.unanswered_retention_s)
 
     def append(self, entry: UnansweredQuestion) -> str | None:
-        """Append one event; returns its id, or None for a blank question."""
+        """Append one event; returns its id, or None for a blank question. Events past their
+        retention go at the same time (they quote customers)."""
         fields = entry.fields()
         if fields is None:
             return None
-        return _text(self.redis.xadd(self.stream, fields, maxlen=self.max_events, approximate=True))
+        with self.redis.pipeline(transaction=True) as pipe:
+            pipe.xadd(self.stream, fields, maxlen=self.max_events, approximate=True)
+            pipe.xtrim(self.stream, minid=oldest_kept_id(self.retention_s), approximate=False)
+            pipe.expire(self.stream, self.retention_s)
+            pipe.expire(self.handled, self.retention_s)
+            event_id, *_ = pipe.execute()
+        return _text(event_id)
 
     def events(self, limit: int = CLUSTER_LIMIT, include_handled: bool = False) -> list[UnansweredEvent]:
         """The newest events first."""
@@ -172,13 +190,19 @@ def record_unanswered(
 async def record_unanswered_async(
     redis: AsyncRedis, question: str, lang: str, outcome: UnansweredOutcome | str,
     reason: str | None = None, conversation_id: str | None = None, *, article: str | None = None,
-    stream: str = STREAM,
+    stream: str = STREAM, handled: str = HANDLED, retention_s: int = DEFAULT_RETENTION_S,
 ) -> str | None:
     """record_unanswered over an asyncio Redis client (the action server's)."""
     fields = UnansweredQuestion(question, lang, outcome, reason, conversation_id, article).fields()
     if fields is None:
         return None
-    return _text(await redis.xadd(stream, fields, maxlen=MAX_EVENTS, approximate=True))
+    async with redis.pipeline(transaction=True) as pipe:
+        pipe.xadd(stream, fields, maxlen=MAX_EVENTS, approximate=True)
+        pipe.xtrim(stream, minid=oldest_kept_id(retention_s), approximate=False)
+        pipe.expire(stream, retention_s)
+        pipe.expire(handled, retention_s)
+        event_id, *_ = await pipe.execute()
+    return _text(event_id)
 
 
 def suggest_article_from_agent_reply(

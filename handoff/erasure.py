@@ -1,0 +1,116 @@
+"""Erasing a customer: every trace of their conversations in every store, found by conversation id,
+email address or phone number. Idempotent: erasing twice erases nothing the second time.
+
+Stores reached: the conversation's own keys (hash, messages, typing, package), Rasa's tracker and
+lock, the waiting queue, tickets and the contact index, the content team's unanswered questions,
+and the events stream the consoles read (it names conversations and tickets).
+"""
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+from redis.asyncio import Redis
+
+from handoff.tickets import contact_key, looks_like_contact
+from knowledge import redis_keys as keys
+
+_SCAN_BATCH = 500
+STORES = ("conversation keys", "rasa trackers", "queue", "tickets", "unanswered questions", "events")
+
+
+@dataclass
+class ErasureReport:
+    """What was erased, counted per store."""
+
+    who: str
+    conversations: list[str] = field(default_factory=list)
+    erased: Counter[str] = field(default_factory=lambda: Counter(dict.fromkeys(STORES, 0)))
+
+    def public(self) -> dict[str, object]:
+        return {"conversations": len(self.conversations), "erased": dict(self.erased)}
+
+
+async def _tickets_of_contact(redis: Redis, contact: str) -> set[str]:
+    """From the index kept on ticket write, and from the records themselves (tickets filed before the index)."""
+    wanted = contact_key(contact)
+    found = set(await redis.smembers(keys.tickets_of_contact(wanted)))
+    async for key in redis.scan_iter(match=keys.TICKET_PATTERN, count=_SCAN_BATCH):
+        recorded = await redis.hget(key, "contact")
+        if recorded and contact_key(recorded) == wanted:
+            found.add(key.rsplit(":", 1)[1])
+    return found
+
+
+async def _tickets_of_conversations(redis: Redis, conversation_ids: set[str]) -> set[str]:
+    found = set()
+    async for key in redis.scan_iter(match=keys.TICKET_PATTERN, count=_SCAN_BATCH):
+        if await redis.hget(key, "conversation_id") in conversation_ids:
+            found.add(key.rsplit(":", 1)[1])
+    return found
+
+
+async def _erase_stream_entries(redis: Redis, stream: str, field_name: str, values: set[str]) -> list[str]:
+    """XDEL every entry of `stream` whose `field_name` is one of `values`; returns their ids."""
+    doomed: list[str] = []
+    last = "-"
+    while True:
+        entries = await redis.xrange(stream, min=last, max="+", count=_SCAN_BATCH)
+        if not entries:
+            break
+        doomed += [entry_id for entry_id, fields in entries if fields.get(field_name) in values]
+        last = f"({entries[-1][0]}"
+    if doomed:
+        await redis.xdel(stream, *doomed)
+    return doomed
+
+
+async def _erase_tickets(redis: Redis, ticket_ids: set[str], report: ErasureReport) -> None:
+    for ticket_id in sorted(ticket_ids):
+        contact = await redis.hget(keys.ticket(ticket_id), "contact")
+        async with redis.pipeline(transaction=True) as pipe:
+            pipe.delete(keys.ticket(ticket_id))
+            pipe.zrem(keys.TICKETS, ticket_id)
+            if contact:
+                pipe.srem(keys.tickets_of_contact(contact_key(contact)), ticket_id)
+            deleted, *_ = await pipe.execute()
+        report.erased["tickets"] += deleted
+
+
+async def _erase_conversation(redis: Redis, conversation_id: str, report: ErasureReport) -> None:
+    member = await redis.hget(keys.conversation(conversation_id), "queue_member")
+    async with redis.pipeline(transaction=True) as pipe:
+        pipe.delete(keys.conversation(conversation_id), keys.messages(conversation_id), keys.typing(conversation_id),
+                    keys.package(conversation_id))
+        pipe.delete(keys.rasa_tracker(conversation_id), keys.rasa_lock(conversation_id))
+        if member:
+            pipe.zrem(keys.QUEUE, member)
+        conversation_keys, rasa_keys, *queued = await pipe.execute()
+    report.erased["conversation keys"] += conversation_keys
+    report.erased["rasa trackers"] += rasa_keys
+    report.erased["queue"] += sum(queued)
+
+
+async def forget(redis: Redis, who: str) -> ErasureReport:
+    """Erase the conversation `who`, or every conversation and ticket of the email address or phone number `who`."""
+    who = who.strip()
+    report = ErasureReport(who)
+    if looks_like_contact(who):
+        ticket_ids = await _tickets_of_contact(redis, who)
+        conversation_ids = {cid for cid in [await redis.hget(keys.ticket(t), "conversation_id") for t in ticket_ids] if cid}
+        await redis.delete(keys.tickets_of_contact(contact_key(who)))
+    else:
+        ticket_ids, conversation_ids = set(), {who}
+    ticket_ids |= await _tickets_of_conversations(redis, conversation_ids)
+    await _erase_tickets(redis, ticket_ids, report)
+    for conversation_id in sorted(conversation_ids):
+        await _erase_conversation(redis, conversation_id, report)
+    report.conversations = sorted(conversation_ids)
+    if conversation_ids:
+        unanswered = await _erase_stream_entries(redis, keys.UNANSWERED, "conversation_id", conversation_ids)
+        if unanswered:
+            await redis.srem(keys.UNANSWERED_HANDLED, *unanswered)
+        report.erased["unanswered questions"] += len(unanswered)
+        events = await _erase_stream_entries(redis, keys.EVENTS, "conversation", conversation_ids)
+        report.erased["events"] += len(events)
+    return report
