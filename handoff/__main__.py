@@ -11,7 +11,7 @@ import sys
 from handoff.agents import ROLES, AgentError, grant_roles, list_agents, save_agent
 from handoff.connection import connect
 from handoff.conversations import ConversationStore
-from handoff.erasure import forget
+from handoff.safeguards.erasure import forget
 from handoff.settings import HandoffSettings
 from handoff.tickets import open_tickets
 

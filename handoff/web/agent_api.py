@@ -13,9 +13,9 @@ from fastapi.sse import EventSourceResponse, ServerSentEvent
 from pydantic import BaseModel, Field
 
 from handoff import tickets
-from handoff.erasure import forget
+from handoff.safeguards.erasure import forget
 from handoff.agents import get_agent, mark_present, online_agents, open_session, verify_password
-from handoff.login_guard import LoginGuard
+from handoff.safeguards.login_guard import LoginGuard
 from handoff.ownership import Resolution, TransitionConflict
 from handoff.rasa_client import RasaUnavailable
 from handoff.web.dependencies import (

@@ -10,7 +10,7 @@ from redis.asyncio import Redis
 
 from handoff.agents import Agent, close_session, mark_present, session_agent
 from handoff.conversations import ConversationStore
-from handoff.rate_limits import RateLimiter
+from handoff.safeguards.rate_limits import RateLimiter
 from handoff.relay import HandoffRelay
 from handoff.settings import HandoffSettings
 from handoff.web.stream_hub import StreamHub

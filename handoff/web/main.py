@@ -15,7 +15,7 @@ from redis import Redis as SyncRedis
 
 from handoff.connection import connect
 from handoff.conversations import ConversationStore
-from handoff.rate_limits import RateLimiter
+from handoff.safeguards.rate_limits import RateLimiter
 from handoff.rasa_client import RasaClient
 from handoff.relay import HandoffRelay
 from handoff.settings import HandoffSettings

@@ -13,7 +13,7 @@ from redis.asyncio import Redis
 
 from handoff.agents import save_agent
 from handoff.conversations import ConversationStore
-from handoff.erasure import forget
+from handoff.safeguards.erasure import forget
 from handoff.settings import HandoffSettings
 from handoff.tickets import file_ticket
 from knowledge import redis_keys as keys
