@@ -207,6 +207,15 @@ def table(result: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def write_result(out: Path, result: dict[str, Any], summary: str) -> None:
+    """The run's figures as JSON in `out`, and its summary printed."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(_without_nan(result), indent=2, default=str), encoding="utf-8")
+    print()
+    print(summary)
+    print(f"written to {out}")
+
+
 def _without_nan(value: Any) -> Any:
     """JSON has no NaN (a percentile of no sample): null instead."""
     if isinstance(value, float) and math.isnan(value):
@@ -280,11 +289,7 @@ def main(argv: list[str] | None = None) -> None:
         "cpus": os.cpu_count(),
     })
     result["targets"] = verdicts(result, options.customers)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(_without_nan(result), indent=2, default=str), encoding="utf-8")
-    print()
-    print(table(result))
-    print(f"written to {args.out}")
+    write_result(args.out, result, table(result))
 
 
 if __name__ == "__main__":

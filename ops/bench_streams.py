@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import math
 import time
 from collections import Counter
@@ -25,7 +24,7 @@ from httpx_sse import aconnect_sse
 from tqdm import tqdm
 
 from knowledge.settings import REPO_ROOT
-from ops.bench import load_average, warm_up
+from ops.bench import load_average, warm_up, write_result
 from ops.bench_customers import answerable_questions, is_knowledge_reply, run_customers
 from ops.bench_load import Budget, Pace
 from ops.bench_stack import BenchStack, bench_stack, peak_memory_mb
@@ -135,14 +134,6 @@ def report(result: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def _without_nan(value: Any) -> Any:
-    if isinstance(value, float) and math.isnan(value):
-        return None
-    if isinstance(value, dict):
-        return {key: _without_nan(item) for key, item in value.items()}
-    return value
-
-
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--web", help="drive a running web app instead of starting a stack (its per-address stream cap must allow --streams)")
@@ -164,11 +155,7 @@ def main(argv: list[str] | None = None) -> None:
         result["peak_memory_mb"] = peak_memory_mb(stack.pids())
     result["options"] = {"streams": args.streams, "customers": args.customers, "duration_s": args.duration,
                          "pause_s": args.pause, "stack": "given" if args.web else "fresh"}
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(_without_nan(result), indent=2, default=str), encoding="utf-8")
-    print()
-    print(report(result))
-    print(f"written to {args.out}")
+    write_result(args.out, result, report(result))
 
 
 if __name__ == "__main__":
