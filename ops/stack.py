@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import signal
 import socket
 import subprocess
 import time
@@ -68,9 +69,11 @@ class Stack:
         self.start(name, *self._how[name])
 
     def kill(self, name: str) -> None:
-        """SIGKILL, as a crash would; `start_again` brings it back with the same command."""
+        """SIGKILL, as a crash would; `start_again` brings it back with the same command.
+        The whole process group: the action server's Sanic workers are child processes, and one
+        left running would keep serving its port."""
         process = self.processes[name]
-        process.kill()
+        os.killpg(process.pid, signal.SIGKILL)  # start_new_session: the group is the process's own
         process.wait(timeout=30)
 
     def start_again(self, name: str) -> None:
