@@ -10,7 +10,6 @@ from typing import Any
 from fastapi import APIRouter, HTTPException
 from fastapi.sse import EventSourceResponse, ServerSentEvent
 from pydantic import BaseModel, Field
-from redis.exceptions import RedisError
 
 from handoff.conversations import CUSTOMER_KINDS
 from handoff.ownership import UnknownConversation
@@ -29,6 +28,7 @@ from handoff.web.dependencies import (
     Store,
     StreamId,
 )
+from handoff.web.errors import RETRY_LATER
 from handoff.web.live import conversation_events
 from knowledge.contract import BotReply
 
@@ -62,12 +62,15 @@ class CustomerTurnOut(BaseModel):
 
 
 @contextmanager
-def _assistant_reachable() -> Iterator[None]:
-    """Rasa down: 503, and the customer retries (the message is kept; the same client_id does not repeat it)."""
+def _turn_with_the_bot(unknown: str) -> Iterator[None]:
+    """Rasa or its action server down: 503 with Retry-After, and the customer retries (the message is
+    kept; the same client_id does not repeat it). Nothing to answer: 404 saying `unknown`."""
     try:
         yield
     except RasaUnavailable as error:
-        raise HTTPException(503, f"the assistant is unavailable, please retry: {error}") from error
+        raise HTTPException(503, f"the assistant is unavailable, please retry: {error}", headers=RETRY_LATER) from error
+    except UnknownConversation:
+        raise HTTPException(404, unknown) from None
 
 
 def _refuse_when_limited(wait_s: int, what: str) -> None:
@@ -102,13 +105,8 @@ async def send_message(
         raise HTTPException(422, "message is empty")
     # Before anything is stored: a refused message is not kept.
     _refuse_when_limited(await limiter.customer_message(conversation_id, address), "messages")
-    try:
-        with _assistant_reachable():
-            turn = await relay.customer_says(conversation_id, message.text, message.lang, message.client_id)
-    except UnknownConversation:
-        raise HTTPException(404, "unknown conversation") from None
-    except RedisError as error:
-        raise HTTPException(503, "the conversation store is unavailable, please retry") from error
+    with _turn_with_the_bot(unknown="unknown conversation"):
+        turn = await relay.customer_says(conversation_id, message.text, message.lang, message.client_id)
     return CustomerTurnOut.of(turn)
 
 
@@ -121,11 +119,8 @@ class Feedback(BaseModel):
 @router.post("/{conversation_id}/feedback")
 async def answer_feedback(body: Feedback, relay: Relay, conversation_id: KnownConversation) -> CustomerTurnOut:
     """"Was this helpful?" A no counts toward handing over, as the customer saying so would."""
-    try:
-        with _assistant_reachable():
-            turn = await relay.feedback(conversation_id, body.message_id, body.helpful, body.lang)
-    except UnknownConversation:
-        raise HTTPException(404, "no such bot answer in this conversation") from None
+    with _turn_with_the_bot(unknown="no such bot answer in this conversation"):
+        turn = await relay.feedback(conversation_id, body.message_id, body.helpful, body.lang)
     return CustomerTurnOut.of(turn)
 
 

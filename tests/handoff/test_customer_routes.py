@@ -105,7 +105,7 @@ async def test_rasa_down_is_503_and_the_retry_is_not_stored_twice(web: httpx.Asy
     conversation_id = await new_conversation(web)
     fake_rasa.down = True
     failed = await say(web, conversation_id, "how do I reset my password?", client_id="c-1")
-    assert failed.status_code == 503
+    assert failed.status_code == 503 and int(failed.headers["retry-after"]) > 0
     fake_rasa.down = False
     retried = await say(web, conversation_id, "how do I reset my password?", client_id="c-1")
     assert retried.status_code == 200 and retried.json()["replies"][0]["outcome"] == "answer"
@@ -166,7 +166,9 @@ async def test_redis_down_is_503_on_every_customer_route(redis_url: str, fake_ra
     from handoff.web.main import create_app
 
     closed = f"redis://127.0.0.1:{free_port()}/0"  # nothing listens there
-    app = create_app(HandoffSettings(redis_url=closed, rasa_url="http://rasa.test", actions_url="http://actions.test"),
+    # No rate limits: a message reaches the conversation store itself.
+    app = create_app(HandoffSettings(redis_url=closed, rasa_url="http://rasa.test", actions_url="http://actions.test",
+                                     messages_per_conversation=0, messages_per_address=0),
                      http_transport=fake_rasa.transport())
     async with app.router.lifespan_context(app), \
             httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver") as client:
@@ -174,6 +176,8 @@ async def test_redis_down_is_503_on_every_customer_route(redis_url: str, fake_ra
         assert created.status_code == 503 and created.headers["retry-after"]
         history = await client.get("/api/conversations/" + "x" * 32 + "/messages")
         assert history.status_code == 503
+        said = await client.post("/api/conversations/" + "x" * 32 + "/messages", json={"text": "hello"})
+        assert said.status_code == 503 and int(said.headers["retry-after"]) > 0
         login = await client.post("/api/agent/login", json={"username": "alice", "password": "secret"})
         assert login.status_code == 503
 
@@ -197,6 +201,7 @@ async def test_no_reply_from_the_assistant_is_503_and_the_retry_gets_the_answer(
     fake_rasa.silent = True  # Rasa up, its action server down
     failed = await say(web, conversation_id, "how do I reset my password?", client_id="c-1")
     assert failed.status_code == 503 and "no reply" in failed.json()["detail"]
+    assert int(failed.headers["retry-after"]) > 0
     fake_rasa.silent = False
     retried = await say(web, conversation_id, "how do I reset my password?", client_id="c-1")
     assert retried.status_code == 200 and retried.json()["replies"][0]["outcome"] == "answer"
