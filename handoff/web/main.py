@@ -92,7 +92,8 @@ def create_app(settings: HandoffSettings | None = None, http_transport: httpx.As
     # The widget is embedded on the company's own site: customer calls come from another origin.
     # No credentials cross origins (the conversation id travels in the path), so agents' cookies never do.
     app.add_middleware(CORSMiddleware, allow_origins=settings.widget_origins, allow_credentials=False,
-                       allow_methods=["GET", "POST"], allow_headers=["Content-Type", "Last-Event-ID"])
+                       allow_methods=["GET", "POST"], allow_headers=["Content-Type", "Last-Event-ID"],
+                       expose_headers=["Retry-After"])  # the widget waits as long as a 503 or 429 asks
     install_error_handlers(app)
     app.include_router(customer.router)
     app.include_router(agent_api.router)

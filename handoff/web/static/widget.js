@@ -82,6 +82,7 @@
       retry: "Retry",
       tooLong: "This message is too long.",
       tooFast: "You're sending messages too fast, please wait a moment.",
+      unavailable: "I can't answer right now, please try again in a moment",
       reconnecting: "Connection lost. Reconnecting…",
       unread: (n) => `${n} new message${n > 1 ? "s" : ""}`,
       footer: "Answers from the Lumen Mobile help centre",
@@ -133,6 +134,7 @@
       retry: "Réessayer",
       tooLong: "Ce message est trop long.",
       tooFast: "Vous envoyez des messages trop vite, merci de patienter un instant.",
+      unavailable: "Je ne peux pas vous répondre pour le moment, merci de réessayer dans un instant",
       reconnecting: "Connexion perdue. Reconnexion…",
       unread: (n) => `${n} nouveau${n > 1 ? "x" : ""} message${n > 1 ? "s" : ""}`,
       footer: "Réponses tirées du centre d'aide Lumen Mobile",
@@ -736,7 +738,7 @@ button:focus-visible, a:focus-visible, textarea:focus-visible { outline: 3px sol
     delete row.dataset.pending;
     row.classList.remove("failed");
     const meta = row.querySelector(".meta");
-    meta.replaceChildren(el("time", { text: t.time(Date.now()) }));
+    if (!entry.unanswered) meta.replaceChildren(el("time", { text: t.time(Date.now()) }));
     if (shown.has(id) && shown.get(id) !== row) {
       row.remove(); // the live feed showed it first
       return;
@@ -765,16 +767,32 @@ button:focus-visible, a:focus-visible, textarea:focus-visible { outline: 3px sol
     }
   }
 
+  // A service behind the web app is down (503): the customer reads so at once, while the widget tries
+  // again. The message may be stored already (the live feed then shows it) but it is not answered:
+  // only a retry with the same client_id, which is not stored twice, gets the answer.
+  function markUnavailable(entry) {
+    entry.unanswered = true;
+    if (typingLine.dataset.who === "bot") hideTyping();
+    entry.row.querySelector(".meta").replaceChildren(el("span", { text: t.unavailable }));
+  }
+
+  function retryAfterMs(response) {
+    const seconds = Number(response.headers.get("Retry-After"));
+    return seconds > 0 ? seconds * 1000 : null;
+  }
+
   async function post(entry) {
     for (let attempt = 0; ; attempt += 1) {
       let retryable = true;
       let reason = t.notSent;
+      let delayMs = RETRY_DELAYS_MS[attempt];
       try {
         const id = await ensureConversation();
         const response = await postJson(conversationUrl(id, "/messages"),
           { text: entry.text, lang: LANG, client_id: entry.clientId });
         if (response.ok) {
           const turn = await response.json();
+          entry.unanswered = false;
           acknowledge(entry, turn.message_id);
           for (const message of turn.messages || []) receive(message, false);
           if (typingLine.dataset.who === "bot" && !pending.length) hideTyping();
@@ -786,6 +804,10 @@ button:focus-visible, a:focus-visible, textarea:focus-visible { outline: 3px sol
         } else if (response.status === 429) {
           markFailed(entry, t.tooFast, true); // not stored: the customer sends it again when ready
           return;
+        } else if (response.status === 503) {
+          reason = t.unavailable;
+          markUnavailable(entry);
+          delayMs = retryAfterMs(response) || delayMs;
         } else if (response.status < 500) {
           retryable = false;
           reason = response.status === 413 ? t.tooLong : t.notSent;
@@ -796,14 +818,19 @@ button:focus-visible, a:focus-visible, textarea:focus-visible { outline: 3px sol
           markFailed(entry, t.tooFast, true);
           return;
         }
+        if (error && error.status === 503) { // no new conversation: the store is down
+          reason = t.unavailable;
+          markUnavailable(entry);
+        }
       }
-      if (entry.id) return; // the live feed showed it stored: its replies come the same way
+      // The live feed showed it stored: its replies come the same way (unless a 503 said none will).
+      if (entry.id && !entry.unanswered) return;
       if (!retryable || attempt >= RETRY_DELAYS_MS.length) {
         markFailed(entry, reason, retryable);
         return;
       }
-      await sleep(RETRY_DELAYS_MS[attempt]);
-      if (entry.id) return;
+      await sleep(delayMs);
+      if (entry.id && !entry.unanswered) return;
     }
   }
 
@@ -813,7 +840,7 @@ button:focus-visible, a:focus-visible, textarea:focus-visible { outline: 3px sol
     const row = renderCustomer(clean, Date.now());
     row.dataset.pending = "";
     row.querySelector(".meta").replaceChildren(el("span", { text: t.sending }));
-    const entry = { clientId: uuid(), text: clean, row, id: null };
+    const entry = { clientId: uuid(), text: clean, row, id: null, unanswered: false };
     pending.push(entry);
     log.append(row);
     if (owner === "bot" || owner === "closed") showThinking();
