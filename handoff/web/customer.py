@@ -13,7 +13,7 @@ from pydantic import BaseModel, Field
 from redis.exceptions import RedisError
 
 from handoff.conversations import CUSTOMER_KINDS
-from handoff.ownership import UnknownConversation
+from handoff.ownership import ClientIdReused, UnknownConversation
 from handoff.rasa_client import RasaUnavailable
 from handoff.relay import CustomerTurn
 from handoff.web.dependencies import (
@@ -43,7 +43,9 @@ class CustomerMessage(BaseModel):
     text: str = Field(min_length=1)
     lang: str | None = Field(default=None, pattern="^(en|fr)$")
     # Sent again with a retried message, so that a lost response does not duplicate the message.
-    client_id: str = Field(default="", max_length=64)
+    client_id: str = Field(default="", max_length=64, description=(
+        "the client's id for this message: sending the last message again with the same id and text stores it "
+        "once; the same id with another text is refused (409)"))
 
 
 class CustomerTurnOut(BaseModel):
@@ -62,12 +64,15 @@ class CustomerTurnOut(BaseModel):
 
 
 @contextmanager
-def _assistant_reachable() -> Iterator[None]:
-    """Rasa down: 503, and the customer retries (the message is kept; the same client_id does not repeat it)."""
+def _customer_turn(unknown: str) -> Iterator[None]:
+    """Rasa down: 503, and the customer retries (the message is kept; the same client_id does not repeat it).
+    The conversation, or what it names, unknown: 404 saying `unknown`."""
     try:
         yield
     except RasaUnavailable as error:
         raise HTTPException(503, f"the assistant is unavailable, please retry: {error}") from error
+    except UnknownConversation:
+        raise HTTPException(404, unknown) from None
 
 
 def _refuse_when_limited(wait_s: int, what: str) -> None:
@@ -103,10 +108,11 @@ async def send_message(
     # Before anything is stored: a refused message is not kept.
     _refuse_when_limited(await limiter.customer_message(conversation_id, address), "messages")
     try:
-        with _assistant_reachable():
+        with _customer_turn("unknown conversation"):
             turn = await relay.customer_says(conversation_id, message.text, message.lang, message.client_id)
-    except UnknownConversation:
-        raise HTTPException(404, "unknown conversation") from None
+    except ClientIdReused as error:
+        raise HTTPException(409, f"{error}: a new message needs a client_id of its own "
+                                 "(the same client_id is for sending the same message again)") from None
     except RedisError as error:
         raise HTTPException(503, "the conversation store is unavailable, please retry") from error
     return CustomerTurnOut.of(turn)
@@ -121,11 +127,8 @@ class Feedback(BaseModel):
 @router.post("/{conversation_id}/feedback")
 async def answer_feedback(body: Feedback, relay: Relay, conversation_id: KnownConversation) -> CustomerTurnOut:
     """"Was this helpful?" A no counts toward handing over, as the customer saying so would."""
-    try:
-        with _assistant_reachable():
-            turn = await relay.feedback(conversation_id, body.message_id, body.helpful, body.lang)
-    except UnknownConversation:
-        raise HTTPException(404, "no such bot answer in this conversation") from None
+    with _customer_turn("no such bot answer in this conversation"):
+        turn = await relay.feedback(conversation_id, body.message_id, body.helpful, body.lang)
     return CustomerTurnOut.of(turn)
 
 
