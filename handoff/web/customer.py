@@ -125,15 +125,20 @@ class Feedback(BaseModel):
 
 
 @router.post("/{conversation_id}/feedback")
-async def answer_feedback(body: Feedback, relay: Relay, conversation_id: KnownConversation) -> CustomerTurnOut:
-    """"Was this helpful?" A no counts toward handing over, as the customer saying so would."""
+async def answer_feedback(body: Feedback, relay: Relay, limiter: Limiter, address: ClientAddress,
+                          conversation_id: KnownConversation) -> CustomerTurnOut:
+    """"Was this helpful?" A no counts toward handing over, as the customer saying so would. A rating
+    counts against the customer's message limits."""
+    _refuse_when_limited(await limiter.customer_feedback(conversation_id, address), "messages")
     with _customer_turn("no such bot answer in this conversation"):
         turn = await relay.feedback(conversation_id, body.message_id, body.helpful, body.lang)
     return CustomerTurnOut.of(turn)
 
 
 @router.post("/{conversation_id}/typing", status_code=204)
-async def customer_typing(store: Store, conversation_id: KnownConversation) -> None:
+async def customer_typing(store: Store, limiter: Limiter, address: ClientAddress,
+                          conversation_id: KnownConversation) -> None:
+    _refuse_when_limited(await limiter.customer_typing(conversation_id, address), "typing signals")
     await store.typing(conversation_id, "customer", "")
 
 
