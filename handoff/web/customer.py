@@ -29,10 +29,12 @@ from handoff.web.dependencies import (
     Store,
     StreamId,
 )
+from handoff.web.errors import declared
 from handoff.web.live import conversation_events
 from knowledge.contract import BotReply
 
-router = APIRouter(prefix="/api/conversations", tags=["customer"])
+# Redis unreachable: 503 on every route (handoff/web/errors.py).
+router = APIRouter(prefix="/api/conversations", tags=["customer"], responses=declared(503))
 
 
 class NewConversation(BaseModel):
@@ -82,13 +84,13 @@ def _refuse_when_limited(wait_s: int, what: str) -> None:
                             headers={"Retry-After": str(wait_s)})
 
 
-@router.post("", status_code=201)
+@router.post("", status_code=201, responses=declared(429))
 async def start_conversation(store: Store, limiter: Limiter, address: ClientAddress) -> NewConversation:
     _refuse_when_limited(await limiter.new_conversation(address), "new conversations")
     return NewConversation(conversation_id=await store.create())
 
 
-@router.get("/{conversation_id}")
+@router.get("/{conversation_id}", responses=declared(404))
 async def conversation_status(store: Store, conversation_id: str = ConversationId) -> dict[str, Any]:
     try:
         return asdict(await store.status(conversation_id))
@@ -96,7 +98,7 @@ async def conversation_status(store: Store, conversation_id: str = ConversationI
         raise HTTPException(404, "unknown conversation") from None
 
 
-@router.post("/{conversation_id}/messages")
+@router.post("/{conversation_id}/messages", responses=declared(400, 404, 409, 413, 429))
 async def send_message(
     message: CustomerMessage, settings: Settings, relay: Relay, limiter: Limiter, address: ClientAddress,
     conversation_id: str = ConversationId,
@@ -124,7 +126,7 @@ class Feedback(BaseModel):
     lang: str | None = Field(default=None, pattern="^(en|fr)$")
 
 
-@router.post("/{conversation_id}/feedback")
+@router.post("/{conversation_id}/feedback", responses=declared(400, 404, 429))
 async def answer_feedback(body: Feedback, relay: Relay, limiter: Limiter, address: ClientAddress,
                           conversation_id: KnownConversation) -> CustomerTurnOut:
     """"Was this helpful?" A no counts toward handing over, as the customer saying so would. A rating
@@ -135,19 +137,19 @@ async def answer_feedback(body: Feedback, relay: Relay, limiter: Limiter, addres
     return CustomerTurnOut.of(turn)
 
 
-@router.post("/{conversation_id}/typing", status_code=204)
+@router.post("/{conversation_id}/typing", status_code=204, responses=declared(404, 429))
 async def customer_typing(store: Store, limiter: Limiter, address: ClientAddress,
                           conversation_id: KnownConversation) -> None:
     _refuse_when_limited(await limiter.customer_typing(conversation_id, address), "typing signals")
     await store.typing(conversation_id, "customer", "")
 
 
-@router.get("/{conversation_id}/messages")
+@router.get("/{conversation_id}/messages", responses=declared(404))
 async def read_messages(store: Store, conversation_id: KnownConversation, after: str = StreamId) -> list[dict[str, Any]]:
     return [m.public() for m in await store.messages(conversation_id, after) if m.kind in CUSTOMER_KINDS]
 
 
-@router.get("/{conversation_id}/events", response_class=EventSourceResponse)
+@router.get("/{conversation_id}/events", response_class=EventSourceResponse, responses=declared(404, 429))
 async def live_events(
     store: Store, hub: Hub, conversation_id: KnownConversation, slot: CustomerStreamSlot, after: str = StreamId,
     last_event_id: str | None = LastEventId,
