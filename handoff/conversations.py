@@ -13,7 +13,15 @@ from redis.asyncio import Redis
 
 from handoff import lua
 from handoff.agents import Agent, online_agents
-from handoff.ownership import Owner, TransitionConflict, UnknownConversation, priority_of, queue_score, split_queue_score
+from handoff.ownership import (
+    ClientIdReused,
+    Owner,
+    TransitionConflict,
+    UnknownConversation,
+    priority_of,
+    queue_score,
+    split_queue_score,
+)
 from handoff.rendering import markdown_to_safe_html
 from handoff.settings import HandoffSettings
 from knowledge import redis_keys as keys
@@ -129,11 +137,14 @@ class ConversationStore:
         return bool(await self.redis.exists(keys.conversation(conversation_id)))
 
     async def customer_message(self, conversation_id: str, text: str, client_id: str = "") -> tuple[Owner, str, bool]:
-        """Record the message: (who must answer it, its stream id, whether it is a retry of the last one)."""
+        """Record the message: (who must answer it, its stream id, whether it is a retry of the last one).
+        Raises ClientIdReused, storing nothing, when the last message had this client id and another text."""
         owner, message_id, *fresh = await self._scripts["CUSTOMER_MESSAGE"](
             keys=self._keys(conversation_id), args=[conversation_id, text, now_ms(), client_id, self._retention_s])
         if owner == "unknown":
             raise UnknownConversation(conversation_id)
+        if fresh == ["reused"]:
+            raise ClientIdReused(client_id)
         return Owner(owner), message_id, fresh == ["duplicate"]
 
     async def bot_turn(self, conversation_id: str, replies: list[BotReply], escalation: Escalation | None) -> tuple[str, str]:

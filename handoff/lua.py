@@ -34,13 +34,23 @@ end
 """
 
 # ARGV: conversation id, text, now ms, client message id ('' if none), retention s. A message to a closed
-# conversation reopens it with the bot. A client retrying its last message (same client id)
-# gets the first copy back, marked 'duplicate', instead of a second one.
+# conversation reopens it with the bot. A client retrying its last message (same client id, same text)
+# gets the first copy back, marked 'duplicate', instead of a second one; the same client id with
+# another text is no retry: nothing is stored, marked 'reused'.
 CUSTOMER_MESSAGE = _HELPERS + """
 local c = redis.call('HMGET', KEYS[1], 'owner', 'last_client_id', 'last_message')
 local owner = c[1]
 if not owner then return {'unknown', ''} end
-if ARGV[4] ~= '' and c[2] == ARGV[4] then return {owner, c[3], 'duplicate'} end
+if ARGV[4] ~= '' and c[2] == ARGV[4] then
+  local first = redis.call('XRANGE', KEYS[2], c[3], c[3])[1]
+  if first then
+    local fields = first[2]
+    for i = 1, #fields, 2 do
+      if fields[i] == 'text' and fields[i + 1] ~= ARGV[2] then return {owner, c[3], 'reused'} end
+    end
+  end
+  return {owner, c[3], 'duplicate'}
+end
 if owner == 'closed' then
   owner = 'bot'
   redis.call('HSET', KEYS[1], 'owner', 'bot')

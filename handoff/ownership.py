@@ -62,3 +62,12 @@ class TransitionConflict(Exception):
 
 class UnknownConversation(KeyError):
     pass
+
+
+class ClientIdReused(Exception):
+    """A customer message carries the client id of the conversation's last message with another text:
+    not a retry of that message, and not stored as a new one."""
+
+    def __init__(self, client_id: str) -> None:
+        self.client_id = client_id
+        super().__init__(f"client_id {client_id!r} was already used for another message in this conversation")

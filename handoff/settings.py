@@ -57,3 +57,8 @@ class HandoffSettings(KnowledgeSettings):
     messages_window_s: int = 60
     conversations_per_address: int = 20
     conversations_window_s: int = 600
+    # "The customer is typing" signals per conversation and per client address (the widget sends one every
+    # 2.5 s at most while an advisor has the chat). Ratings of answers count as messages.
+    typing_per_conversation: int = 30
+    typing_per_address: int = 120
+    typing_window_s: int = 60

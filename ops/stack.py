@@ -111,6 +111,8 @@ def start_stack(workdir: Path, chroma_path: Path, with_web: bool = True) -> Stac
         "MESSAGES_PER_ADDRESS": "0",
         "MESSAGES_PER_CONVERSATION": "0",
         "CONVERSATIONS_PER_ADDRESS": "0",
+        "TYPING_PER_ADDRESS": "0",
+        "TYPING_PER_CONVERSATION": "0",
         **os.environ,
         "CHROMA_PATH": str(chroma_path),
         "HF_HUB_OFFLINE": "1",

@@ -1,6 +1,7 @@
-"""How fast customers may write and open conversations: fixed windows counted in Redis, so the limits
-hold however many web app replicas share the Redis. A request is checked against all its limits
-and counted against all of them in one atomic step (lua.TAKE_RATE), or refused and counted nowhere."""
+"""How fast customers may write, rate answers, say they are typing and open conversations: fixed
+windows counted in Redis, so the limits hold however many web app replicas share the Redis. A request
+is checked against all its limits and counted against all of them in one atomic step (lua.TAKE_RATE),
+or refused and counted nowhere."""
 from __future__ import annotations
 
 import math
@@ -40,6 +41,16 @@ class RateLimiter:
         s = self._settings
         return await self.take(Limit("messages-per-conversation", conversation_id, s.messages_per_conversation, s.messages_window_s),
                                Limit("messages-per-address", address, s.messages_per_address, s.messages_window_s))
+
+    async def customer_feedback(self, conversation_id: str, address: str) -> int:
+        """A rating counts as a message, on the same counts: a "no" costs a turn of the bot, as a message does."""
+        return await self.customer_message(conversation_id, address)
+
+    async def customer_typing(self, conversation_id: str, address: str) -> int:
+        s = self._settings
+        return await self.take(
+            Limit("typing-per-conversation", conversation_id, s.typing_per_conversation, s.typing_window_s),
+            Limit("typing-per-address", address, s.typing_per_address, s.typing_window_s))
 
     async def new_conversation(self, address: str) -> int:
         s = self._settings

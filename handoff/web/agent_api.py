@@ -35,12 +35,18 @@ from handoff.web.dependencies import (
     client_address,
     end_session,
 )
+from handoff.web.errors import declared
 from handoff.web.live import conversation_events, queue_events
 from handoff.web.same_origin import same_origin_changes
 from knowledge.sources.identity import guess_language
 from knowledge.unanswered.events import suggest_article_from_agent_reply
 
-router = APIRouter(prefix="/api/agent", tags=["agent"], dependencies=[Depends(same_origin_changes)])
+# Every route: a session (401), the right role and, for a change with the cookie, the app's own origin (403),
+# Redis reachable (503).
+router = APIRouter(prefix="/api/agent", tags=["agent"], dependencies=[Depends(same_origin_changes)],
+                   responses=declared(401, 403, 503))
+# A transition of a chat: unknown (404), or someone else acted first (409).
+TRANSITION = (404, 409)
 
 
 class Credentials(BaseModel):
@@ -92,7 +98,7 @@ def _transition(done: str = "done") -> Iterator[None]:
         raise HTTPException(502, f"{done}, but the bot's tracker was not updated: {error}") from error
 
 
-@router.post("/login")
+@router.post("/login", responses=declared(400, 429))
 async def login(
     credentials: Credentials, response: Response, redis: RedisClient, settings: Settings, address: ClientAddress,
 ) -> Session:
@@ -135,7 +141,7 @@ async def waiting_chats(agent: CurrentAgent, store: Store) -> list[dict[str, Any
     return [asdict(entry) for entry in await store.queue(agent.languages)]
 
 
-@router.post("/queue/next")
+@router.post("/queue/next", responses={204: {"description": "no chat is waiting in the agent's languages"}})
 async def claim_next(agent: CurrentAgent, store: Store, response: Response) -> dict[str, str | None]:
     conversation_id = await store.claim_next(agent)
     if conversation_id is None:
@@ -143,13 +149,13 @@ async def claim_next(agent: CurrentAgent, store: Store, response: Response) -> d
     return {"conversation_id": conversation_id}
 
 
-@router.post("/conversations/{conversation_id}/claim")
+@router.post("/conversations/{conversation_id}/claim", responses=declared(*TRANSITION))
 async def claim(agent: CurrentAgent, store: Store, conversation_id: KnownConversation) -> TransitionResult:
     with _transition():
         return TransitionResult(status=await store.claim(conversation_id, agent))
 
 
-@router.get("/conversations/{conversation_id}")
+@router.get("/conversations/{conversation_id}", responses=declared(404))
 async def handoff_package(agent: CurrentAgent, store: Store, conversation_id: KnownConversation) -> dict[str, Any]:
     """What the agent needs to take over: status, reason, language, what the bot retrieved and how
     sure it was, the transcript so far, and suggested answers for the customer's messages."""
@@ -163,7 +169,7 @@ async def handoff_package(agent: CurrentAgent, store: Store, conversation_id: Kn
     }
 
 
-@router.get("/conversations/{conversation_id}/events", response_class=EventSourceResponse)
+@router.get("/conversations/{conversation_id}/events", response_class=EventSourceResponse, responses=declared(404))
 async def conversation_live(
     agent: CurrentAgent, store: Store, hub: Hub, conversation_id: KnownConversation, after: str = StreamId,
     last_event_id: str | None = LastEventId,
@@ -172,7 +178,7 @@ async def conversation_live(
         yield event
 
 
-@router.post("/conversations/{conversation_id}/messages")
+@router.post("/conversations/{conversation_id}/messages", responses=declared(400, *TRANSITION, 413))
 async def send(body: AgentText, agent: CurrentAgent, store: Store, settings: Settings,
                conversation_id: KnownConversation) -> TransitionResult:
     if len(body.text) > settings.max_message_chars:
@@ -183,7 +189,7 @@ async def send(body: AgentText, agent: CurrentAgent, store: Store, settings: Set
         return TransitionResult(status="ok", message_id=await store.agent_message(conversation_id, agent, body.text))
 
 
-@router.post("/conversations/{conversation_id}/suggest-article", status_code=201)
+@router.post("/conversations/{conversation_id}/suggest-article", status_code=201, responses=declared(400, 404))
 async def suggest_article(body: ArticleSuggestion, agent: CurrentAgent, store: Store, team: Team,
                           conversation_id: KnownConversation) -> dict[str, str]:
     """Send a reply the agent wrote, with the customer's question, to the content team's list of
@@ -203,12 +209,12 @@ async def suggest_article(body: ArticleSuggestion, agent: CurrentAgent, store: S
     return {"status": "ok", "id": event_id or "", "question": question}
 
 
-@router.post("/conversations/{conversation_id}/typing", status_code=204)
+@router.post("/conversations/{conversation_id}/typing", status_code=204, responses=declared(404))
 async def agent_typing(agent: CurrentAgent, store: Store, conversation_id: KnownConversation) -> None:
     await store.typing(conversation_id, "agent", agent.display_name)
 
 
-@router.post("/conversations/{conversation_id}/transfer")
+@router.post("/conversations/{conversation_id}/transfer", responses=declared(400, *TRANSITION))
 async def transfer(body: TransferRequest, agent: CurrentAgent, store: Store, redis: RedisClient,
                    conversation_id: KnownConversation) -> TransitionResult:
     target = None
@@ -220,14 +226,14 @@ async def transfer(body: TransferRequest, agent: CurrentAgent, store: Store, red
         return TransitionResult(status=await store.transfer(conversation_id, agent, target))
 
 
-@router.post("/conversations/{conversation_id}/hand-back")
+@router.post("/conversations/{conversation_id}/hand-back", responses=declared(*TRANSITION, 502))
 async def hand_back(agent: CurrentAgent, relay: Relay, conversation_id: KnownConversation) -> TransitionResult:
     # On a 502 the bot owns the chat again; only its record of the agent's turns is missing.
     with _transition("handed back"):
         return TransitionResult(status=await relay.hand_back(conversation_id, agent))
 
 
-@router.post("/conversations/{conversation_id}/close")
+@router.post("/conversations/{conversation_id}/close", responses=declared(400, *TRANSITION, 502))
 async def close(body: CloseRequest, agent: CurrentAgent, relay: Relay, conversation_id: KnownConversation) -> TransitionResult:
     with _transition("closed"):
         return TransitionResult(status=await relay.close(conversation_id, agent, body.resolution.value))
@@ -252,7 +258,7 @@ async def open_tickets(agent: CurrentAgent, redis: RedisClient, store: Store) ->
     return result
 
 
-@router.post("/tickets/{ticket_id}/done")
+@router.post("/tickets/{ticket_id}/done", responses=declared(404))
 async def ticket_done(agent: CurrentAgent, redis: RedisClient, settings: Settings,
                       ticket_id: str = Path(pattern=r"^T\d+$")) -> TransitionResult:
     if await tickets.get_ticket(redis, ticket_id) is None:
@@ -261,7 +267,7 @@ async def ticket_done(agent: CurrentAgent, redis: RedisClient, settings: Setting
     return TransitionResult(status="ok" if resolved else "noop")
 
 
-@router.post("/forget")
+@router.post("/forget", responses=declared(400))
 async def forget_customer(body: ErasureRequest, supervisor: CurrentSupervisor, redis: RedisClient) -> dict[str, object]:
     """Erase a customer's data in every store (supervisors only): what was erased, per store.
     Idempotent: asking again erases nothing more."""

@@ -12,7 +12,7 @@ from fastapi.sse import EventSourceResponse, ServerSentEvent
 from pydantic import BaseModel, Field
 
 from handoff.conversations import CUSTOMER_KINDS
-from handoff.ownership import UnknownConversation
+from handoff.ownership import ClientIdReused, UnknownConversation
 from handoff.rasa_client import RasaUnavailable
 from handoff.relay import CustomerTurn
 from handoff.web.dependencies import (
@@ -28,11 +28,12 @@ from handoff.web.dependencies import (
     Store,
     StreamId,
 )
-from handoff.web.errors import RETRY_LATER
+from handoff.web.errors import RETRY_LATER, declared
 from handoff.web.live import conversation_events
 from knowledge.contract import BotReply
 
-router = APIRouter(prefix="/api/conversations", tags=["customer"])
+# Redis unreachable: 503 on every route (handoff/web/errors.py).
+router = APIRouter(prefix="/api/conversations", tags=["customer"], responses=declared(503))
 
 
 class NewConversation(BaseModel):
@@ -43,7 +44,9 @@ class CustomerMessage(BaseModel):
     text: str = Field(min_length=1)
     lang: str | None = Field(default=None, pattern="^(en|fr)$")
     # Sent again with a retried message, so that a lost response does not duplicate the message.
-    client_id: str = Field(default="", max_length=64)
+    client_id: str = Field(default="", max_length=64, description=(
+        "the client's id for this message: sending the last message again with the same id and text stores it "
+        "once; the same id with another text is refused (409)"))
 
 
 class CustomerTurnOut(BaseModel):
@@ -80,13 +83,13 @@ def _refuse_when_limited(wait_s: int, what: str) -> None:
                             headers={"Retry-After": str(wait_s)})
 
 
-@router.post("", status_code=201)
+@router.post("", status_code=201, responses=declared(429))
 async def start_conversation(store: Store, limiter: Limiter, address: ClientAddress) -> NewConversation:
     _refuse_when_limited(await limiter.new_conversation(address), "new conversations")
     return NewConversation(conversation_id=await store.create())
 
 
-@router.get("/{conversation_id}")
+@router.get("/{conversation_id}", responses=declared(404))
 async def conversation_status(store: Store, conversation_id: str = ConversationId) -> dict[str, Any]:
     try:
         return asdict(await store.status(conversation_id))
@@ -94,7 +97,7 @@ async def conversation_status(store: Store, conversation_id: str = ConversationI
         raise HTTPException(404, "unknown conversation") from None
 
 
-@router.post("/{conversation_id}/messages")
+@router.post("/{conversation_id}/messages", responses=declared(400, 404, 409, 413, 429))
 async def send_message(
     message: CustomerMessage, settings: Settings, relay: Relay, limiter: Limiter, address: ClientAddress,
     conversation_id: str = ConversationId,
@@ -105,8 +108,12 @@ async def send_message(
         raise HTTPException(422, "message is empty")
     # Before anything is stored: a refused message is not kept.
     _refuse_when_limited(await limiter.customer_message(conversation_id, address), "messages")
-    with _turn_with_the_bot(unknown="unknown conversation"):
-        turn = await relay.customer_says(conversation_id, message.text, message.lang, message.client_id)
+    try:
+        with _turn_with_the_bot(unknown="unknown conversation"):
+            turn = await relay.customer_says(conversation_id, message.text, message.lang, message.client_id)
+    except ClientIdReused as error:
+        raise HTTPException(409, f"{error}: a new message needs a client_id of its own "
+                                 "(the same client_id is for sending the same message again)") from None
     return CustomerTurnOut.of(turn)
 
 
@@ -116,25 +123,30 @@ class Feedback(BaseModel):
     lang: str | None = Field(default=None, pattern="^(en|fr)$")
 
 
-@router.post("/{conversation_id}/feedback")
-async def answer_feedback(body: Feedback, relay: Relay, conversation_id: KnownConversation) -> CustomerTurnOut:
-    """"Was this helpful?" A no counts toward handing over, as the customer saying so would."""
+@router.post("/{conversation_id}/feedback", responses=declared(400, 404, 429))
+async def answer_feedback(body: Feedback, relay: Relay, limiter: Limiter, address: ClientAddress,
+                          conversation_id: KnownConversation) -> CustomerTurnOut:
+    """"Was this helpful?" A no counts toward handing over, as the customer saying so would. A rating
+    counts against the customer's message limits."""
+    _refuse_when_limited(await limiter.customer_feedback(conversation_id, address), "messages")
     with _turn_with_the_bot(unknown="no such bot answer in this conversation"):
         turn = await relay.feedback(conversation_id, body.message_id, body.helpful, body.lang)
     return CustomerTurnOut.of(turn)
 
 
-@router.post("/{conversation_id}/typing", status_code=204)
-async def customer_typing(store: Store, conversation_id: KnownConversation) -> None:
+@router.post("/{conversation_id}/typing", status_code=204, responses=declared(404, 429))
+async def customer_typing(store: Store, limiter: Limiter, address: ClientAddress,
+                          conversation_id: KnownConversation) -> None:
+    _refuse_when_limited(await limiter.customer_typing(conversation_id, address), "typing signals")
     await store.typing(conversation_id, "customer", "")
 
 
-@router.get("/{conversation_id}/messages")
+@router.get("/{conversation_id}/messages", responses=declared(404))
 async def read_messages(store: Store, conversation_id: KnownConversation, after: str = StreamId) -> list[dict[str, Any]]:
     return [m.public() for m in await store.messages(conversation_id, after) if m.kind in CUSTOMER_KINDS]
 
 
-@router.get("/{conversation_id}/events", response_class=EventSourceResponse)
+@router.get("/{conversation_id}/events", response_class=EventSourceResponse, responses=declared(404, 429))
 async def live_events(
     store: Store, hub: Hub, conversation_id: KnownConversation, slot: CustomerStreamSlot, after: str = StreamId,
     last_event_id: str | None = LastEventId,

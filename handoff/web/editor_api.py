@@ -15,12 +15,19 @@ from fastapi import APIRouter, Depends, HTTPException, Path, Request, Response
 from pydantic import BaseModel, Field
 
 from handoff.web.dependencies import CurrentEditor, Team, end_session
+from handoff.web.errors import declared
 from handoff.web.same_origin import same_origin_changes
 from knowledge.publishing.jobs import JobBusy, JobFailed, WorkerUnavailable
 from knowledge.publishing.reports import file_report, version_report
 from knowledge.publishing.workspace import ClusterGone, FileTooLarge, NotFound, WorkspaceError
 
-router = APIRouter(prefix="/api/editor", tags=["content team"], dependencies=[Depends(same_origin_changes)])
+router = APIRouter(prefix="/api/editor", tags=["content team"], dependencies=[Depends(same_origin_changes)],
+                   responses=declared(401, 403, 503))
+# What a refused workspace change or quick job answers (_http_error; 422 besides, which FastAPI declares).
+WORKSPACE_ERRORS = (404, 413)
+# An upload is the file itself as the request body, read as it streams in (so not a parameter FastAPI sees).
+UPLOAD_BODY = {"requestBody": {"required": True, "content": {
+    "application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}}}
 
 FileName = Path(min_length=1, max_length=120)
 ClusterKey = Path(pattern=r"^\d+-\d+$")
@@ -98,7 +105,7 @@ async def workspace_files(editor: CurrentEditor, team: Team) -> list[dict[str, A
     return [file_report(f) for f in await anyio.to_thread.run_sync(team.workspace.files)]
 
 
-@router.put("/drafts/{name}", status_code=201)
+@router.put("/drafts/{name}", status_code=201, responses=declared(*WORKSPACE_ERRORS), openapi_extra=UPLOAD_BODY)
 async def upload_file(request: Request, editor: CurrentEditor, team: Team, name: str = FileName) -> dict[str, Any]:
     """Store a file as the request body (Markdown, HTML, PDF or CSV); replaces a file of that name.
     Saved even when the loader finds something wrong: the problems come back, file and line or row."""
@@ -118,7 +125,7 @@ async def upload_file(request: Request, editor: CurrentEditor, team: Team, name:
         raise _http_error(error) from None
 
 
-@router.get("/drafts/{name}")
+@router.get("/drafts/{name}", responses=declared(*WORKSPACE_ERRORS))
 async def file_text(editor: CurrentEditor, team: Team, name: str = FileName) -> dict[str, Any]:
     """A text file's content, to edit in the page."""
     try:
@@ -127,7 +134,7 @@ async def file_text(editor: CurrentEditor, team: Team, name: str = FileName) -> 
         raise _http_error(error) from None
 
 
-@router.delete("/drafts/{name}", status_code=204)
+@router.delete("/drafts/{name}", status_code=204, responses=declared(*WORKSPACE_ERRORS))
 async def remove_file(editor: CurrentEditor, team: Team, name: str = FileName) -> None:
     try:
         await anyio.to_thread.run_sync(team.workspace.remove, name)
@@ -138,21 +145,21 @@ async def remove_file(editor: CurrentEditor, team: Team, name: str = FileName) -
 # ---------------------------------------------------------------- check, publish, versions, rollback
 
 
-@router.post("/check", status_code=202)
+@router.post("/check", status_code=202, responses=declared(409))
 async def check(editor: CurrentEditor, team: Team) -> dict[str, Any]:
     """A dry run of publishing the workspace (a job: poll /jobs/{id}): what would be added, changed,
     removed; problems; variants that would break; near-duplicates."""
     return await _start(team, "check", editor.username)
 
 
-@router.post("/publish", status_code=202)
+@router.post("/publish", status_code=202, responses=declared(400, 409))
 async def publish(body: PublishRequest, editor: CurrentEditor, team: Team) -> dict[str, Any]:
     """Publish the workspace as a new version (a job). Blocked, with the list, when some question variant
     would break, unless `confirm`. 409 while another check, publish or rollback is queued or runs."""
     return await _start(team, "publish", editor.username, author=editor.username, confirm=body.confirm)
 
 
-@router.get("/jobs/{job_id}")
+@router.get("/jobs/{job_id}", responses=declared(404))
 async def job(editor: CurrentEditor, team: Team, job_id: str = Path(pattern=r"^[0-9a-f]{16}$")) -> dict[str, Any]:
     found = await team.jobs.get(job_id)
     if found is None:
@@ -168,7 +175,7 @@ async def version_list(editor: CurrentEditor, team: Team) -> dict[str, Any]:
     return {"live": head, "versions": [version_report(v) for v in listed]}
 
 
-@router.post("/rollback", status_code=202)
+@router.post("/rollback", status_code=202, responses=declared(400, 404, 409))
 async def roll_back(body: RollbackRequest, editor: CurrentEditor, team: Team) -> dict[str, Any]:
     """Make an earlier version live again, as a new version (a job)."""
     known = {v.number for v in await anyio.to_thread.run_sync(team.versions)}
@@ -180,14 +187,14 @@ async def roll_back(body: RollbackRequest, editor: CurrentEditor, team: Team) ->
 # ---------------------------------------------------------------- preview
 
 
-@router.post("/preview")
+@router.post("/preview", responses=declared(400, *WORKSPACE_ERRORS))
 async def preview(body: PreviewRequest, editor: CurrentEditor, team: Team) -> dict[str, Any]:
     """What the bot would do with a question: against the draft (as publishing the workspace would make
     the knowledge base) or the live version. The first preview of a changed draft calibrates it (seconds)."""
     return await _ask(team, "preview", question=body.question, lang=body.lang, against=body.against)
 
 
-@router.get("/articles")
+@router.get("/articles", responses=declared(*WORKSPACE_ERRORS, 422))
 async def live_articles(editor: CurrentEditor, team: Team) -> list[dict[str, Any]]:
     """The published articles (id, title, language), to add questions to."""
     return await _ask(team, "live_articles")
@@ -196,14 +203,14 @@ async def live_articles(editor: CurrentEditor, team: Team) -> list[dict[str, Any
 # ---------------------------------------------------------------- what customers asked that the bot could not answer
 
 
-@router.get("/unanswered")
+@router.get("/unanswered", responses=declared(*WORKSPACE_ERRORS, 422))
 async def unanswered(editor: CurrentEditor, team: Team) -> list[dict[str, Any]]:
     """Declined and escalated questions, unhelpful answers and agents' suggestions, in clusters of
     similar questions (count, language, examples), newest first."""
     return await _ask(team, "clusters")
 
 
-@router.post("/unanswered/{key}/draft", status_code=201)
+@router.post("/unanswered/{key}/draft", status_code=201, responses=declared(400, *WORKSPACE_ERRORS))
 async def cluster_to_article(body: ClusterDraftRequest, editor: CurrentEditor, team: Team,
                              key: str = ClusterKey) -> dict[str, Any]:
     """A new article from the cluster (Markdown, into the workspace): its questions as variants, an
@@ -211,7 +218,7 @@ async def cluster_to_article(body: ClusterDraftRequest, editor: CurrentEditor, t
     return await _ask(team, "article_from_cluster", key=key, title=body.title)
 
 
-@router.post("/unanswered/{key}/variants", status_code=201)
+@router.post("/unanswered/{key}/variants", status_code=201, responses=declared(400, *WORKSPACE_ERRORS))
 async def cluster_to_variants(body: ClusterVariantsRequest, editor: CurrentEditor, team: Team,
                               key: str = ClusterKey) -> dict[str, Any]:
     """The article with the cluster's questions added as variants, into the workspace."""

@@ -1,4 +1,5 @@
-"""Faults any route may meet, turned into clear answers instead of a 500.
+"""Faults any route may meet, turned into clear answers instead of a 500, and the error answers the
+routes declare in the API's schema.
 
 - The conversation store (Redis) is unreachable: 503 with a retry hint; nothing was changed.
   The assistant (Rasa, or its action server) is down: customer routes answer 503 the same way
@@ -9,9 +10,11 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 from redis.exceptions import RedisError
 
 logger = logging.getLogger(__name__)
@@ -20,6 +23,30 @@ STORE_UNAVAILABLE = "the conversation store is unavailable, please retry"
 NOT_UNICODE = "the text is not valid Unicode (it holds a lone surrogate)"
 RETRY_AFTER_S = "5"
 RETRY_LATER = {"Retry-After": RETRY_AFTER_S}
+
+# What each error status means on this API, as the schema tells clients. FastAPI declares 422 itself, with
+# its validation errors, on every route that takes parameters: only the others declare it here.
+MEANINGS = {
+    400: "the request body could not be read (not UTF-8, or not the declared media type)",
+    401: "not logged in, or the session has ended",
+    403: "the account lacks the role this needs, or a change carrying the session cookie came from another site",
+    404: "what the path names does not exist (or no longer does)",
+    409: "the request conflicts with the current state (someone acted first, a job is running, an id reused)",
+    413: "too large",
+    422: "the request cannot be carried out as it stands (the detail says why)",
+    429: "too many requests: wait for the seconds in Retry-After",
+    502: "done, but Rasa could not be told",
+    503: "a service this needs is unavailable (Redis, Rasa, the content worker): retry (after Retry-After, when given)",
+}
+
+
+class ErrorDetail(BaseModel):
+    detail: str
+
+
+def declared(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """The error answers a route or router may give, for its entry in the OpenAPI schema."""
+    return {status: {"model": ErrorDetail, "description": MEANINGS[status]} for status in statuses}
 
 
 async def _store_unavailable(request: Request, error: Exception) -> JSONResponse:

@@ -9,6 +9,7 @@ from fastapi.responses import HTMLResponse
 
 from handoff.rendering import markdown_to_safe_html
 from handoff.web.dependencies import Settings
+from handoff.web.errors import declared
 from handoff.web.page_policies import unframed_page_headers
 from knowledge.settings import KnowledgeSettings
 
@@ -26,7 +27,7 @@ def _article(client: ClientAPI, settings: KnowledgeSettings, article_id: str) ->
     return title, str(meta.get("lang") or "en"), body
 
 
-@router.get("/help/{article_id:path}", response_class=HTMLResponse)
+@router.get("/help/{article_id:path}", response_class=HTMLResponse, responses=declared(404))
 async def help_article(article_id: str, request: Request, settings: Settings) -> HTMLResponse:
     found = _article(request.app.state.chroma, settings, article_id)
     if found is None:

@@ -57,9 +57,10 @@ def served_web(redis_url: str, fake_rasa: FakeRasa, tmp_path: Path,  # noqa: F81
 
 
 @pytest.fixture
-def web_app(redis_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> WebApp:
+def web_app(redis_url: str, fake_rasa: FakeRasa, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> WebApp:  # noqa: F811
     """web_app(**settings) opens a client of the app served over HTTPS at https://chat.test, as a
-    browser or script from `client` (an address; 127.0.0.1 by default) would reach it."""
+    browser or script from `client` (an address; 127.0.0.1 by default) would reach it. Every app the
+    test opens calls the same `fake_rasa`."""
     monkeypatch.setenv("CHROMA_PATH", str(tmp_path / "chroma"))
     monkeypatch.delenv("CHROMA_HOST", raising=False)
     monkeypatch.setenv("EDITOR_DRAFTS_PATH", str(tmp_path / "drafts"))
@@ -69,7 +70,7 @@ def web_app(redis_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> 
     async def open_app(client: str = "127.0.0.1", **overrides: Any) -> AsyncIterator[httpx.AsyncClient]:
         settings = HandoffSettings(redis_url=redis_url, rasa_url="http://rasa.test", actions_url="http://actions.test",
                                    **overrides)
-        app = create_app(settings, http_transport=FakeRasa().transport())
+        app = create_app(settings, http_transport=fake_rasa.transport())
         async with app.router.lifespan_context(app):
             transport = httpx.ASGITransport(app=app, client=(client, 40000))
             async with httpx.AsyncClient(transport=transport, base_url="https://chat.test") as http:
