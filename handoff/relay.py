@@ -173,13 +173,18 @@ class HandoffRelay:
         await self.store.add_suggestions(conversation_id, message_id, items)
 
     async def _prepare_advisor(self, conversation_id: str, message_id: str, text: str, escalation: Escalation) -> None:
-        """What the advisor reads on taking the chat: the hand-over summary, then suggestions."""
-        if self.summaries is not None:
-            messages = await self.store.messages(conversation_id, count=SUMMARY_MESSAGES)
-            summary = await self.summaries.summarise(messages, escalation.lang, escalation.reason.value,
-                                                     escalation.package.get("topic"))
-            await self.store.add_summary(conversation_id, dict(summary))
-        await self._suggest(conversation_id, message_id, text, escalation.lang)
+        """What the advisor reads on taking the chat: the hand-over summary and suggestions, side by
+        side (an LLM writing the summary must not hold the suggestions up)."""
+        await asyncio.gather(self._summarise(conversation_id, escalation),
+                             self._suggest(conversation_id, message_id, text, escalation.lang))
+
+    async def _summarise(self, conversation_id: str, escalation: Escalation) -> None:
+        if self.summaries is None:
+            return
+        messages = await self.store.messages(conversation_id, count=SUMMARY_MESSAGES)
+        summary = await self.summaries.summarise(messages, escalation.lang, escalation.reason.value,
+                                                 escalation.package.get("topic"))
+        await self.store.add_summary(conversation_id, dict(summary))
 
     async def _give_back_to_bot(self, conversation_id: str, handoff_from: str) -> None:
         """Rasa's tracker gets the customer's and the agent's turns, then the bot resumes."""
