@@ -85,7 +85,7 @@
     nothingFound: ["The bot found no article.", "Le bot n'a trouvé aucun article."],
     suggestions: ["Suggested answers", "Réponses suggérées"],
     noSuggestions: ["No suggestion: no question with a clear topic yet.", "Aucune suggestion : pas encore de question au sujet clair."],
-    insert: ["Insert", "Insérer"], insertPassage: ["Insert the highlighted part", "Insérer la partie surlignée"], open: ["Open", "Ouvrir"],
+    insert: ["Insert", "Insérer"], insertPassage: ["Insert passage", "Insérer l’extrait"], open: ["Open", "Ouvrir"],
     answersQuestion: [(q) => `For: “${q}”`, (q) => `Pour : « ${q} »`],
     summary: ["Summary", "Résumé"], urgent: ["Urgent", "Urgent"],
     summaryBy: { extract: ["From the customer's messages", "Tiré des messages du client"], llm: ["Written by the assistant", "Rédigé par l'assistant"] },
