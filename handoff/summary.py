@@ -26,6 +26,25 @@ REQUEST_MESSAGES = 2
 _TOPIC_OUTCOMES = frozenset({"answer"})
 _TOPIC_REASONS = frozenset({"low_confidence", "complaint", "sensitive", "not_helpful"})
 _LANGUAGES = {"en": "English", "fr": "French"}
+# The extractive summary's own words, in the conversation's language (the advisor's).
+_WORDS = {
+    "en": {
+        "answered": "Answered with “{title}”",
+        "clarify": "Asked which topic was meant",
+        "offered": "Could not answer; offered an advisor",
+        "declined": "Could not answer",
+        "not_helpful": "The customer said the answer did not help",
+        "no_question": "No question before asking for an advisor.",
+    },
+    "fr": {
+        "answered": "A répondu avec « {title} »",
+        "clarify": "A demandé quel sujet était visé",
+        "offered": "N'a pas su répondre ; a proposé un conseiller",
+        "declined": "N'a pas su répondre",
+        "not_helpful": "Le client a jugé la réponse inutile",
+        "no_question": "Aucune question avant la demande de conseiller.",
+    },
+}
 _SYSTEM = (
     "You write hand-over notes for customer-service advisors. In {language}, in at most two short "
     "sentences, say what the customer wants, then in one sentence what the assistant already "
@@ -55,17 +74,17 @@ def _bears_topic(reply: dict[str, Any]) -> bool:
     return bool(reply.get("article")) or reply.get("reason") in _TOPIC_REASONS
 
 
-def _what_the_bot_did(reply: dict[str, Any]) -> str | None:
+def _what_the_bot_did(reply: dict[str, Any], words: dict[str, str]) -> str | None:
     outcome = reply.get("outcome")
     if outcome == "answer":
-        return f"Answered with “{_title(reply)}”"
+        return words["answered"].format(title=_title(reply))
     if reply.get("offer") == "clarify":
         titles = ", ".join(f"“{button['title']}”" for button in reply.get("buttons") or [] if button.get("title"))
-        return f"Asked which topic was meant: {titles}" if titles else "Asked which topic was meant"
+        return f"{words['clarify']}: {titles}" if titles else words["clarify"]
     if reply.get("offer") == "advisor":
-        return "Could not answer; offered an advisor"
+        return words["offered"]
     if outcome == "decline":
-        return "Could not answer"
+        return words["declined"]
     return None
 
 
@@ -84,15 +103,16 @@ def topic_questions(messages: Sequence[Message]) -> list[str]:
 
 
 def extractive_summary(messages: Sequence[Message], lang: str, reason: str, topic: str | None) -> HandoverSummary:
+    words = _WORDS.get(lang, _WORDS["en"])
     request = " ".join(_sentence(q) for q in topic_questions(messages)[-REQUEST_MESSAGES:])
     bot_did: list[str] = []
     for message in messages:
-        did = _what_the_bot_did(dict(message.reply)) if message.kind == "bot" and message.reply else None
+        did = _what_the_bot_did(dict(message.reply), words) if message.kind == "bot" and message.reply else None
         if message.kind == "feedback" and message.details.get("helpful") == "no":
-            did = "The customer said the answer did not help"
+            did = words["not_helpful"]
         if did and did not in bot_did[-1:]:
             bot_did.append(did)
-    said = request or "No question before asking for an advisor."
+    said = request or words["no_question"]
     text = f"{said} {'. '.join(bot_did)}." if bot_did else said
     return {"text": text, "request": request, "bot_did": bot_did, "lang": lang, "reason": reason,
             "urgent": reason == EscalationReason.SENSITIVE.value or bool(topic), "written_by": "extract"}

@@ -98,6 +98,11 @@ def test_only_messages_the_bot_found_a_topic_in_make_the_request() -> None:
     assert not summary["urgent"]
 
 
+def test_the_summary_is_in_the_conversations_language() -> None:
+    summary = extractive_summary(CONVERSATION, "fr", "customer_request", None)
+    assert summary["bot_did"] == ["A répondu avec « Understand your bill »"]
+
+
 def test_a_request_for_a_person_alone_has_no_request_and_a_sensitive_topic_is_urgent() -> None:
     summary = extractive_summary(CONVERSATION[-2:], "en", "sensitive", "fraud")
     assert (summary["request"], summary["bot_did"], summary["urgent"]) == ("", [], True)
