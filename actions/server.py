@@ -24,27 +24,35 @@ from sanic.response import HTTPResponse
 from sanic.worker.loader import AppLoader
 
 from actions.collaborators import knowledge_service
-from actions.suggestions import suggest_articles
+from actions.suggestions import suggest_for_conversation
 from knowledge.answering.service import KnowledgeService
-from knowledge.contract import SUGGESTIONS_PATH, SuggestionsResponse
+from knowledge.contract import SUGGESTIONS_PATH
 
 logger = logging.getLogger(__name__)
 
+# Earlier customer messages looked at for a topic: each costs an embedding.
+EARLIER_LIMIT = 20
+
 
 def add_suggestions(app: Sanic, service: Callable[[], KnowledgeService] = knowledge_service) -> None:
-    """POST {"text": ..., "lang": "en" | "fr" | null} -> {"suggestions": [...]}, best first."""
+    """POST {"text": ..., "lang": "en" | "fr" | null, "earlier": [...]} -> {"suggestions": [...]}, best first.
+
+    `earlier`: the customer's messages before `text`, newest first, for when `text` has no topic
+    ("I want to speak to a human"); see actions/suggestions.py."""
 
     async def suggestions(request: Request) -> HTTPResponse:
         try:
             body = json.loads(request.body or b"null")
         except ValueError:
             body = None
-        if not isinstance(body, dict) or not isinstance(body.get("text"), str):
-            return response.json({"error": 'expected {"text": string, "lang": string or null}'}, status=400)
+        earlier = body.get("earlier", []) if isinstance(body, dict) else None
+        if (not isinstance(body, dict) or not isinstance(body.get("text"), str)
+                or not isinstance(earlier, list) or not all(isinstance(text, str) for text in earlier)):
+            return response.json(
+                {"error": 'expected {"text": string, "lang": string or null, "earlier": [string]}'}, status=400)
         engine = service().engine()
         lang = engine.language_of(body["text"], hint=body.get("lang") or None)
-        answer: SuggestionsResponse = {"suggestions": suggest_articles(engine, body["text"], lang)}
-        return response.json(answer)
+        return response.json({"suggestions": suggest_for_conversation(engine, [body["text"], *earlier[:EARLIER_LIMIT]], lang)})
 
     app.add_route(suggestions, SUGGESTIONS_PATH, methods=["POST"], name="suggestions")
 

@@ -29,6 +29,8 @@ from knowledge.contract import BotReply, EscalationReason
 
 # What a customer may read of their conversation; suggestions and notes are for agents.
 CUSTOMER_KINDS = frozenset({"customer", "bot", "agent", "system", "feedback"})
+# What the transcript an agent reads leaves out: it is shown beside it.
+FOR_AGENTS_ONLY = frozenset({"suggestions", "summary"})
 
 
 def now_ms() -> int:
@@ -280,6 +282,11 @@ class ConversationStore:
         return await self._append(conversation_id, {
             "kind": "suggestions", "for": for_message, "items": json.dumps(items, ensure_ascii=False), "at": now_ms(),
         })
+
+    async def add_summary(self, conversation_id: str, summary: dict[str, Any]) -> str:
+        """The hand-over summary for the agent (never shown to the customer)."""
+        return await self._append(conversation_id, {
+            "kind": "summary", "summary": json.dumps(summary, ensure_ascii=False), "at": now_ms()})
 
     async def typing(self, conversation_id: str, who: str, name: str) -> None:
         """Ephemeral: a short stream of its own, apart from the messages."""

@@ -13,6 +13,7 @@ from handoff.conversations import ConversationStore, Escalation, Message
 from handoff.ownership import Owner
 from handoff.rasa_client import RasaClient, RasaUnavailable
 from handoff.suggestions import SuggestionClient
+from handoff.summary import SummaryWriter
 from knowledge.contract import (
     BotReply,
     customer_text_for_bot,
@@ -29,6 +30,9 @@ log = logging.getLogger(__name__)
 
 NO_AGENT_INTENT = "EXTERNAL_no_agent"
 NOT_HELPFUL_INTENT = "answer_not_helpful"
+# Customer messages before the latest looked at for a topic, and messages a summary reads.
+EARLIER_MESSAGES = 20
+SUMMARY_MESSAGES = 200
 
 
 @dataclass(frozen=True)
@@ -78,10 +82,12 @@ def tracker_events(messages: list[Message]) -> list[dict[str, Any]]:
 
 
 class HandoffRelay:
-    def __init__(self, store: ConversationStore, rasa: RasaClient, suggestions: SuggestionClient) -> None:
+    def __init__(self, store: ConversationStore, rasa: RasaClient, suggestions: SuggestionClient,
+                 summaries: SummaryWriter | None = None) -> None:
         self.store = store
         self.rasa = rasa
         self.suggestions = suggestions
+        self.summaries = summaries
         self._tasks: set[asyncio.Task[None]] = set()
 
     def _in_background(self, work: Coroutine[Any, Any, None]) -> None:
@@ -112,7 +118,7 @@ class HandoffRelay:
         if status == "queued":
             await self._pause_bot(conversation_id)
             assert escalation is not None
-            self._in_background(self._suggest(conversation_id, message_id, escalation.package["question"], escalation.lang))
+            self._in_background(self._prepare_advisor(conversation_id, message_id, text, escalation))
         current = (await self.store.status(conversation_id)).owner
         return CustomerTurn(current, message_id, await self._replies_after(conversation_id, message_id))
 
@@ -125,9 +131,12 @@ class HandoffRelay:
         messages = await self.rasa.send_message(conversation_id, f"/{NOT_HELPFUL_INTENT}", {"lang": lang})
         replies = group_rasa_messages(messages)
         question = await self._question_answered_by(conversation_id, message_id)
-        status, _ = await self.store.bot_turn(conversation_id, replies, escalation_in(replies, question))
+        escalation = escalation_in(replies, question)
+        status, _ = await self.store.bot_turn(conversation_id, replies, escalation)
         if status == "queued":
             await self._pause_bot(conversation_id)
+            assert escalation is not None
+            self._in_background(self._prepare_advisor(conversation_id, feedback_id, question, escalation))
         current = (await self.store.status(conversation_id)).owner
         return CustomerTurn(current, feedback_id, await self._replies_after(conversation_id, feedback_id))
 
@@ -157,8 +166,25 @@ class HandoffRelay:
             log.warning("could not pause the bot for %s: %s", conversation_id, error)
 
     async def _suggest(self, conversation_id: str, message_id: str, text: str, lang: str) -> None:
-        items = await self.suggestions.suggest(conversation_id, text, lang)
+        """Suggestions for the customer's message, or for their earlier questions when it has no topic."""
+        earlier = await self.store.messages_before(conversation_id, message_id, count=EARLIER_MESSAGES)
+        questions = [m.text for m in earlier if m.kind == "customer" and not m.text.startswith("/")]
+        items = await self.suggestions.suggest(conversation_id, text, lang, questions)
         await self.store.add_suggestions(conversation_id, message_id, items)
+
+    async def _prepare_advisor(self, conversation_id: str, message_id: str, text: str, escalation: Escalation) -> None:
+        """What the advisor reads on taking the chat: the hand-over summary and suggestions, side by
+        side (an LLM writing the summary must not hold the suggestions up)."""
+        await asyncio.gather(self._summarise(conversation_id, escalation),
+                             self._suggest(conversation_id, message_id, text, escalation.lang))
+
+    async def _summarise(self, conversation_id: str, escalation: Escalation) -> None:
+        if self.summaries is None:
+            return
+        messages = await self.store.messages(conversation_id, count=SUMMARY_MESSAGES)
+        summary = await self.summaries.summarise(messages, escalation.lang, escalation.reason.value,
+                                                 escalation.package.get("topic"))
+        await self.store.add_summary(conversation_id, dict(summary))
 
     async def _give_back_to_bot(self, conversation_id: str, handoff_from: str) -> None:
         """Rasa's tracker gets the customer's and the agent's turns, then the bot resumes."""

@@ -2,6 +2,7 @@
 Each transition is one atomic step in Redis; the status codes are chosen here."""
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict
@@ -13,6 +14,7 @@ from fastapi.sse import EventSourceResponse, ServerSentEvent
 from pydantic import BaseModel, Field
 
 from handoff import tickets
+from handoff.conversations import FOR_AGENTS_ONLY
 from handoff.safeguards.erasure import forget
 from handoff.agents import get_agent, mark_present, online_agents, open_session, verify_password
 from handoff.safeguards.login_guard import LoginGuard
@@ -157,14 +159,17 @@ async def claim(agent: CurrentAgent, store: Store, conversation_id: KnownConvers
 
 @router.get("/conversations/{conversation_id}", responses=declared(404))
 async def handoff_package(agent: CurrentAgent, store: Store, conversation_id: KnownConversation) -> dict[str, Any]:
-    """What the agent needs to take over: status, reason, language, what the bot retrieved and how
-    sure it was, the transcript so far, and suggested answers for the customer's messages."""
+    """What the agent needs to take over: the hand-over summary first (null until written), status,
+    reason, language, what the bot retrieved and how sure it was, the transcript so far, and
+    suggested answers for the customer's messages."""
     messages = await store.messages(conversation_id)
     suggestions = [m for m in messages if m.kind == "suggestions"]
+    summaries = [m for m in messages if m.kind == "summary"]
     return {
+        "summary": json.loads(summaries[-1].details["summary"]) if summaries else None,
         "status": asdict(await store.status(conversation_id)),
         "bot": await store.package(conversation_id),
-        "transcript": [m.public() for m in messages if m.kind != "suggestions"],
+        "transcript": [m.public() for m in messages if m.kind not in FOR_AGENTS_ONLY],
         "suggestions": suggestions[-1].public() if suggestions else None,
     }
 
@@ -254,7 +259,7 @@ async def open_tickets(agent: CurrentAgent, redis: RedisClient, store: Store) ->
     result = []
     for ticket in await tickets.open_tickets(redis):
         messages = await store.messages(ticket.conversation_id)
-        result.append({**ticket.public(), "transcript": [m.public() for m in messages if m.kind != "suggestions"]})
+        result.append({**ticket.public(), "transcript": [m.public() for m in messages if m.kind not in FOR_AGENTS_ONLY]})
     return result
 
 

@@ -20,6 +20,7 @@ from handoff.rasa_client import RasaClient
 from handoff.relay import HandoffRelay
 from handoff.settings import HandoffSettings
 from handoff.suggestions import SuggestionClient
+from handoff.summary import SummaryWriter
 from knowledge.publishing.jobs import ContentJobs
 from handoff.web import agent_api, customer, editor_api, help_pages
 from handoff.web.access_log import hide_conversation_ids
@@ -61,7 +62,8 @@ def create_app(settings: HandoffSettings | None = None, http_transport: httpx.As
         async with httpx.AsyncClient(timeout=settings.rasa_timeout_s, transport=http_transport) as http:
             store = ConversationStore(redis, settings)
             relay = HandoffRelay(store, RasaClient(http, settings.rasa_url, settings.rasa_token),
-                                 SuggestionClient(http, settings.actions_url, settings.actions_token))
+                                 SuggestionClient(http, settings.actions_url, settings.actions_token),
+                                 SummaryWriter(http, settings))
             app.state.http, app.state.redis, app.state.store, app.state.relay = http, redis, store, relay
             app.state.rate_limiter = RateLimiter(redis, settings)
             app.state.chroma = make_client(settings)

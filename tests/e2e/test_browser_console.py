@@ -294,3 +294,29 @@ def test_with_nobody_online_the_customer_leaves_contact_details_and_the_ticket_s
     shots(console.page, "ticket-in-console")
     console.page.get_by_role("button", name="Mark as done").click()
     expect(ticket).to_have_count(0)
+
+
+def test_suggestions_after_asking_for_a_person_come_from_the_question_before_and_insert_the_whole_answer(
+        stack: Stack, new_tab: NewTab, make_account: MakeAccount, shots: Screenshots) -> None:
+    widget = customer_on_demo_page(stack, new_tab)
+    widget.ask("Why is my bill higher this month?")
+    widget.wait_for_bot_replies(1)
+    # An advisor online by the time the customer asks for one: the chat is queued, not ticketed.
+    console = Console(new_tab().page, stack.urls["web"])
+    console.log_in(make_account("Alice"))
+    widget.ask("I want to speak to a human")
+    expect(widget.banner).to_contain_text(re.compile(r"You're (next|number \d+) in line"), timeout=ANSWER_TIMEOUT_MS)
+
+    console.take(widget.conversation_id())
+    first = console.suggestions.first
+    expect(first).to_have_attribute("data-article", "lumen/understand-bill-en", timeout=ANSWER_TIMEOUT_MS)
+    expect(first).to_contain_text("For: “Why is my bill higher this month?”")
+    expect(first.get_by_test_id("passage")).to_be_visible()
+    expect(console.page.get_by_test_id("summary")).to_contain_text("Why is my bill higher this month?")
+    shots(console.page, "suggestions-from-the-question-before-the-request-for-a-person")
+
+    first.get_by_role("button", name=re.compile(r"^Insert: ")).click()
+    inserted = console.reply_box.input_value()
+    # Main cut the article at "…a prorated amount for the days…": the whole answer is inserted.
+    assert "a prorated amount for the days between activation and the end of that month" in inserted
+    assert inserted.endswith("tick Show detailed usage in My bills.")

@@ -2,7 +2,8 @@
 reply that hands over queues the chat, what Rasa's tracker is told. Rasa is the fake."""
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import json
+from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
 import httpx
@@ -13,6 +14,8 @@ from handoff.conversations import ConversationStore, Escalation
 from handoff.ownership import Owner
 from handoff.rasa_client import RasaClient
 from handoff.relay import HandoffRelay, escalation_in
+from handoff.settings import HandoffSettings
+from handoff.summary import SummaryWriter
 from knowledge import redis_keys as keys
 from knowledge.contract import EscalationReason, group_rasa_messages
 from tests.handoff.conftest import online_agent
@@ -28,9 +31,11 @@ class StubSuggestions:
 
     def __init__(self) -> None:
         self.asked: list[tuple[str, str, str]] = []
+        self.earlier: list[list[str]] = []  # per call, the earlier customer messages sent, newest first
 
-    async def suggest(self, conversation_id: str, text: str, lang: str) -> list[dict[str, Any]]:
+    async def suggest(self, conversation_id: str, text: str, lang: str, earlier: Sequence[str] = ()) -> list[dict[str, Any]]:
         self.asked.append((conversation_id, text, lang))
+        self.earlier.append(list(earlier))
         return SUGGESTED
 
 
@@ -42,7 +47,8 @@ def suggestions() -> StubSuggestions:
 @pytest.fixture
 async def relay(store: ConversationStore, fake_rasa: FakeRasa, suggestions: StubSuggestions) -> AsyncIterator[HandoffRelay]:
     async with httpx.AsyncClient(transport=fake_rasa.transport()) as http:
-        relay = HandoffRelay(store, RasaClient(http, "http://rasa.test"), suggestions)  # type: ignore[arg-type]
+        relay = HandoffRelay(store, RasaClient(http, "http://rasa.test"), suggestions,  # type: ignore[arg-type]
+                             SummaryWriter(http, HandoffSettings(llm_base_url=None)))
         yield relay
         await relay.drain()
 
@@ -90,6 +96,41 @@ async def test_a_button_press_queues_with_the_customers_last_real_question(
     assert turn.owner is Owner.QUEUED
     assert (await store.package(conversation_id))["question"] == "how do I reset my password?"
     assert (await store.status(conversation_id)).reason == "customer_request"
+
+
+async def summary_of(store: ConversationStore, conversation_id: str) -> dict[str, Any]:
+    """The hand-over summary stored for the conversation; waits until the relay's background task writes it."""
+    after = "0"
+    while later := await store.wait_for_messages(conversation_id, after, block_ms=3_000):
+        for message in later:
+            if message.kind == "summary":
+                return json.loads(message.details["summary"])
+        after = later[-1].id
+    raise AssertionError(f"no summary was written for {conversation_id}")
+
+
+async def test_asking_for_a_person_after_a_question_suggests_from_that_question_and_summarises_it(
+        relay: HandoffRelay, store: ConversationStore, suggestions: StubSuggestions) -> None:
+    conversation_id = await store.create()
+    await relay.customer_says(conversation_id, "how do I reset my password?", "en")
+    turn = await relay.customer_says(conversation_id, "I want to talk to a person", "en")
+    assert turn.owner is Owner.QUEUED
+    await suggestions_for(store, conversation_id, turn.message_id)
+    assert suggestions.asked == [(conversation_id, "I want to talk to a person", "en")]
+    assert suggestions.earlier == [["how do I reset my password?"]]
+    summary = await summary_of(store, conversation_id)
+    assert summary["request"] == "how do I reset my password?"
+    assert summary["bot_did"] == ["Answered with “Reset your password”"]
+    assert (summary["lang"], summary["reason"], summary["urgent"], summary["written_by"]) == (
+        "en", "customer_request", False, "extract")
+    assert summary["text"].startswith("how do I reset my password?")
+
+
+async def test_a_sensitive_hand_over_is_summarised_as_urgent(relay: HandoffRelay, store: ConversationStore) -> None:
+    conversation_id = await store.create()
+    await relay.customer_says(conversation_id, "someone used my card: fraud", "en")
+    summary = await summary_of(store, conversation_id)
+    assert (summary["reason"], summary["urgent"], summary["request"]) == ("sensitive", True, "someone used my card: fraud.")
 
 
 async def test_a_customer_message_while_queued_or_with_an_agent_is_not_sent_to_rasa(

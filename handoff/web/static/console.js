@@ -84,8 +84,11 @@
     confidenceLine: [(pct) => `Confidence: ${pct} %`, (pct) => `Confiance : ${pct} %`], sources: "Sources",
     nothingFound: ["The bot found no article.", "Le bot n'a trouvé aucun article."],
     suggestions: ["Suggested answers", "Réponses suggérées"],
-    noSuggestions: ["No suggestion for the last message.", "Aucune suggestion pour le dernier message."],
-    insert: ["Insert", "Insérer"], open: ["Open", "Ouvrir"],
+    noSuggestions: ["No suggestion: no question with a clear topic yet.", "Aucune suggestion : pas encore de question au sujet clair."],
+    insert: ["Insert", "Insérer"], insertPassage: ["Insert passage", "Insérer l’extrait"], open: ["Open", "Ouvrir"],
+    answersQuestion: [(q) => `For: “${q}”`, (q) => `Pour : « ${q} »`],
+    summary: ["Summary", "Résumé"], urgent: ["Urgent", "Urgent"],
+    summaryBy: { extract: ["From the customer's messages", "Tiré des messages du client"], llm: ["Written by the assistant", "Rédigé par l'assistant"] },
     ticket: "Ticket", contact: "Contact", filed: ["Filed", "Déposé"], markDone: ["Mark as done", "Marquer comme traité"],
     ticketDone: ["Ticket closed.", "Ticket traité."],
     claimed: ["Chat taken.", "Discussion prise."], handedBack: ["Handed back to the bot.", "Rendue au bot."],
@@ -536,7 +539,7 @@
       return;
     }
     closeConversation();
-    current = { kind: "chat", id, pkg, status: pkg.status, lastId: "0", shown: new Map(), suggestions: pkg.suggestions, rated: new Map() };
+    current = { kind: "chat", id, pkg, status: pkg.status, lastId: "0", shown: new Map(), suggestions: pkg.suggestions, summary: pkg.summary, rated: new Map() };
     if (pkg.status.owner === "agent" && pkg.status.agent === me.username) mine.set(id, pkg);
     renderConversation();
     renderList();
@@ -566,6 +569,7 @@
       current.status = pkg.status;
       current.pkg.bot = pkg.bot;
       if (pkg.suggestions) current.suggestions = pkg.suggestions;
+      if (pkg.summary) current.summary = pkg.summary;
       if (mineNow()) mine.set(id, pkg);
       else mine.delete(id);
       saveMine();
@@ -811,6 +815,11 @@
       renderContext();
       return;
     }
+    if (message.kind === "summary") {
+      try { current.summary = JSON.parse((message.details || {}).summary || "null"); } catch (_) { /* keep the one shown */ }
+      renderContext();
+      return;
+    }
     if (current.shown.has(message.id)) return;
     const row = messageRow(message);
     if (!row) return;
@@ -887,17 +896,47 @@
     const items = suggestionItems(current.suggestions);
     const suggestions = el("section", { class: "card", "aria-label": t.suggestions, "data-testid": "suggestions" }, el("h3", { text: t.suggestions }));
     if (!items.length) suggestions.append(el("p", { class: "muted", text: t.noSuggestions }));
-    for (const item of items) {
-      const text = plainText(item.text || "");
-      const insert = el("button", { class: "btn small", type: "button", text: t.insert, disabled: !mineNow(), "aria-label": `${t.insert}: ${item.title || item.article}` });
-      insert.addEventListener("click", () => insertSuggestion(text));
-      suggestions.append(el("div", { class: "suggestion", "data-testid": "suggestion" },
-        el("div", { class: "head" }, el("b", { text: item.title || item.article || "" }),
-          el("span", { class: "score", text: typeof item.confidence === "number" ? `${Math.round(item.confidence * 100)} %` : "" })),
-        el("div", { class: "text", text }),
-        el("div", { class: "row" }, insert, item.article ? el("a", { href: helpUrl(item.article), target: "_blank", rel: "noopener", text: t.open }) : null)));
+    for (const item of items) suggestions.append(suggestionCard(item));
+    const summary = summaryCard(current.summary);
+    context.replaceChildren(...(summary ? [summary] : []), handoff, suggestions, found);
+    for (const mark of suggestions.querySelectorAll("mark")) mark.parentElement.scrollTop = Math.max(0, mark.offsetTop - 8); // .text is the offsetParent (position: relative)
+  }
+
+  // The whole answer, its answering passage marked; Insert gives the whole text, never a cut one.
+  function suggestionCard(item) {
+    const full = String(item.text || "");
+    const at = item.passage ? full.indexOf(item.passage) : -1;
+    const text = el("div", { class: "text", "data-testid": "suggestion-text" });
+    if (at >= 0) {
+      text.append(plainText(full.slice(0, at)), el("mark", { "data-testid": "passage", text: plainText(item.passage) }),
+        plainText(full.slice(at + item.passage.length)));
+    } else {
+      text.append(plainText(full));
     }
-    context.replaceChildren(handoff, suggestions, found);
+    const label = item.title || item.article;
+    const insert = el("button", { class: "btn small", type: "button", text: t.insert, disabled: !mineNow(), "aria-label": `${t.insert}: ${label}` });
+    insert.addEventListener("click", () => insertSuggestion(plainText(full).trim()));
+    let insertPassage = null;
+    if (at >= 0) {
+      insertPassage = el("button", { class: "btn ghost small", type: "button", text: t.insertPassage, disabled: !mineNow(), "aria-label": `${t.insertPassage}: ${label}` });
+      insertPassage.addEventListener("click", () => insertSuggestion(plainText(item.passage).trim()));
+    }
+    return el("div", { class: "suggestion", "data-testid": "suggestion", "data-article": item.article || "" },
+      el("div", { class: "head" }, el("b", { text: label || "" }),
+        el("span", { class: "score", text: typeof item.confidence === "number" ? `${Math.round(item.confidence * 100)} %` : "" })),
+      item.question ? el("div", { class: "muted for", text: t.answersQuestion(customerWords(item.question)) }) : null,
+      text,
+      el("div", { class: "row" }, insert, insertPassage, item.article ? el("a", { href: helpUrl(item.article), target: "_blank", rel: "noopener", text: t.open }) : null));
+  }
+
+  function summaryCard(summary) {
+    if (!summary || !summary.text) return null;
+    const card = el("section", { class: `card summary${summary.urgent ? " urgent" : ""}`, "aria-label": t.summary, "data-testid": "summary" },
+      el("h3", {}, t.summary, summary.urgent ? el("span", { class: "badge urgent", text: t.urgent }) : null),
+      el("p", { text: summary.text }));
+    const by = t.summaryBy[summary.written_by];
+    if (by) card.append(el("div", { class: "muted", text: by }));
+    return card;
   }
 
   // ---------------------------------------------------------------- tickets
