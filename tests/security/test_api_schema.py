@@ -40,7 +40,7 @@ from handoff.settings import HandoffSettings
 from knowledge import redis_keys as keys
 from ops.stack import free_port
 from tests.handoff.fake_rasa import FakeRasa
-from tests.handoff.test_editor_api import ContentWorker
+from tests.handoff.test_editor_api import content_worker  # noqa: F401  (the fixture, shared)
 from tests.redis_server import RedisServer
 
 # Generated requests per operation and way of calling (the file's three runs take well under three minutes).
@@ -131,14 +131,6 @@ def _create_accounts(redis_url: str) -> None:
         await client.aclose()
 
     asyncio.run(create())
-
-
-@pytest.fixture(scope="module")
-def content_worker(redis_server: RedisServer, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ContentWorker]:
-    worker = ContentWorker(redis_server.url, tmp_path_factory.mktemp("content-worker") / "worker.log")
-    worker.start()
-    yield worker
-    worker.stop()
 
 
 @pytest.fixture(scope="module", params=list(CALLERS))
