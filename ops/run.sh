@@ -31,6 +31,10 @@ export REDIS_HOST REDIS_PORT REDIS_DB REDIS_PASSWORD
 export CONVERSATION_RETENTION_S="${CONVERSATION_RETENTION_S:-2592000}"
 export RASA_TRACKER_RETENTION_S="${RASA_TRACKER_RETENTION_S:-$CONVERSATION_RETENTION_S}"
 
+# Warnings nobody running the bot can act on: Rasa's validator sees only stories and rules, not the responses
+# the custom actions send nor the intent the web app triggers from outside; the libraries' deprecations.
+quiet="ignore::DeprecationWarning,ignore:The utterance:UserWarning,ignore:The intent 'EXTERNAL_:UserWarning"
+export PYTHONWARNINGS="${PYTHONWARNINGS:-$quiet}"
 echo "== knowledge base (Chroma under var/chroma unless CHROMA_HOST is set)"
 .venv-app/bin/python -m knowledge ingest --if-empty
 echo "== Rasa model (trained only if missing or its training data changed)"
@@ -38,4 +42,14 @@ make --no-print-directory train
 echo "== starting Redis, the action server, Rasa, the web app and two content workers"
 # Two content workers: checks, publishes and rollbacks run one at a time, so one worker stays free
 # for the editors' previews while a long publish runs.
-exec .venv-app/bin/honcho start -f Procfile -c worker=2
+# Ctrl-C: honcho sends every process SIGTERM and exits 130 once they have all stopped on their own;
+# that is a clean stop, so make hears 0 (and prints no "Error 130"). Any other exit status is passed on.
+interrupted=""
+trap 'interrupted=1' INT TERM
+status=0
+.venv-app/bin/honcho start -f Procfile -c worker=2 || status=$?
+if [ -n "$interrupted" ] && { [ "$status" = 130 ] || [ "$status" = 143 ]; }; then
+  echo "Stopped."
+  exit 0
+fi
+exit "$status"
