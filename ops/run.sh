@@ -31,14 +31,12 @@ export REDIS_HOST REDIS_PORT REDIS_DB REDIS_PASSWORD
 export CONVERSATION_RETENTION_S="${CONVERSATION_RETENTION_S:-2592000}"
 export RASA_TRACKER_RETENTION_S="${RASA_TRACKER_RETENTION_S:-$CONVERSATION_RETENTION_S}"
 
-# Warnings nobody running the bot can act on: Rasa's validator sees only stories and rules, not the responses
-# the custom actions send nor the intent the web app triggers from outside; the libraries' deprecations.
-quiet="ignore::DeprecationWarning,ignore:The utterance:UserWarning,ignore:The intent 'EXTERNAL_:UserWarning"
-export PYTHONWARNINGS="${PYTHONWARNINGS:-$quiet}"
+# Rasa's own command line less the warnings nobody running the bot can act on (ops/rasa_cli.py).
+export SQLALCHEMY_SILENCE_UBER_WARNING=1
 echo "== knowledge base (Chroma under var/chroma unless CHROMA_HOST is set)"
 .venv-app/bin/python -m knowledge ingest --if-empty
 echo "== Rasa model (trained only if missing or its training data changed)"
-make --no-print-directory train
+make --no-print-directory train RASA=".venv-rasa/bin/python -m ops.rasa_cli"
 echo "== starting Redis, the action server, Rasa, the web app and two content workers"
 # Two content workers: checks, publishes and rollbacks run one at a time, so one worker stays free
 # for the editors' previews while a long publish runs.
