@@ -11,6 +11,7 @@ import hmac
 import json
 import logging
 import os
+import warnings
 from collections.abc import Callable
 from functools import partial
 
@@ -84,6 +85,8 @@ def create_app(
 ) -> Sanic:
     """Built in each Sanic worker process (AppLoader), as rasa-sdk builds its own. `token`: the
     secret every call must carry (default: the ACTIONS_TOKEN environment variable; none if unset)."""
+    # rasa-sdk 3.21 with Rasa 3.6 is this project's choice (two Pythons, README): nothing for a user to act on.
+    warnings.filterwarnings("ignore", message="Your versions of rasa and rasa_sdk might not be compatible")
     executor = ActionExecutor()
     executor.register_package(actions_package)
     app = create_app_for_serve(executor, cors_origins=cors_origins, auto_reload=auto_reload, endpoints=endpoints)
@@ -109,10 +112,16 @@ def main(argv: list[str] | None = None) -> None:
     app = loader.load()
     # Only Rasa calls the action server: on this host unless a deployment says otherwise.
     host = os.environ.get("SANIC_HOST", "127.0.0.1")
+    workers = utils.number_of_sanic_workers()
     app.prepare(host=host, port=args.port, ssl=create_ssl_config(args.ssl_certificate, args.ssl_keyfile, args.ssl_password),
-                workers=utils.number_of_sanic_workers())
+                workers=workers, single_process=workers == 1)
     logger.info("action server with %s on port %s", SUGGESTIONS_PATH, args.port)
-    Sanic.serve(primary=app, app_loader=loader)
+    if workers == 1:
+        # One process, no worker manager: on Ctrl-C (honcho's SIGTERM to the whole process group) the manager's
+        # state process died first and the manager's next call to it raised BrokenPipeError.
+        Sanic.serve_single(primary=app)
+    else:
+        Sanic.serve(primary=app, app_loader=loader)
 
 
 if __name__ == "__main__":

@@ -223,7 +223,9 @@ class HandoffRelay:
         while True:
             try:
                 await self.release_unserved(max_wait_s, presence_window_s)
-            except Exception:  # Redis or Rasa restarting: try again on the next round
+            except RasaUnavailable as error:  # Rasa still loading its model (make run) or restarting: one line
+                log.warning("releasing unserved chats: Rasa unavailable (%s); next try in %.0f s", error, every_s)
+            except Exception:  # Redis restarting: try again on the next round
                 log.exception("releasing unserved chats failed")
             await asyncio.sleep(every_s)
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import sys
 import time
 from collections.abc import Sequence
@@ -15,6 +16,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from knowledge.settings import SAMPLE_KB, KnowledgeSettings
+
+logger = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     from knowledge.publishing.publish import PublishResult
@@ -57,7 +60,7 @@ def _ingest(args: argparse.Namespace, settings: KnowledgeSettings) -> int:
         _error(str(error))
         return EXIT_BUSY
     print(f"{report.summary()} in {time.perf_counter() - started:.1f}s")
-    print(f"thresholds for this version: {build_engine(client, settings).thresholds}")
+    logger.debug("thresholds for this version: %s", build_engine(client, settings).thresholds)
     return EXIT_PROBLEMS if loaded.problems else 0
 
 

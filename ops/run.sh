@@ -31,11 +31,23 @@ export REDIS_HOST REDIS_PORT REDIS_DB REDIS_PASSWORD
 export CONVERSATION_RETENTION_S="${CONVERSATION_RETENTION_S:-2592000}"
 export RASA_TRACKER_RETENTION_S="${RASA_TRACKER_RETENTION_S:-$CONVERSATION_RETENTION_S}"
 
+# Rasa's own command line less the warnings nobody running the bot can act on (ops/rasa_cli.py).
+export SQLALCHEMY_SILENCE_UBER_WARNING=1
 echo "== knowledge base (Chroma under var/chroma unless CHROMA_HOST is set)"
 .venv-app/bin/python -m knowledge ingest --if-empty
 echo "== Rasa model (trained only if missing or its training data changed)"
-make --no-print-directory train
+make --no-print-directory train RASA=".venv-rasa/bin/python -m ops.rasa_cli"
 echo "== starting Redis, the action server, Rasa, the web app and two content workers"
 # Two content workers: checks, publishes and rollbacks run one at a time, so one worker stays free
 # for the editors' previews while a long publish runs.
-exec .venv-app/bin/honcho start -f Procfile -c worker=2
+# Ctrl-C: honcho sends every process SIGTERM and exits 130 once they have all stopped on their own;
+# that is a clean stop, so make hears 0 (and prints no "Error 130"). Any other exit status is passed on.
+interrupted=""
+trap 'interrupted=1' INT TERM
+status=0
+.venv-app/bin/honcho start -f Procfile -c worker=2 || status=$?
+if [ -n "$interrupted" ] && { [ "$status" = 130 ] || [ "$status" = 143 ]; }; then
+  echo "Stopped."
+  exit 0
+fi
+exit "$status"

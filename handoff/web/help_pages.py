@@ -36,6 +36,7 @@ async def help_article(article_id: str, request: Request, settings: Settings) ->
     page = f"""<!doctype html>
 <html lang="{html.escape(lang)}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{html.escape(title)}</title>
+<link rel="icon" href="/static/favicon.svg" type="image/svg+xml">
 <link rel="stylesheet" href="/static/help.css"></head>
 <body><main><h1>{html.escape(title)}</h1>
 {markdown_to_safe_html(body)}

@@ -40,6 +40,8 @@ PAGES = {
     "/console": ("console.html", None, "nobody"),
     "/editor": ("editor.html", None, "nobody"),
     "/widget.js": ("widget.js", "text/javascript", None),
+    # Browsers ask for it on every site, whatever the page says (and for /docs and the API's own responses).
+    "/favicon.ico": ("favicon.ico", "image/x-icon", None),
 }
 
 

@@ -83,7 +83,7 @@ class KnowledgeEngine:
             lambda label: reason_of_label(label) is not None, self.settings.target_conformity,
         )
         self._ranking_parts.clear()
-        logger.info("thresholds %s", fit.summary())
+        logger.debug("thresholds %s", fit.summary())
         self.reviewed_fit = fit
         return fit.thresholds
 
