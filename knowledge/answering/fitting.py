@@ -25,7 +25,7 @@ from knowledge.answering.calibration import (
     thresholds_from_held_out,
 )
 from knowledge.answering.matching import Ranking, blended_ranking, blended_scores, label_share, with_passage_evidence
-from knowledge.answering.triggers import reason_of_label
+from knowledge.answering.triggers import NO_ANSWER_LABEL, reason_of_label
 from knowledge.answering.variants import VariantModel, linear_classifier
 from knowledge.contract import EscalationReason
 from knowledge.settings import KnowledgeSettings
@@ -115,9 +115,9 @@ def held_out_scores(
             if left_articles[i]:
                 allowed[position[row.label]] = False
             passages = evidence(row.text, row.vector, lang) if evidence is not None else None
-            held.append(HeldOutScores(
-                probabilities[k], kernel_scores[k], allowed, row.label, bool(left_variants[i]), passages
-            ))
+            # A held-out no-answer question is out of scope: answering it from an article is wrong.
+            in_scope = bool(left_variants[i]) and row.label != NO_ANSWER_LABEL
+            held.append(HeldOutScores(probabilities[k], kernel_scores[k], allowed, row.label, in_scope, passages))
     # Only in the languages the base answers in: elsewhere every label competes, and a
     # French question to an English base finds the bilingual trigger examples closest.
     languages = {a.lang for a in model.snapshot.articles.values()}
@@ -148,7 +148,8 @@ def held_out(model: VariantModel, scores: Sequence[HeldOutScores], blend: float)
         predicted = ranking.best or ""
         predicted_escalates = model.escalation_reason(predicted) is not None
         truth_escalates = item.truth is not None and model.escalation_reason(item.truth) is not None
-        columns["confidence"].append(ranking.confidence)
+        # A question ranked as one no article answers is declined, whatever the confidence.
+        columns["confidence"].append(-np.inf if predicted == NO_ANSWER_LABEL else ranking.confidence)
         columns["correct"].append(predicted == item.truth or (predicted_escalates and truth_escalates))
         columns["escalates"].append(predicted_escalates)
         columns["requests"].append(reason_of_label(predicted) is not None)

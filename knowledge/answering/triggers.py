@@ -20,6 +20,9 @@ TRIGGER_INTENTS = {
     "complaint": EscalationReason.COMPLAINT,
 }
 TRIGGER_PREFIX = "@"
+# Not a trigger: the label of reviewed questions that no article answers. A question it ranks
+# first is declined; it teaches the classifiers what near-domain traffic the base does not cover.
+NO_ANSWER_LABEL = "@no_answer"
 _ENTITY_MARKUP = re.compile(r"\[([^\]]+)\]\([^)]*\)|\[([^\]]+)\]\{[^}]*\}")
 
 

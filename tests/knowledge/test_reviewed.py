@@ -14,6 +14,7 @@ from knowledge.answering.reviewed import (
     fit_on_reviewed,
     is_held_out,
     load_reviewed,
+    training_label,
 )
 
 ARTICLES = {"kb/a", "kb/b"}
@@ -116,3 +117,20 @@ def test_each_language_with_enough_reviewed_questions_gets_its_own_answer_thresh
     assert fit.thresholds.answer_for("fr") <= 0.1 < 0.2 < fit.thresholds.answer_for("en") <= 0.6
     assert fit.thresholds.answer_for("de") == fit.thresholds.answer  # no reviewed German: the overall one
     assert fit.conformity_held_out == 1.0
+
+
+def test_only_the_fitted_part_of_the_reviewed_questions_trains_and_each_kind_has_its_label() -> None:
+    with_variants = {"kb/a"}
+    fitted = next(f"q{i}" for i in range(100) if not is_held_out(f"q{i}"))
+    held = next(f"q{i}" for i in range(100) if is_held_out(f"q{i}"))
+
+    def question(question_id: str, expected: str, reason: str | None = None) -> ReviewedQuestion:
+        return ReviewedQuestion(question_id, "text", "en", expected, reason)
+
+    assert training_label(question(fitted, "kb/a"), with_variants) == "kb/a"
+    assert training_label(question(held, "kb/a"), with_variants) is None
+    assert training_label(question(fitted, "kb/b"), with_variants) is None  # a plain document: passages find it
+    assert training_label(question(fitted, "escalate", "complaint"), with_variants) == "@complaint"
+    assert training_label(question(fitted, "escalate", "customer_request"), with_variants) == "@request_human"
+    assert training_label(question(fitted, "escalate", "sensitive"), with_variants) is None  # the engine picks the article
+    assert training_label(question(fitted, "no_answer"), with_variants) == "@no_answer"
