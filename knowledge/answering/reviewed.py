@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from knowledge.answering.calibration import BLENDS, NEVER, Thresholds
+from knowledge.answering.calibration import BLENDS, NEVER, Thresholds, load_out_of_scope_examples
 from knowledge.answering.matching import Ranking
 from knowledge.answering.triggers import NO_ANSWER_LABEL, trigger_label
 from knowledge.contract import EscalationReason
@@ -202,6 +202,7 @@ def _rates(questions: Sequence[ReviewedQuestion], rankings: Sequence[Ranking], t
 def fit_on_reviewed(
     base: Thresholds, questions: Sequence[ReviewedQuestion], rank: Rank, escalates: IsEscalation,
     requests: IsRequest, target_conformity: float, blends: Sequence[float] = BLENDS,
+    generic_questions: Sequence[tuple[str, str]] | None = None,
 ) -> ReviewedFit:
     """The blend and answer threshold answering most fitted questions at the target conformity, and
     the escalation thresholds lowered as far as they stay right and rarely hand over an answerable one."""
@@ -224,9 +225,18 @@ def fit_on_reviewed(
             by_language[lang] = _answer_threshold(
                 [fit[i] for i in own], [rankings[i] for i in own], answers, target_conformity
             )
-    escalate_request = _escalation_threshold(fit, rankings, requests, base.escalate_request)
-    escalate_sensitive = _escalation_threshold(
-        fit, rankings, lambda label: escalates(label) and not requests(label), base.escalate_sensitive
+    # Lowered on the reviewed questions, but never so far that a generic question or a vague opening
+    # ("I have a problem", knowledge/out_of_scope.yml) is handed over, as the self-calibration ensures.
+    generic_questions = load_out_of_scope_examples() if generic_questions is None else generic_questions
+    generic = [(lang, text) for lang, text in generic_questions if lang in {q.lang for q in fit}]
+    generic_rankings = rank([text for _, text in generic], [lang for lang, _ in generic], blend) if generic else []
+    sensitive = lambda label: escalates(label) and not requests(label)  # noqa: E731
+    escalate_request = max(
+        _escalation_threshold(fit, rankings, requests, base.escalate_request), _never_reached(generic_rankings, requests)
+    )
+    escalate_sensitive = max(
+        _escalation_threshold(fit, rankings, sensitive, base.escalate_sensitive),
+        _never_reached(generic_rankings, sensitive),
     )
     thresholds = replace(base, answer=answer, blend=blend, escalate_request=escalate_request,
                          escalate_sensitive=escalate_sensitive, answer_by_language=by_language)
@@ -241,6 +251,12 @@ def _out_of_scope_threshold(answered_confidences: Sequence[float], out_of_scope:
     allowed = max(int(MAX_OUT_OF_SCOPE_ANSWERED * out_of_scope), 1)
     ranked = sorted(answered_confidences, reverse=True)
     return float(np.nextafter(ranked[allowed], np.inf)) if len(ranked) > allowed else 0.0
+
+
+def _never_reached(rankings: Sequence[Ranking], kind: Callable[[str], bool]) -> float:
+    """The least threshold at which none of these rankings escalates as this kind."""
+    confidences = [r.confidence for r in rankings if r.best and kind(r.best)]
+    return float(np.nextafter(max(confidences), np.inf)) if confidences else 0.0
 
 
 def _escalation_threshold(questions: Sequence[ReviewedQuestion], rankings: Sequence[Ranking],
