@@ -66,7 +66,10 @@ def held_out_scores(
     labels = model.labels
     position = {label: i for i, label in enumerate(labels)}
     rng = np.random.default_rng(seed)
-    heldable = np.array([r.kind in ("question", "trigger") for r in rows])
+    # The no-answer rows (small talk, off-topic and reviewed unanswerable questions) always train and are
+    # never held out here: as negatives they would outnumber and dilute the held-out articles, the
+    # near-domain questions that say where answering must stop (the reviewed refit uses its own).
+    heldable = np.array([r.kind in ("question", "trigger") and r.label != NO_ANSWER_LABEL for r in rows])
     variant_fold = rng.integers(0, FOLDS, len(rows))
     article_ids = sorted({r.label for r in rows if r.kind != "trigger"})
     article_fold = dict(zip(article_ids, rng.integers(0, FOLDS, len(article_ids))))
@@ -115,9 +118,9 @@ def held_out_scores(
             if left_articles[i]:
                 allowed[position[row.label]] = False
             passages = evidence(row.text, row.vector, lang) if evidence is not None else None
-            # A held-out no-answer question is out of scope: answering it from an article is wrong.
-            in_scope = bool(left_variants[i]) and row.label != NO_ANSWER_LABEL
-            held.append(HeldOutScores(probabilities[k], kernel_scores[k], allowed, row.label, in_scope, passages))
+            held.append(HeldOutScores(
+                probabilities[k], kernel_scores[k], allowed, row.label, bool(left_variants[i]), passages
+            ))
     # Only in the languages the base answers in: elsewhere every label competes, and a
     # French question to an English base finds the bilingual trigger examples closest.
     languages = {a.lang for a in model.snapshot.articles.values()}
