@@ -8,10 +8,11 @@ export SECURE_COOKIES="${SECURE_COOKIES:-false}"
 # Secrets made once and kept in var/ (mode 600) unless given: Rasa's HTTP API (trackers, events,
 # model) answers only with RASA_TOKEN, the action server only with ACTIONS_TOKEN; the web app uses both.
 # Redis's password, when make run starts its own Redis, below.
+# Hex, so that no secret starts with "-" (Rasa read one as an option and would not start).
 secret() {  # secret NAME FILE: the variable if set, else the file's content, made once
   if [ -z "${!1:-}" ]; then
     mkdir -p var
-    [ -s "$2" ] || (umask 077 && .venv-app/bin/python -c "import secrets; print(secrets.token_urlsafe(24))" > "$2")
+    [ -s "$2" ] || (umask 077 && .venv-app/bin/python -c "import secrets; print(secrets.token_hex(24))" > "$2")
     printf -v "$1" '%s' "$(cat "$2")"
   fi
   export "${1?}"

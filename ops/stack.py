@@ -103,7 +103,8 @@ def start_stack(workdir: Path, chroma_path: Path, with_web: bool = True) -> Stac
     if not any((REPO_ROOT / "models").glob("*.tar.gz")):
         raise RuntimeError("no trained Rasa model in models/: run `make train` first (make test does)")
     redis_port, actions_port, rasa_port, web_port = free_port(), free_port(), free_port(), free_port()
-    rasa_token, actions_token = secrets.token_urlsafe(24), secrets.token_urlsafe(24)
+    # Hex: a token starting with "-" would read as an option on a command line.
+    rasa_token, actions_token = secrets.token_hex(24), secrets.token_hex(24)
     env = {
         # Plain http on 127.0.0.1, and every test or simulated customer comes from that one address:
         # no Secure cookie, no rate limits, unless the environment says otherwise.
@@ -147,7 +148,7 @@ def start_stack(workdir: Path, chroma_path: Path, with_web: bool = True) -> Stac
                                 "--port", str(actions_port)], health=f"{stack.urls['actions']}/health")
         warm_up_actions(stack.urls["actions"], token=actions_token)
         stack.start("rasa", [str(REPO_ROOT / ".venv-rasa/bin/rasa"), "run", "--enable-api", "--interface", "127.0.0.1",
-                             "--auth-token", rasa_token, "--port", str(rasa_port),
+                             f"--auth-token={rasa_token}", "--port", str(rasa_port),
                              "--model", "models", "--endpoints", str(endpoints), "--credentials", "credentials.yml"],
                     health=f"{stack.urls['rasa']}/status?token={rasa_token}", seconds=400)
         if with_web:
