@@ -16,6 +16,7 @@ import logging
 import os
 
 from redis import Redis
+from redis.exceptions import ConnectionError as RedisConnectionError
 from rq import SimpleWorker
 from rq.serializers import JSONSerializer
 
@@ -43,7 +44,16 @@ def main(argv: list[str] | None = None) -> int:
     warm_up(settings)
     worker = SimpleWorker([content_queue(redis)], connection=redis, serializer=JSONSerializer)
     log.info("content worker %s: listening on Redis %s", worker.name, redis.connection_pool.connection_kwargs.get("host"))
-    worker.work(burst=args.burst, with_scheduler=False)
+    try:
+        worker.work(burst=args.burst, with_scheduler=False)
+    except RedisConnectionError as error:
+        # Ctrl-C under make run stops Redis with everything else: the worker's last bookkeeping then
+        # finds it gone. Stopping was asked for, so that is a clean stop; otherwise Redis was lost.
+        if getattr(worker, "_stop_requested", False):
+            log.info("content worker %s stopped (Redis already gone)", worker.name)
+            return 0
+        log.error("content worker %s: lost Redis (%s)", worker.name, error)
+        return 1
     return 0
 
 
