@@ -81,7 +81,7 @@ def test_customer_asks_for_a_person_the_agent_claims_replies_and_hands_back(
     suggestion = console.suggestions.first
     suggestion_text = suggestion.locator(".text").inner_text()
     console.reply_box.fill("")
-    suggestion.get_by_role("button", name=re.compile("^Insert")).click()
+    suggestion.get_by_role("button", name=re.compile(r"^Insert: ")).click()
     expect(console.reply_box).to_have_value(suggestion_text)
     console.reply_box.fill("Hello, I'm Alice. I'm looking at your bill now.")
     console.reply_box.press("Enter")
