@@ -56,8 +56,10 @@ _QUESTION_START = re.compile(
 
 
 def _reads_as_question(text: str) -> bool:
-    return (text.rstrip().endswith("?") or bool(_QUESTION_START.match(text))
-            or len(topic_words(text)) >= QUESTION_TOPIC_WORDS)
+    """A question has a topic: "hello?" or "ok?" is not one."""
+    words = len(topic_words(text))
+    return words > 0 and (text.rstrip().endswith("?") or bool(_QUESTION_START.match(text))
+                          or words >= QUESTION_TOPIC_WORDS)
 
 
 def _about_the_hand_over(decision: Decision) -> bool:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from collections.abc import Sequence
 
 import numpy as np
@@ -11,9 +12,16 @@ from knowledge import wording as replies
 from knowledge.answering.calibration import Thresholds
 from knowledge.answering.fitting import fit_thresholds
 from knowledge.answering.matching import PassageRetriever, Ranking, blended_ranking, margin_ranking, with_passage_evidence
-from knowledge.answering.reviewed import ReviewedFit, fit_on_reviewed, load_reviewed
-from knowledge.answering.triggers import TriggerExample, reason_of_label
-from knowledge.answering.variants import VariantModel, language_mask, training_rows, trigger_vectors
+from knowledge.answering.reviewed import ReviewedFit, fit_on_reviewed, load_reviewed, training_label
+from knowledge.answering.triggers import NO_ANSWER_LABEL, TriggerExample, reason_of_label
+from knowledge.answering.variants import (
+    TrainingRow,
+    VariantModel,
+    language_mask,
+    linear_classifier,
+    training_rows,
+    trigger_vectors,
+)
 from knowledge.embeddings import embed_questions, similarity_floor
 from knowledge.contract import Decision, DeclineReason, EscalationReason, Outcome, Source
 from knowledge.index.snapshot import KnowledgeSnapshot
@@ -25,6 +33,8 @@ logger = logging.getLogger(__name__)
 # Score (probability) two articles must together reach for an unsure decline to be "low
 # confidence" (about one of them) rather than "out of scope".
 LIKELY = 0.5
+# Folds the fitted reviewed questions are cross-fitted in (each scored by models without it).
+REVIEWED_FOLDS = 4
 
 
 def passage_retriever(snapshot: KnowledgeSnapshot, with_variants: bool = False) -> PassageRetriever | None:
@@ -57,35 +67,138 @@ class KnowledgeEngine:
         self.settings = settings
         self._embeddings = embeddings
         dimension = snapshot.unit_vectors.shape[1] if snapshot.unit_vectors.size else 1
-        self.variants = VariantModel(
-            snapshot, training_rows(snapshot, triggers, trigger_vectors(embeddings, triggers, dimension)),
-            similarity_floor(embeddings),
-        )
+        self.reviewed = load_reviewed(settings.reviewed_questions_path, set(snapshot.articles))
+        self._base_rows = training_rows(snapshot, triggers, trigger_vectors(embeddings, triggers, dimension))
+        self._reviewed_rows: dict[int, int] = {}  # reviewed question -> its training row, to cross-fit
+        rows = self._base_rows + self._reviewed_training_rows(self._base_rows, first_row=len(self._base_rows))
+        if thresholds is not None and not thresholds.trained_on_reviewed:
+            rows, self._reviewed_rows = self._base_rows, {}
         self._passages = passage_retriever(snapshot)
         self._evidence = passage_retriever(snapshot, with_variants=True)
-        self._evidence_columns = np.array(
-            [self.variants.labels.index(label) for label in self._evidence.labels] if self._evidence else [], dtype=int
-        )
+        self._use_variants(VariantModel(snapshot, rows, similarity_floor(embeddings)))
         self.reviewed_fit: ReviewedFit | None = None
         self._ranking_parts: dict[tuple[tuple[str, ...], tuple[str | None, ...]], tuple] = {}
         self.thresholds = thresholds or self.calibrate()
+
+    def _use_variants(self, model: VariantModel) -> None:
+        """Decide with these variant classifiers (their labels place the passage evidence)."""
+        self.variants = model
+        self._evidence_columns = np.array(
+            [model.labels.index(label) for label in self._evidence.labels] if self._evidence else [], dtype=int
+        )
+
+    def _reviewed_training_rows(self, rows: Sequence[TrainingRow], first_row: int) -> list[TrainingRow]:
+        """Reviewed customer questions (their fitted part) as training rows: phrasings the
+        articles' own variants lack. A question reviewed as sensitive trains the sensitive
+        article of its language whose training texts are closest to it."""
+        articles = self.snapshot.articles
+        with_variants = {a.id for a in articles.values() if a.questions}
+        if not with_variants:
+            return []
+        labelled: list[tuple[int, str | None]] = []
+        for i, question in enumerate(self.reviewed):
+            label = training_label(question, with_variants)
+            sensitive = not question.held_out and question.expected == "escalate" and question.reason == "sensitive"
+            if label is not None or sensitive:
+                labelled.append((i, label))
+        if not labelled:
+            return []
+        vectors = self.embed([self.reviewed[i].text for i, _ in labelled])
+        sensitive_rows = [r for r in rows if r.label in articles and articles[r.label].handoff]
+        sensitive_vectors = np.stack([r.vector for r in sensitive_rows]) if sensitive_rows else None
+        added: list[TrainingRow] = []
+        for (i, label), vector in zip(labelled, vectors):
+            if label is None and sensitive_vectors is not None:
+                lang = self.language_of(self.reviewed[i].text, self.reviewed[i].lang)
+                similarity = np.where(
+                    [articles[r.label].lang == lang for r in sensitive_rows], sensitive_vectors @ vector, -np.inf
+                )
+                label = sensitive_rows[int(np.argmax(similarity))].label if np.isfinite(similarity).any() else None
+            if label is None:
+                continue
+            self._reviewed_rows[i] = first_row + len(added)
+            # Trigger and no-answer rows are held out like triggers in calibration, never as an article.
+            kind = "question" if label in articles else "trigger"
+            added.append(TrainingRow(self.reviewed[i].text, vector, label, kind))
+        return added
 
     def calibrate(self) -> Thresholds:
         """Thresholds fitted on this snapshot's own articles (minutes on a large base), then
         refitted on the site's reviewed customer questions when it has some."""
         rank_passages = self.rank_passages if self._passages is not None else None
         thresholds = fit_thresholds(self.variants, self.embed, rank_passages, self.settings, self.passage_evidence)
-        reviewed = load_reviewed(self.settings.reviewed_questions_path, set(self.snapshot.articles))
+        reviewed = self.reviewed
         if not reviewed or not self.variants.labels:
             return thresholds
-        fit = fit_on_reviewed(
-            thresholds, reviewed, self._rank_many, lambda label: self.variants.escalation_reason(label) is not None,
-            lambda label: reason_of_label(label) is not None, self.settings.target_conformity,
-        )
-        self._ranking_parts.clear()
+        fit = self._fit_on_reviewed(thresholds)
+        if self._reviewed_rows:
+            # Trained on the reviewed questions or not, whichever answers more of them (cross-fitted)
+            # at the target: on a small help centre whose customers each ask about another detail,
+            # others' questions can blur the classifiers' margins more than they teach.
+            trained, trained_variants, trained_rows = fit, self.variants, self._reviewed_rows
+            self._use_variants(VariantModel(self.snapshot, self._base_rows, self.variants.similarity_floor))
+            self._reviewed_rows = {}
+            untrained = self._fit_on_reviewed(thresholds)
+            if untrained.answer_rate_fitted > trained.answer_rate_fitted:
+                own = fit_thresholds(self.variants, self.embed, rank_passages, self.settings, self.passage_evidence)
+                fit = self._fit_on_reviewed(own)
+            else:
+                self._use_variants(trained_variants)
+                self._reviewed_rows = trained_rows
+                fit = replace(trained, thresholds=replace(trained.thresholds, trained_on_reviewed=True))
         logger.debug("thresholds %s", fit.summary())
         self.reviewed_fit = fit
         return fit.thresholds
+
+    def _fit_on_reviewed(self, thresholds: Thresholds) -> ReviewedFit:
+        self._ranking_parts.clear()
+        self._cross_fit_reviewed()
+        fit = fit_on_reviewed(
+            thresholds, self.reviewed, self._rank_many, lambda label: self.variants.escalation_reason(label) is not None,
+            lambda label: reason_of_label(label) is not None, self.settings.target_conformity,
+        )
+        self._ranking_parts.clear()
+        return fit
+
+    def _cross_fit_reviewed(self, folds: int = REVIEWED_FOLDS) -> None:
+        """Caches the classifiers' scores of the fitted reviewed questions as models that did not
+        train on them would give (the kernel's in closed form, the linear one refitted per fold):
+        thresholds fitted on memorised questions would answer far too readily."""
+        fitted = [(i, q) for i, q in enumerate(self.reviewed) if not q.held_out]
+        if not fitted or not self._reviewed_rows:
+            return
+        questions = [q.text for _, q in fitted]
+        langs = [q.lang for _, q in fitted]
+        vectors = self.embed(questions)
+        probabilities, kernel_scores = self.variants.components(questions, vectors)
+        trained = [(k, self._reviewed_rows[i]) for k, (i, _) in enumerate(fitted) if i in self._reviewed_rows]
+        groups = [[(k, row) for n, (k, row) in enumerate(trained) if n % folds == fold] for fold in range(folds)]
+        groups = [group for group in groups if group]
+        position = {label: j for j, label in enumerate(self.variants.labels)}
+        if kernel_scores is not None and self.variants.kernel is not None:
+            held = self.variants.kernel.held_out_scores([np.array([row for _, row in group]) for group in groups])
+            for group, scores in zip(groups, held):
+                kernel_scores[[k for k, _ in group]] = scores
+        if probabilities is not None:
+            for group in groups:
+                left_out = {row for _, row in group}
+                linear = linear_classifier(
+                    [r for n, r in enumerate(self.variants.rows) if n not in left_out], self.variants.similarity_floor
+                )
+                if linear is None:
+                    continue
+                ks = [k for k, _ in group]
+                refitted = np.zeros((len(ks), len(self.variants.labels)))
+                refitted[:, [position[label] for label in linear.labels]] = linear.probabilities(
+                    [questions[k] for k in ks], vectors[ks]
+                )
+                probabilities[ks] = refitted
+        languages = [self.language_of(q, lang) for q, lang in zip(questions, langs)]
+        self._ranking_parts[(tuple(questions), tuple(langs))] = (
+            (probabilities, kernel_scores),
+            [self.variants.language_mask(self.variants.labels, lang) for lang in languages],
+            [self.passage_evidence(q, v, lang) for q, v, lang in zip(questions, vectors, languages)],
+        )
 
     def _rank_many(self, questions: Sequence[str], langs: Sequence[str | None], blend: float) -> list[Ranking]:
         """Rankings of many questions at one blend; what does not depend on the blend is computed once."""
@@ -170,7 +283,7 @@ class KnowledgeEngine:
         passages = self.rank_passages(text, vector, lang)
         for ranking, answer_at in ((variants, t.answer_for(lang)), (passages, t.passage_answer)):
             best = ranking.best
-            if best is None:
+            if best is None or best == NO_ANSWER_LABEL:
                 continue
             if ranking is passages:
                 # Unsure among the variant articles, but the likely ones are sensitive: an advisor takes it.
@@ -199,7 +312,7 @@ class KnowledgeEngine:
         best_ranking = variants if variants.best is not None else passages
         # The question is most likely about one of the classifier's two favourites, too close
         # to tell apart: a person could sort it out.
-        close = best_ranking is variants and sum(variants.scores[:2]) >= LIKELY
+        close = best_ranking is variants and variants.best != NO_ANSWER_LABEL and sum(variants.scores[:2]) >= LIKELY
         return Decision(
             Outcome.DECLINE, replies.decline_text(lang), lang,
             confidence=best_ranking.confidence if best_ranking.best else None,

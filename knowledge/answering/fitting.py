@@ -25,7 +25,7 @@ from knowledge.answering.calibration import (
     thresholds_from_held_out,
 )
 from knowledge.answering.matching import Ranking, blended_ranking, blended_scores, label_share, with_passage_evidence
-from knowledge.answering.triggers import reason_of_label
+from knowledge.answering.triggers import NO_ANSWER_LABEL, reason_of_label
 from knowledge.answering.variants import VariantModel, linear_classifier
 from knowledge.contract import EscalationReason
 from knowledge.settings import KnowledgeSettings
@@ -66,7 +66,10 @@ def held_out_scores(
     labels = model.labels
     position = {label: i for i, label in enumerate(labels)}
     rng = np.random.default_rng(seed)
-    heldable = np.array([r.kind in ("question", "trigger") for r in rows])
+    # The no-answer rows (small talk, off-topic and reviewed unanswerable questions) always train and are
+    # never held out here: as negatives they would outnumber and dilute the held-out articles, the
+    # near-domain questions that say where answering must stop (the reviewed refit uses its own).
+    heldable = np.array([r.kind in ("question", "trigger") and r.label != NO_ANSWER_LABEL for r in rows])
     variant_fold = rng.integers(0, FOLDS, len(rows))
     article_ids = sorted({r.label for r in rows if r.kind != "trigger"})
     article_fold = dict(zip(article_ids, rng.integers(0, FOLDS, len(article_ids))))
@@ -148,7 +151,8 @@ def held_out(model: VariantModel, scores: Sequence[HeldOutScores], blend: float)
         predicted = ranking.best or ""
         predicted_escalates = model.escalation_reason(predicted) is not None
         truth_escalates = item.truth is not None and model.escalation_reason(item.truth) is not None
-        columns["confidence"].append(ranking.confidence)
+        # A question ranked as one no article answers is declined, whatever the confidence.
+        columns["confidence"].append(-np.inf if predicted == NO_ANSWER_LABEL else ranking.confidence)
         columns["correct"].append(predicted == item.truth or (predicted_escalates and truth_escalates))
         columns["escalates"].append(predicted_escalates)
         columns["requests"].append(reason_of_label(predicted) is not None)

@@ -6,6 +6,8 @@ centre and too lenient on a large one. Real questions, labelled by a person (the
 of shared/eval/README.md: an article id, "escalate" or "no_answer"), say how the confidence
 behaves on traffic. A fixed part of them (by a hash of their id) is held out and never used
 to fit: the conformity measured on it is reported next to the fitted part's, so drift shows.
+The fitted part may also train the variant classifiers (`training_label`; the engine keeps that
+only when the cross-fitted scores say it answers more at the target).
 """
 from __future__ import annotations
 
@@ -18,8 +20,10 @@ from pathlib import Path
 
 import numpy as np
 
-from knowledge.answering.calibration import BLENDS, NEVER, Thresholds
+from knowledge.answering.calibration import BLENDS, NEVER, Thresholds, load_out_of_scope_examples
 from knowledge.answering.matching import Ranking
+from knowledge.answering.triggers import NO_ANSWER_LABEL, trigger_label
+from knowledge.contract import EscalationReason
 
 logger = logging.getLogger(__name__)
 
@@ -46,6 +50,13 @@ MAX_FALSE_ESCALATION = 0.01
 MAX_OUT_OF_SCOPE_ANSWERED = 0.05
 MIN_ESCALATION_SHARE = 0.5
 
+# Escalation reasons of reviewed questions that train a trigger label (a sensitive question names
+# no article, so it trains nothing).
+REVIEWED_TRIGGERS = {
+    EscalationReason.CUSTOMER_REQUEST.value: trigger_label("request_human"),
+    EscalationReason.COMPLAINT.value: trigger_label("complaint"),
+}
+
 Rank = Callable[[Sequence[str], Sequence[str | None], float], list[Ranking]]
 IsEscalation = Callable[[str], bool]
 IsRequest = Callable[[str], bool]
@@ -57,6 +68,7 @@ class ReviewedQuestion:
     text: str
     lang: str | None
     expected: str  # an article id, "escalate" or "no_answer"
+    reason: str | None = None  # why an "escalate" question goes to a person (EscalationReason's value)
 
     @property
     def answerable(self) -> bool:
@@ -90,7 +102,9 @@ def load_reviewed(path: Path | None, articles: set[str]) -> list[ReviewedQuestio
             continue
         try:
             row = json.loads(line)
-            questions.append(ReviewedQuestion(str(row["id"]), str(row["text"]), row.get("lang"), str(row["expected"])))
+            questions.append(ReviewedQuestion(
+                str(row["id"]), str(row["text"]), row.get("lang"), str(row["expected"]), row.get("reason")
+            ))
         except (json.JSONDecodeError, KeyError, TypeError) as error:
             logger.warning("%s:%d: not a reviewed question (%s); skipped", path, number, error)
     answerable = [q for q in questions if q.answerable]
@@ -98,6 +112,19 @@ def load_reviewed(path: Path | None, articles: set[str]) -> list[ReviewedQuestio
     if len(known) < MIN_ANSWERABLE or len(known) < 0.5 * len(answerable):
         return []
     return [q for q in questions if not q.answerable or q.expected in articles]
+
+
+def training_label(question: ReviewedQuestion, labels_with_variants: set[str]) -> str | None:
+    """The label a reviewed question trains the variant classifiers on, if any: its article
+    (one matched by question variants), or the trigger of a request for a person or a complaint.
+    Only the fitted part trains: the held-out part stays unseen, so drift still shows."""
+    if question.held_out:
+        return None
+    if question.answerable:
+        return question.expected if question.expected in labels_with_variants else None
+    if question.expected == "escalate":
+        return REVIEWED_TRIGGERS.get(question.reason or "")
+    return NO_ANSWER_LABEL
 
 
 @dataclass(frozen=True)
@@ -175,12 +202,13 @@ def _rates(questions: Sequence[ReviewedQuestion], rankings: Sequence[Ranking], t
 def fit_on_reviewed(
     base: Thresholds, questions: Sequence[ReviewedQuestion], rank: Rank, escalates: IsEscalation,
     requests: IsRequest, target_conformity: float, blends: Sequence[float] = BLENDS,
+    generic_questions: Sequence[tuple[str, str]] | None = None,
 ) -> ReviewedFit:
     """The blend and answer threshold answering most fitted questions at the target conformity, and
     the escalation thresholds lowered as far as they stay right and rarely hand over an answerable one."""
     fit = [q for q in questions if not q.held_out]
     held = [q for q in questions if q.held_out]
-    answers = lambda label: not escalates(label)  # noqa: E731
+    answers = lambda label: not escalates(label) and label != NO_ANSWER_LABEL  # noqa: E731
     best: tuple[float, float, float, list[Ranking]] | None = None
     for blend in blends:
         rankings = rank([q.text for q in fit], [q.lang for q in fit], blend)
@@ -197,9 +225,18 @@ def fit_on_reviewed(
             by_language[lang] = _answer_threshold(
                 [fit[i] for i in own], [rankings[i] for i in own], answers, target_conformity
             )
-    escalate_request = _escalation_threshold(fit, rankings, requests, base.escalate_request)
-    escalate_sensitive = _escalation_threshold(
-        fit, rankings, lambda label: escalates(label) and not requests(label), base.escalate_sensitive
+    # Lowered on the reviewed questions, but never so far that a generic question or a vague opening
+    # ("I have a problem", knowledge/out_of_scope.yml) is handed over, as the self-calibration ensures.
+    generic_questions = load_out_of_scope_examples() if generic_questions is None else generic_questions
+    generic = [(lang, text) for lang, text in generic_questions if lang in {q.lang for q in fit}]
+    generic_rankings = rank([text for _, text in generic], [lang for lang, _ in generic], blend) if generic else []
+    sensitive = lambda label: escalates(label) and not requests(label)  # noqa: E731
+    escalate_request = max(
+        _escalation_threshold(fit, rankings, requests, base.escalate_request), _never_reached(generic_rankings, requests)
+    )
+    escalate_sensitive = max(
+        _escalation_threshold(fit, rankings, sensitive, base.escalate_sensitive),
+        _never_reached(generic_rankings, sensitive),
     )
     thresholds = replace(base, answer=answer, blend=blend, escalate_request=escalate_request,
                          escalate_sensitive=escalate_sensitive, answer_by_language=by_language)
@@ -214,6 +251,12 @@ def _out_of_scope_threshold(answered_confidences: Sequence[float], out_of_scope:
     allowed = max(int(MAX_OUT_OF_SCOPE_ANSWERED * out_of_scope), 1)
     ranked = sorted(answered_confidences, reverse=True)
     return float(np.nextafter(ranked[allowed], np.inf)) if len(ranked) > allowed else 0.0
+
+
+def _never_reached(rankings: Sequence[Ranking], kind: Callable[[str], bool]) -> float:
+    """The least threshold at which none of these rankings escalates as this kind."""
+    confidences = [r.confidence for r in rankings if r.best and kind(r.best)]
+    return float(np.nextafter(max(confidences), np.inf)) if confidences else 0.0
 
 
 def _escalation_threshold(questions: Sequence[ReviewedQuestion], rankings: Sequence[Ranking],

@@ -17,7 +17,7 @@ from knowledge.settings import KnowledgeSettings
 from knowledge.index.snapshot import KnowledgeSnapshot, load_snapshot, read_version
 from knowledge.store import load_calibration, make_client, save_calibration
 from knowledge.answering.reviewed import file_fingerprint
-from knowledge.answering.triggers import load_trigger_examples
+from knowledge.answering.triggers import load_matcher_examples
 
 logger = logging.getLogger(__name__)
 
@@ -90,7 +90,7 @@ def engine_for(snapshot: KnowledgeSnapshot, client: ClientAPI, settings: Knowled
     key = calibration_key(snapshot.version, settings)
     saved = load_calibration(client, settings.collection_name, key)
     thresholds = Thresholds.from_json(saved) if saved else None
-    engine = KnowledgeEngine(snapshot, load_trigger_examples(), embeddings, settings, thresholds)
+    engine = KnowledgeEngine(snapshot, load_matcher_examples(), embeddings, settings, thresholds)
     if saved is None and not snapshot.is_empty:
         save_calibration(client, settings.collection_name, _lineage_id(key), json.dumps(asdict(Lineage(snapshot.version, 0))))
         save_calibration(client, settings.collection_name, key, engine.thresholds.to_json())

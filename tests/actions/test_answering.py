@@ -23,8 +23,8 @@ pytestmark = pytest.mark.anyio
 
 # Declined as "low_confidence" by the sample help centre: close to an article, not close enough,
 # and not a close call between two articles either (those get "Did you mean…?": test_dialogue.py).
-UNSURE_EN = ("a problem with my order", "my phone doesn't work")
-UNSURE_FR = "j'ai un souci"
+UNSURE_EN = ("my internet is slow", "my sim")
+UNSURE_FR = "j'ai un souci avec mon téléphone"
 OUT_OF_SCOPE = "what is the best recipe for a chocolate mousse?"
 
 
@@ -228,5 +228,6 @@ async def test_the_content_team_file_decides_what_is_sensitive(
     action = ActionAnswerQuestion(sample_service, SensitiveTopicsFile(topics), redis_client, HandoffSettings())
     messages, _ = await run(action, tracker("there is a zebra crossing near my flat"))
     assert (messages[0]["custom"]["reason"], messages[0]["custom"]["topic"]) == ("sensitive", "road_safety")
+    # Bereavement is a topic of the shipped file only: the engine may still hand over, never for that topic.
     messages, _ = await run(action, tracker("my husband passed away last month, I need to close his line"))
-    assert messages[0]["custom"]["outcome"] == "decline"
+    assert messages[0]["custom"].get("topic") is None

@@ -19,7 +19,7 @@ ROAMING = {"en": "how much is roaming in the US", "fr": "combien coûte l'itiné
 # Declined as "low_confidence" between two close articles by the sample help centre (checked below).
 CLARIFY = {
     "en": ("payment problem", ["lumen/failed-payment-en", "lumen/payment-methods-en"]),
-    "fr": ("problème de paiement", ["lumen/failed-payment-fr", "lumen/payment-methods-fr"]),
+    "fr": ("problème de paiement", ["lumen/payment-methods-fr", "lumen/failed-payment-fr"]),
 }
 OUT_OF_SCOPE = {"en": "what is the best recipe for a chocolate mousse?", "fr": "quelle est la recette de la tarte tatin"}
 
@@ -124,8 +124,8 @@ async def test_two_close_articles_are_offered_as_did_you_mean_with_their_titles(
         ("en", "the second one", 1),
         ("en", "Failed payment or unpaid bill", 0),  # the button's payload, or typed
         ("en", "the direct debit one", 1),
-        ("fr", "le premier", 0),
-        ("fr", "Moyens de paiement et prélèvement automatique", 1),
+        ("fr", "le deuxième", 1),
+        ("fr", "Moyens de paiement et prélèvement automatique", 0),
     ],
 )
 async def test_the_customer_s_choice_answers_from_that_article(

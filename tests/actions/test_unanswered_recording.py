@@ -22,7 +22,7 @@ pytestmark = pytest.mark.anyio
 OUT_OF_SCOPE = "what is the best recipe for a chocolate mousse?"
 # Declined as "low_confidence" by the sample help centre (checked by the fixture below).
 # Unsure declines that offer an advisor (no two close articles to ask "Did you mean…?" about).
-UNSURE = ("a problem with my order", "my phone doesn't work")
+UNSURE = ("my internet is slow", "my sim")
 ESIM_ARTICLE = "lumen/activate-sim-esim-en"
 
 

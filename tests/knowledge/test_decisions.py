@@ -8,7 +8,7 @@ import pytest
 from knowledge.answering.calibration import BLENDS, NEVER
 from knowledge.embeddings import make_embeddings
 from knowledge.answering.engine import KnowledgeEngine
-from knowledge.answering.triggers import load_trigger_examples
+from knowledge.answering.triggers import load_matcher_examples
 
 
 # question: (the article answering it, the language it is in)
@@ -89,17 +89,19 @@ def test_payload_carries_what_machine_clients_need(sample_engine: KnowledgeEngin
     assert 0 < payload["confidence"] <= 1
 
 
-def _engine_with(sample_engine: KnowledgeEngine, **thresholds: float) -> KnowledgeEngine:
+def _engine_with(sample_engine: KnowledgeEngine, **thresholds: object) -> KnowledgeEngine:
     """The sample engine's knowledge with other thresholds (no calibration runs)."""
     return KnowledgeEngine(
-        sample_engine.snapshot, load_trigger_examples(), make_embeddings(sample_engine.settings), sample_engine.settings,
+        sample_engine.snapshot, load_matcher_examples(), make_embeddings(sample_engine.settings), sample_engine.settings,
         replace(sample_engine.thresholds, **thresholds),
     )
 
 
 def test_calibration_chooses_how_much_each_classifier_counts(sample_engine: KnowledgeEngine) -> None:
     assert sample_engine.thresholds.blend in BLENDS
-    assert 0.0 < sample_engine.thresholds.sensitive_share < 1.0
+    # NEVER when the sensitive threshold already escalates every held-out sensitive question: then
+    # leaning towards sensitive articles is never needed.
+    assert 0.0 < sample_engine.thresholds.sensitive_share < 1.0 or sample_engine.thresholds.sensitive_share == NEVER
 
 
 def test_an_unsure_question_leaning_to_sensitive_articles_goes_to_an_advisor(sample_engine: KnowledgeEngine) -> None:
@@ -131,3 +133,40 @@ def test_unsure_declines_tell_two_close_articles_from_nothing_close(sample_engin
     ):
         decision = sample_engine.decide(question)
         assert (decision.outcome.value, decision.reason) == ("decline", reason), question
+
+
+def test_the_reviewed_questions_train_the_classifiers_only_when_calibration_chose_it(sample_engine: KnowledgeEngine) -> None:
+    base_rows = len(sample_engine._base_rows)
+    trained = _engine_with(sample_engine, trained_on_reviewed=True)
+    reviewed = [trained.reviewed[i] for i in trained._reviewed_rows]
+    assert reviewed and not any(q.held_out for q in reviewed)
+    assert len(trained.variants.rows) == base_rows + len(reviewed)
+    articles = sample_engine.snapshot.articles
+    for i, row_index in trained._reviewed_rows.items():
+        question, row = trained.reviewed[i], trained.variants.rows[row_index]
+        assert row.text == question.text
+        if question.answerable:
+            assert row.label == question.expected
+        elif question.reason == "sensitive":  # the closest sensitive article in the question's language
+            assert articles[row.label].handoff and articles[row.label].lang == question.lang
+        elif question.expected == "no_answer":
+            assert row.label == "@no_answer"
+        else:
+            assert row.label == {"complaint": "@complaint", "customer_request": "@request_human"}[str(question.reason)]
+    untrained = _engine_with(sample_engine, trained_on_reviewed=False)
+    assert len(untrained.variants.rows) == base_rows and not untrained._reviewed_rows
+
+
+def test_a_question_ranked_as_one_no_article_answers_is_declined(sample_engine: KnowledgeEngine) -> None:
+    trained = _engine_with(sample_engine, trained_on_reviewed=True, answer=0.0, answer_by_language={})
+    no_answer = [q for q in trained.reviewed if q.expected == "no_answer" and not q.held_out]
+    ranked_none = [
+        q for q in no_answer
+        if trained.rank_variants(q.text, trained.embed([q.text])[0], str(q.lang)).best == "@no_answer"
+    ]
+    assert len(ranked_none) >= len(no_answer) // 2  # the questions it trained on
+    for question in ranked_none:  # even with an answer threshold of 0
+        decision = trained.decide(question.text, question.lang)
+        assert decision.outcome.value != "answer", question.text
+        if decision.outcome.value == "decline":  # (one leaning to sensitive articles may still escalate)
+            assert decision.reason == "out_of_scope", question.text

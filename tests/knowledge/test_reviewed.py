@@ -14,6 +14,7 @@ from knowledge.answering.reviewed import (
     fit_on_reviewed,
     is_held_out,
     load_reviewed,
+    training_label,
 )
 
 ARTICLES = {"kb/a", "kb/b"}
@@ -62,7 +63,7 @@ def test_the_answer_threshold_is_the_lowest_meeting_the_target_on_the_fitted_par
     fit = fit_on_reviewed(
         Thresholds(answer=0.9, escalate_request=0.5, escalate_sensitive=0.5), questions, _ranker(confidence),
         escalates=lambda label: label.startswith("@"), requests=lambda label: label.startswith("@"),
-        target_conformity=0.97, blends=(0.0,),
+        target_conformity=0.97, blends=(0.0,), generic_questions=(),
     )
     assert 0.2 < fit.thresholds.answer <= 0.6
     assert fit.conformity_fitted == 1.0 and fit.conformity_held_out == 1.0
@@ -76,7 +77,7 @@ def test_the_answer_threshold_is_the_lowest_meeting_the_target_on_the_fitted_par
     refit = fit_on_reviewed(
         Thresholds(answer=0.9, escalate_request=0.5, escalate_sensitive=0.5), questions, _ranker(confidence),
         escalates=lambda label: label.startswith("@"), requests=lambda label: label.startswith("@"),
-        target_conformity=0.97, blends=(0.0,),
+        target_conformity=0.97, blends=(0.0,), generic_questions=(),
     )
     assert refit.thresholds == fit.thresholds
     assert refit.conformity_held_out < 0.5  # and the drift shows
@@ -88,7 +89,7 @@ def test_escalation_thresholds_are_only_lowered_and_never_below_half() -> None:
     fit = fit_on_reviewed(
         Thresholds(answer=0.9, escalate_request=0.5, escalate_sensitive=0.5), questions, _ranker(confidence),
         escalates=lambda label: label.startswith("@"), requests=lambda label: label.startswith("@"),
-        target_conformity=0.97, blends=(0.0,),
+        target_conformity=0.97, blends=(0.0,), generic_questions=(),
     )
     assert fit.thresholds.escalate_request == 0.25  # no answerable question looks like a complaint
     confidence["q60"] = ("@complaint", 0.45)  # an answerable one does: stay above it
@@ -96,9 +97,22 @@ def test_escalation_thresholds_are_only_lowered_and_never_below_half() -> None:
     refit = fit_on_reviewed(
         Thresholds(answer=0.9, escalate_request=0.5, escalate_sensitive=0.5), questions, _ranker(confidence),
         escalates=lambda label: label.startswith("@"), requests=lambda label: label.startswith("@"),
-        target_conformity=0.97, blends=(0.0,),
+        target_conformity=0.97, blends=(0.0,), generic_questions=(),
     )
     assert 0.4 < refit.thresholds.escalate_request <= 0.5
+
+
+def test_escalation_thresholds_stay_above_every_generic_question() -> None:
+    questions = [ReviewedQuestion(f"q{i}", f"q{i}", "en", "escalate" if i < 50 else "kb/a") for i in range(150)]
+    confidence = {f"q{i}": ("@complaint", 0.3) if i < 50 else ("kb/a", 0.9) for i in range(150)}
+    confidence |= {"I have a problem": ("@complaint", 0.35), "j'ai un problème": ("@complaint", 0.45)}
+    fit = fit_on_reviewed(
+        Thresholds(answer=0.9, escalate_request=0.5, escalate_sensitive=0.5), questions, _ranker(confidence),
+        escalates=lambda label: label.startswith("@"), requests=lambda label: label.startswith("@"),
+        target_conformity=0.97, blends=(0.0,), generic_questions=[("en", "I have a problem"), ("fr", "j'ai un problème")],
+    )
+    # Without the generic questions it is 0.25 (above); the French one is not a language the questions are in.
+    assert 0.35 < fit.thresholds.escalate_request < 0.45
 
 
 def test_each_language_with_enough_reviewed_questions_gets_its_own_answer_threshold() -> None:
@@ -111,8 +125,25 @@ def test_each_language_with_enough_reviewed_questions_gets_its_own_answer_thresh
     fit = fit_on_reviewed(
         Thresholds(answer=0.9, escalate_request=0.5, escalate_sensitive=0.5), questions, _ranker(confidence),
         escalates=lambda label: label.startswith("@"), requests=lambda label: label.startswith("@"),
-        target_conformity=0.97, blends=(0.0,),
+        target_conformity=0.97, blends=(0.0,), generic_questions=(),
     )
     assert fit.thresholds.answer_for("fr") <= 0.1 < 0.2 < fit.thresholds.answer_for("en") <= 0.6
     assert fit.thresholds.answer_for("de") == fit.thresholds.answer  # no reviewed German: the overall one
     assert fit.conformity_held_out == 1.0
+
+
+def test_only_the_fitted_part_of_the_reviewed_questions_trains_and_each_kind_has_its_label() -> None:
+    with_variants = {"kb/a"}
+    fitted = next(f"q{i}" for i in range(100) if not is_held_out(f"q{i}"))
+    held = next(f"q{i}" for i in range(100) if is_held_out(f"q{i}"))
+
+    def question(question_id: str, expected: str, reason: str | None = None) -> ReviewedQuestion:
+        return ReviewedQuestion(question_id, "text", "en", expected, reason)
+
+    assert training_label(question(fitted, "kb/a"), with_variants) == "kb/a"
+    assert training_label(question(held, "kb/a"), with_variants) is None
+    assert training_label(question(fitted, "kb/b"), with_variants) is None  # a plain document: passages find it
+    assert training_label(question(fitted, "escalate", "complaint"), with_variants) == "@complaint"
+    assert training_label(question(fitted, "escalate", "customer_request"), with_variants) == "@request_human"
+    assert training_label(question(fitted, "escalate", "sensitive"), with_variants) is None  # the engine picks the article
+    assert training_label(question(fitted, "no_answer"), with_variants) == "@no_answer"
