@@ -15,7 +15,7 @@ from typing_extensions import TypedDict
 
 from knowledge.answering.engine import KnowledgeEngine
 from knowledge.answering.passages import answering_passage
-from knowledge.answering.triggers import reason_of_label
+from knowledge.answering.triggers import NO_ANSWER_LABEL, reason_of_label
 from knowledge.contract import EscalationReason, SourcePayload
 
 SUGGESTIONS = 3
@@ -54,8 +54,8 @@ def rank_articles(engine: KnowledgeEngine, text: str, vector: np.ndarray, lang: 
     articles = engine.snapshot.articles
     confidence: dict[str, float] = {}
     variants = engine.rank_variants(text, vector, lang)
-    if reason_of_label(variants.best or "") is EscalationReason.CUSTOMER_REQUEST:
-        return []  # a request for a person: no topic, whatever words it shares with an article
+    if variants.best == NO_ANSWER_LABEL or reason_of_label(variants.best or "") is EscalationReason.CUSTOMER_REQUEST:
+        return []  # small talk or a request for a person: no topic, whatever words it shares with an article
     for label, probability in zip(variants.labels, variants.scores):
         if label in articles:
             confidence[label] = max(confidence.get(label, 0.0), probability)

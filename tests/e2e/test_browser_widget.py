@@ -165,7 +165,7 @@ def _asked_on_the_demo_page(stack: Stack, new_tab: NewTab, question: str) -> tup
 def test_quick_replies_send_their_payload_and_show_their_title(
         stack: Stack, new_tab: NewTab, shots: Screenshots) -> None:
     # The bot is unsure: it offers an advisor, yes or no.
-    page, widget, offer = _asked_on_the_demo_page(stack, new_tab, "a problem with my order")
+    page, widget, offer = _asked_on_the_demo_page(stack, new_tab, "my internet is slow")
     choices = offer.locator(".quick button")
     expect(choices).to_have_text(["Yes", "No"])
     shots(page, "choices-offered")
@@ -176,19 +176,19 @@ def test_quick_replies_send_their_payload_and_show_their_title(
     expect(offer.locator(".quick")).to_be_hidden()
     shots(page, "choice-answered")
     stored = httpx.get(f"{stack.urls['web']}/api/conversations/{widget.conversation_id()}/messages").json()
-    assert [m["text"] for m in stored if m["kind"] == "customer"] == ["a problem with my order", "/deny"]
+    assert [m["text"] for m in stored if m["kind"] == "customer"] == ["my internet is slow", "/deny"]
 
 
 def test_did_you_mean_offers_the_two_close_articles_and_the_choice_answers(
         stack: Stack, new_tab: NewTab, shots: Screenshots) -> None:
     # Between two articles: "Did you mean…?"
-    page, widget, offer = _asked_on_the_demo_page(stack, new_tab, "my phone is slow")
+    page, widget, offer = _asked_on_the_demo_page(stack, new_tab, "my phone doesn't work")
     choices = offer.locator(".quick button")
-    expect(choices).to_have_text(["Defective device and warranty repair", "No signal or network problems",
+    expect(choices).to_have_text(["No signal or network problems", "Defective device and warranty repair",
                                   "Something else: an advisor"])
     shots(page, "did-you-mean")
 
-    choices.nth(1).click()
+    choices.nth(0).click()
     widget.wait_for_bot_replies(2)
     expect(widget.customer_rows.last.locator(".bubble")).to_have_text("No signal or network problems")
     shots(page, "chosen-article-answered")
