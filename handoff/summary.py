@@ -2,7 +2,7 @@
 answered or offered, language, reason and urgency.
 
 Extractive by default (the customer's own topic-bearing messages); written by an LLM through an
-OpenAI-compatible chat API when LLM_BASE_URL is set, the extractive one on any failure.
+OpenAI-compatible chat API when LLM_BASE_URL is set (knowledge/answering/llm.py), the extractive one on any failure.
 """
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from typing_extensions import TypedDict
 
 from handoff.conversations import Message
 from handoff.settings import HandoffSettings
+from knowledge.answering.llm import chat_model
 from knowledge.contract import EscalationReason
 
 log = logging.getLogger(__name__)
@@ -137,33 +138,26 @@ class SummaryWriter:
     """Writes the summary with the LLM when one is configured, else (or when it fails) extracts it."""
 
     def __init__(self, http: httpx.AsyncClient, settings: HandoffSettings) -> None:
-        self.http = http
-        self.settings = settings
+        self.model = chat_model(settings, http_async_client=http)
 
     async def summarise(self, messages: Sequence[Message], lang: str, reason: str, topic: str | None) -> HandoverSummary:
         extracted = extractive_summary(messages, lang, reason, topic)
-        if not self.settings.llm_base_url:
+        if self.model is None:
             return extracted
         try:
             text = await self._ask_llm(messages, lang)
-        except (httpx.HTTPError, ValueError, KeyError, IndexError, TypeError) as error:
+        except Exception as error:  # whatever the LLM or its client does, the advisor gets a summary
             log.warning("LLM hand-over summary failed, using the extractive one: %s", error)
             return extracted
         return {**extracted, "text": text, "written_by": "llm"}
 
     async def _ask_llm(self, messages: Sequence[Message], lang: str) -> str:
-        assert self.settings.llm_base_url
-        response = await self.http.post(
-            f"{self.settings.llm_base_url.rstrip('/')}/chat/completions",
-            headers={"Authorization": f"Bearer {self.settings.llm_api_key}"},
-            timeout=self.settings.llm_timeout_s,
-            json={"model": self.settings.llm_model, "temperature": 0, "messages": [
-                {"role": "system", "content": _SYSTEM.format(language=_LANGUAGES.get(lang, "English"))},
-                {"role": "user", "content": "\n".join(transcript_lines(messages))},
-            ]},
-        )
-        response.raise_for_status()
-        text = str(response.json()["choices"][0]["message"]["content"]).strip()
+        assert self.model is not None
+        reply = await self.model.ainvoke([
+            ("system", _SYSTEM.format(language=_LANGUAGES.get(lang, "English"))),
+            ("human", "\n".join(transcript_lines(messages))),
+        ])
+        text = str(reply.content).strip()
         if not text:
             raise ValueError("the LLM wrote an empty summary")
         return text

@@ -67,13 +67,17 @@ class CustomerTurnOut(BaseModel):
 @contextmanager
 def _turn_with_the_bot(unknown: str) -> Iterator[None]:
     """Rasa or its action server down: 503 with Retry-After, and the customer retries (the message is
-    kept; the same client_id does not repeat it). Nothing to answer: 404 saying `unknown`."""
+    kept; the same client_id does not repeat it). Nothing to answer: 404 saying `unknown`. A client_id
+    already used for another text: 409."""
     try:
         yield
     except RasaUnavailable as error:
         raise HTTPException(503, f"the assistant is unavailable, please retry: {error}", headers=RETRY_LATER) from error
     except UnknownConversation:
         raise HTTPException(404, unknown) from None
+    except ClientIdReused as error:
+        raise HTTPException(409, f"{error}: a new message needs a client_id of its own "
+                                 "(the same client_id is for sending the same message again)") from None
 
 
 def _refuse_when_limited(wait_s: int, what: str) -> None:
@@ -108,12 +112,8 @@ async def send_message(
         raise HTTPException(422, "message is empty")
     # Before anything is stored: a refused message is not kept.
     _refuse_when_limited(await limiter.customer_message(conversation_id, address), "messages")
-    try:
-        with _turn_with_the_bot(unknown="unknown conversation"):
-            turn = await relay.customer_says(conversation_id, message.text, message.lang, message.client_id)
-    except ClientIdReused as error:
-        raise HTTPException(409, f"{error}: a new message needs a client_id of its own "
-                                 "(the same client_id is for sending the same message again)") from None
+    with _turn_with_the_bot(unknown="unknown conversation"):
+        turn = await relay.customer_says(conversation_id, message.text, message.lang, message.client_id)
     return CustomerTurnOut.of(turn)
 
 

@@ -15,7 +15,7 @@ from fastapi import APIRouter, Depends, HTTPException, Path, Request, Response
 from pydantic import BaseModel, Field
 
 from handoff.web.dependencies import CurrentEditor, Team, end_session
-from handoff.web.errors import declared
+from handoff.web.errors import RETRY_LATER, declared
 from handoff.web.same_origin import same_origin_changes
 from knowledge.publishing.jobs import JobBusy, JobFailed, WorkerUnavailable
 from knowledge.publishing.reports import file_report, version_report
@@ -78,7 +78,7 @@ async def _ask(team: Team, kind: str, **arguments: Any) -> Any:
     except WorkspaceError as error:
         raise _http_error(error) from None
     except WorkerUnavailable as error:
-        raise HTTPException(503, str(error)) from None
+        raise HTTPException(503, str(error), headers=RETRY_LATER) from None
     except JobFailed as error:
         raise HTTPException(500, str(error)) from None
 

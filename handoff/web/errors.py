@@ -4,6 +4,8 @@ routes declare in the API's schema.
 - The conversation store (Redis) is unreachable: 503 with a retry hint; nothing was changed.
   The assistant (Rasa, or its action server) is down: customer routes answer 503 the same way
   (handoff/web/customer.py). The widget turns either into a sentence in the customer's language.
+  No content worker answers: the editor's routes too (handoff/web/editor_api.py). Every 503 carries
+  RETRY_LATER.
 - Text that is not valid Unicode (a lone surrogate such as "\\ud800" in a JSON string, which
   JSON allows and UTF-8 cannot store): 422, before anything is stored.
 """
@@ -36,7 +38,7 @@ MEANINGS = {
     422: "the request cannot be carried out as it stands (the detail says why)",
     429: "too many requests: wait for the seconds in Retry-After",
     502: "done, but Rasa could not be told",
-    503: "a service this needs is unavailable (Redis, Rasa, the content worker): retry (after Retry-After, when given)",
+    503: "a service this needs is unavailable (Redis, Rasa, the content worker): retry after Retry-After",
 }
 
 

@@ -5,6 +5,7 @@ import logging
 
 from langchain_core.messages import HumanMessage, SystemMessage
 
+from knowledge.answering.llm import chat_model
 from knowledge.articles import Article
 from knowledge.settings import KnowledgeSettings
 
@@ -22,19 +23,10 @@ NO_ANSWER = "NO_ANSWER"
 
 def generate_answer(question: str, article: Article, lang: str, settings: KnowledgeSettings) -> str:
     """The article's own text unless an LLM is configured and answers in time, from it alone."""
-    if not settings.llm_base_url:
-        return article.body
     try:
-        from langchain_openai import ChatOpenAI
-
-        model = ChatOpenAI(
-            base_url=settings.llm_base_url,
-            api_key=settings.llm_api_key,  # type: ignore[arg-type]
-            model=settings.llm_model,
-            timeout=settings.llm_timeout_s,
-            max_retries=0,
-            temperature=0,
-        )
+        model = chat_model(settings)
+        if model is None:
+            return article.body
         system = _SYSTEM.format(language=_LANGUAGES.get(lang, "English"), title=article.title, body=article.body)
         reply = model.invoke([SystemMessage(system), HumanMessage(question)])
         text = str(reply.content).strip()

@@ -22,9 +22,11 @@ from handoff.agents import save_agent
 from handoff.connection import connect
 from handoff.settings import HandoffSettings
 from handoff.web.main import create_app
+from knowledge.publishing import jobs
 from knowledge.settings import REPO_ROOT
 from knowledge.unanswered.events import record_unanswered
 from tests.knowledge.helpers import GIFT_CARDS_ID, GIFT_CARDS_MD, SMALL_KB_FILES
+from ops.stack import free_port
 from tests.redis_server import RedisServer
 
 PASSWORD = "correct horse"
@@ -321,3 +323,25 @@ def test_a_publish_outlives_the_web_app_that_started_it(open_web: WebApp, conten
         assert published["version"]["author"] == "edna" and published["published_files"] == ["gift-cards.md"]
         assert second.get("/api/editor/versions", headers=auth).json()["live"] == 2
 
+
+
+def test_without_a_content_worker_or_redis_an_editor_request_is_503_with_retry_after(
+        redis_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CHROMA_PATH", str(tmp_path / "chroma"))
+    monkeypatch.delenv("CHROMA_HOST", raising=False)
+    monkeypatch.setenv("EDITOR_DRAFTS_PATH", str(tmp_path / "drafts"))
+    # No content worker listens on database 1 (this module's worker, when running, is on database 0), and a
+    # quick job is given up after 1 s instead of the 600 s a preview on a large knowledge base may take.
+    no_worker = redis_url.rsplit("/", 1)[0] + "/1"
+    monkeypatch.setattr(jobs, "QUICK_WAIT_S", 1)
+    _accounts(no_worker)
+    with TestClient(create_app(HandoffSettings(redis_url=no_worker, rasa_url="http://127.0.0.1:9"))) as web:
+        auth = log_in(web, "edna")
+        asked = web.post("/api/editor/preview", headers=auth, json={"question": "gift card", "lang": "en", "against": "live"})
+        assert asked.status_code == 503 and "no content worker answered" in asked.json()["detail"]
+        assert int(asked.headers["retry-after"]) > 0
+
+    closed = f"redis://127.0.0.1:{free_port()}/0"  # nothing listens there
+    with TestClient(create_app(HandoffSettings(redis_url=closed, rasa_url="http://127.0.0.1:9"))) as web:
+        listed = web.get("/api/editor/drafts", headers=auth)
+        assert listed.status_code == 503 and int(listed.headers["retry-after"]) > 0

@@ -3,8 +3,10 @@ import sys
 from pathlib import Path
 
 import pytest
+from redis.exceptions import ConnectionError as RedisConnectionError
 
-from handoff.connection import rasa_redis_variables
+from handoff.connection import CONNECT_TIMEOUT_S, RETRIES, connect, rasa_redis_variables
+from ops.stack import free_port
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
@@ -36,3 +38,14 @@ def test_the_command_run_sh_evaluates_prints_shell_assignments() -> None:
                                                           "REDIS_PASSWORD=''"]
     refused = command("http://nowhere")
     assert refused.startswith("echo ") and refused.rstrip().endswith("exit 2")
+
+
+@pytest.mark.anyio
+async def test_a_client_to_a_redis_nobody_answers_fails_after_its_retries_with_a_connect_timeout() -> None:
+    client = connect(f"redis://127.0.0.1:{free_port()}/0")  # nothing listens there
+    # An unreachable host would make each attempt wait this long, not the OS's minutes.
+    assert client.connection_pool.connection_kwargs["socket_connect_timeout"] == CONNECT_TIMEOUT_S
+    assert client.get_retry().get_retries() == RETRIES
+    with pytest.raises(RedisConnectionError):
+        await client.ping()
+    await client.aclose()
