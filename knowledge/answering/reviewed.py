@@ -46,8 +46,10 @@ CONFORMITY_MARGIN_Z = 0.5
 # questions cannot show every way an ordinary question resembles a complaint.
 MAX_FALSE_ESCALATION = 0.01
 # At most this share of the reviewed out-of-scope questions may be answered (from any article),
-# and at least one of them: with a dozen, one outlier alone would set the threshold.
-MAX_OUT_OF_SCOPE_ANSWERED = 0.05
+# and at least one of them: with a dozen, one outlier alone would set the threshold. Traffic
+# answers more of them than the fitted questions do: at 5 %, CLINC150's held-out part answered
+# 8 %; at 3 %, 2.6 %.
+MAX_OUT_OF_SCOPE_ANSWERED = 0.03
 MIN_ESCALATION_SHARE = 0.5
 
 # Escalation reasons of reviewed questions that train a trigger label (a sensitive question names
