@@ -13,7 +13,7 @@ from enum import Enum
 from redis.asyncio import Redis
 from redis.exceptions import WatchError
 
-from handoff.canned.variables import unknown_variables
+from handoff.canned.variables import Variable, unknown_variables
 from knowledge import redis_keys as keys
 
 ID_PATTERN = r"^c[0-9a-f]{12}$"
@@ -35,8 +35,8 @@ class UnknownVariables(CannedReplyError):
     def __init__(self, names: list[str]) -> None:
         self.names = names
         listed = ", ".join("{" + name + "}" for name in names)
-        super().__init__(f"unknown variable{'s' if len(names) > 1 else ''} {listed}: use {{agent_name}}, "
-                         "{ticket_number}, {article_link} or {article_title}")
+        known = ", ".join("{" + variable.value + "}" for variable in Variable)
+        super().__init__(f"unknown variable{'s' if len(names) > 1 else ''} {listed}: the variables are {known}")
 
 
 class ShortcutTaken(CannedReplyError):
@@ -98,12 +98,15 @@ class CannedReplies:
     def __init__(self, redis: Redis) -> None:
         self.redis = redis
 
-    async def get(self, reply_id: str) -> CannedReply | None:
-        record = await self.redis.hgetall(keys.canned_reply(reply_id))
+    @staticmethod
+    def _from_record(reply_id: str, record: dict[str, str]) -> CannedReply | None:
         if not record:
             return None
         return CannedReply(reply_id, record["team"], record["lang"], record["shortcut"], record["title"], record["text"],
                            record.get("updated_by", ""), int(record.get("updated_at_ms", 0)))
+
+    async def get(self, reply_id: str) -> CannedReply | None:
+        return self._from_record(reply_id, await self.redis.hgetall(keys.canned_reply(reply_id)))
 
     async def search(self, team: str | None = None, langs: tuple[str, ...] | None = None,
                      query: str = "") -> list[CannedReply]:
@@ -111,8 +114,13 @@ class CannedReplies:
         or text: shortcuts starting with it first, then titles holding it, each by shortcut."""
         wanted = _folded(query.strip().lstrip("/"))
         found = []
-        for reply_id in await self.redis.smembers(keys.CANNED_REPLIES):
-            reply = await self.get(reply_id)
+        ids = sorted(await self.redis.smembers(keys.CANNED_REPLIES))
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for reply_id in ids:
+                pipe.hgetall(keys.canned_reply(reply_id))
+            records = await pipe.execute()
+        for reply_id, record in zip(ids, records):
+            reply = self._from_record(reply_id, record)
             if reply is None or (team is not None and reply.team != team) or (langs is not None and reply.lang not in langs):
                 continue
             rank = _rank(reply, wanted)
