@@ -8,7 +8,7 @@ import os
 import secrets
 import sys
 
-from handoff.agents import ROLES, AgentError, grant_roles, list_agents, save_agent
+from handoff.agents import DEFAULT_TEAM, ROLES, AgentError, grant_roles, list_agents, save_agent
 from handoff.connection import connect
 from handoff.conversations import ConversationStore
 from handoff.safeguards.erasure import forget
@@ -25,13 +25,14 @@ async def _add_agent(args: argparse.Namespace, settings: HandoffSettings) -> int
         if args.generate_password and not password:
             password = secrets.token_urlsafe(9)
         agent = await save_agent(redis, args.username, password, args.name or args.username,
-                                 _listed(args.languages), _listed(args.roles))
+                                 _listed(args.languages), _listed(args.roles), args.team)
     except AgentError as error:
         print(f"add-agent: {error}", file=sys.stderr)
         return 2
     finally:
         await redis.aclose()
-    print(f"agent {agent.username} ({agent.display_name}, {', '.join(agent.languages)}; {', '.join(agent.roles)})"
+    print(f"agent {agent.username} ({agent.display_name}, {', '.join(agent.languages)}; {', '.join(agent.roles)};"
+          f" team {agent.team})"
           + (f" password: {password}" if args.generate_password else ""))
     return 0
 
@@ -58,7 +59,8 @@ async def _show(what: str, settings: HandoffSettings) -> int:
     try:
         if what == "agents":
             for agent in await list_agents(redis):
-                print(f"{agent.username}\t{agent.display_name}\t{','.join(agent.languages)}\t{','.join(agent.roles)}")
+                print(f"{agent.username}\t{agent.display_name}\t{','.join(agent.languages)}\t{','.join(agent.roles)}\t"
+                      f"{agent.team}")
         elif what == "queue":
             for entry in await ConversationStore(redis, settings).queue(None):
                 print(f"{entry.conversation_id}\t{entry.lang}\t{entry.reason}\tpriority {entry.priority}\t"
@@ -95,6 +97,7 @@ def main(argv: list[str] | None = None) -> int:
     add.add_argument("--roles", "--role", default="agent",
                      help=f"what the account may do, comma-separated ({', '.join(ROLES)}): agent = advisor console, "
                           "editor = the content team's pages, supervisor = erase a customer's data")
+    add.add_argument("--team", default=DEFAULT_TEAM, help="the advisor's team: canned replies are shared per team")
     grant = commands.add_parser("grant-role", help="add roles to an existing account")
     grant.add_argument("username")
     grant.add_argument("roles", help=f"comma-separated: {', '.join(ROLES)}")

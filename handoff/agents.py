@@ -3,8 +3,9 @@ from __future__ import annotations
 
 import asyncio
 import secrets
+import re
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 import bcrypt
@@ -18,6 +19,9 @@ LANGUAGES = ("en", "fr")
 ROLES = ("agent", "editor", "supervisor")
 # Records saved before roles existed are advisors.
 DEFAULT_ROLES = ("agent",)
+# Advisors belong to one team (canned replies are shared per team); records saved before teams existed are "support".
+DEFAULT_TEAM = "support"
+TEAM_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,39}$"
 
 
 class AgentError(ValueError):
@@ -30,6 +34,7 @@ class Agent:
     display_name: str
     languages: tuple[str, ...]
     roles: tuple[str, ...] = DEFAULT_ROLES
+    team: str = DEFAULT_TEAM
 
     def has_role(self, role: str) -> bool:
         return role in self.roles
@@ -50,7 +55,7 @@ def _checked_roles(roles: list[str]) -> tuple[str, ...]:
 
 
 async def save_agent(redis: Redis, username: str, password: str, display_name: str, languages: list[str],
-                     roles: list[str] | None = None) -> Agent:
+                     roles: list[str] | None = None, team: str = DEFAULT_TEAM) -> Agent:
     if not username or not username.replace("-", "").replace("_", "").replace(".", "").isalnum():
         raise AgentError(f"username {username!r}: letters, digits, '.', '-' and '_' only")
     if len(password) < 8:
@@ -59,13 +64,15 @@ async def save_agent(redis: Redis, username: str, password: str, display_name: s
     if unknown or not languages:
         raise AgentError(f"languages: choose among {', '.join(LANGUAGES)} (got {', '.join(languages) or 'none'})")
     checked_roles = _checked_roles(list(DEFAULT_ROLES) if roles is None else roles)
+    if not re.match(TEAM_PATTERN, team):
+        raise AgentError(f"team {team!r}: lower-case letters, digits, '-' and '_' only (40 at most)")
     hashed = bcrypt.hashpw(password.encode(), bcrypt.gensalt()).decode()
     await redis.hset(keys.agent(username), mapping={
         "display_name": display_name or username, "languages": ",".join(languages), "password_hash": hashed,
-        "roles": ",".join(checked_roles),
+        "roles": ",".join(checked_roles), "team": team,
     })
     await redis.sadd(keys.agents(), username)
-    return Agent(username, display_name or username, tuple(languages), checked_roles)
+    return Agent(username, display_name or username, tuple(languages), checked_roles, team)
 
 
 async def grant_roles(redis: Redis, username: str, roles: list[str]) -> Agent:
@@ -75,7 +82,7 @@ async def grant_roles(redis: Redis, username: str, roles: list[str]) -> Agent:
         raise AgentError(f"no account {username!r}: create it with add-agent")
     checked = _checked_roles([*agent.roles, *roles])
     await redis.hset(keys.agent(username), "roles", ",".join(checked))
-    return Agent(agent.username, agent.display_name, agent.languages, checked)
+    return replace(agent, roles=checked)
 
 
 async def get_agent(redis: Redis, username: str) -> Agent | None:
@@ -83,7 +90,8 @@ async def get_agent(redis: Redis, username: str) -> Agent | None:
     if not record:
         return None
     roles = tuple(filter(None, record.get("roles", "").split(","))) or DEFAULT_ROLES
-    return Agent(username, record["display_name"], tuple(filter(None, record["languages"].split(","))), roles)
+    return Agent(username, record["display_name"], tuple(filter(None, record["languages"].split(","))), roles,
+                 record.get("team") or DEFAULT_TEAM)
 
 
 async def list_agents(redis: Redis) -> list[Agent]:

@@ -72,6 +72,19 @@ def tickets_of_contact(contact_key: str) -> str:
     return f"{PREFIX}:contact:{contact_key}"
 
 
+CANNED_REPLIES = f"{PREFIX}:canned-replies"  # set of every canned reply's id (handoff/canned/replies.py)
+
+
+def canned_reply(reply_id: str) -> str:
+    """Hash: one canned reply (team, lang, shortcut, title, text, who changed it last and when)."""
+    return f"{PREFIX}:canned-reply:{reply_id}"
+
+
+def canned_shortcuts(team: str, lang: str) -> str:
+    """Hash: shortcut -> canned reply id, one per team and language (a shortcut names one reply there)."""
+    return f"{PREFIX}:canned-shortcuts:{team}:{lang}"
+
+
 # Rasa's, named here so that erasing a customer reaches them: endpoints.yml's key_prefix "rasa"
 # plus RedisTrackerStore's "tracker:", and RedisLockStore's "lock:".
 def rasa_tracker(conversation_id: str) -> str:

@@ -24,6 +24,7 @@ from handoff.summary import SummaryWriter
 from knowledge.publishing.jobs import ContentJobs
 from handoff.web import agent_api, customer, editor_api, help_pages
 from handoff.web.access_log import hide_conversation_ids
+from handoff.web.canned import routes as canned_replies
 from handoff.web.errors import install_error_handlers
 from handoff.web.stream_hub import StreamHub
 from handoff.web.stream_limits import OpenStreamLimits
@@ -103,6 +104,7 @@ def create_app(settings: HandoffSettings | None = None, http_transport: httpx.As
     app.include_router(agent_api.router)
     app.include_router(help_pages.router)
     app.include_router(editor_api.router)
+    app.include_router(canned_replies.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
     @app.get("/healthz", tags=["ops"])

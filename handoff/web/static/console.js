@@ -669,7 +669,8 @@
       return;
     }
     const id = current.id;
-    const box = el("textarea", { id: "reply", "aria-label": t.reply, placeholder: t.reply, maxlength: "2000" });
+    // data-conversation: console-canned.js (the "/" list of canned replies) fills replies for this chat.
+    const box = el("textarea", { id: "reply", "aria-label": t.reply, placeholder: t.reply, maxlength: "2000", "data-conversation": id });
     box.value = drafts.get(id) || "";
     box.addEventListener("input", () => drafts.set(id, box.value));
     const send = el("button", { class: "btn primary", type: "submit", text: t.send });
