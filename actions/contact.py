@@ -15,7 +15,7 @@ from redis.exceptions import RedisError
 from actions import slots
 from actions.collaborators import CollaboratingAction
 from actions.dialogue.clarification import answer_from
-from actions.contact_details import parse_contact
+from actions.contact_details import attempts_contact, parse_contact
 from actions.conversation import conversation_language, handover_reason, intent_of, remember, turn_context
 from actions.excerpts import answer_reply, urgent_steps_for
 from actions.replies import say
@@ -141,7 +141,8 @@ class ValidateContactForm(CollaboratingAction, FormValidationAction):
         if is_accepting(text) or intent == "affirm":
             say(dispatcher, Reply(Outcome.SMALLTALK, lang, wording.text("utter_ask_contact_details", lang)))
             return _counters(attempts, questions)
-        if decision.outcome is Outcome.ESCALATE and topic_words(text):  # "I want a person": one will call back
+        # "I want a person": one will call back ("my number is 12345" is a mistyped contact, not a request).
+        if decision.outcome is Outcome.ESCALATE and topic_words(text) and not attempts_contact(text):
             text_for_advisor = wording.text("utter_contact_for_advisor", lang)
             say(dispatcher, Reply.from_decision(replace(decision, lang=lang), text_for_advisor, route=Route.TICKET))
             return _counters(attempts, questions)

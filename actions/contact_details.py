@@ -13,6 +13,8 @@ DEFAULT_PHONE_REGION = "FR"
 # Something shaped like an address inside a sentence ("it's jane@example.com, thanks").
 _EMAIL_CANDIDATE = re.compile(r"[^\s<>()\[\],;:\"']+@[^\s<>()\[\],;:\"']+")
 _TRAILING_PUNCTUATION = ".!?"
+# What a mistyped contact still looks like: an "@", or four digits or more in a row.
+_CONTACT_ATTEMPT = re.compile(r"@|\d[\d\s.-]{2,}\d")
 
 
 class ContactKind(str, Enum):
@@ -48,3 +50,8 @@ def parse_phone(text: str, region: str = DEFAULT_PHONE_REGION) -> ContactDetails
 def parse_contact(text: str, region: str = DEFAULT_PHONE_REGION) -> ContactDetails | None:
     """An email address if the text holds one, else a phone number, else None."""
     return parse_email(text) or parse_phone(text, region)
+
+
+def attempts_contact(text: str) -> bool:
+    """The text holds something meant as a contact, valid or not ("my number is 12345")."""
+    return bool(_CONTACT_ATTEMPT.search(text))

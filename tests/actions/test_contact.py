@@ -173,6 +173,16 @@ async def test_after_two_invalid_entries_the_bot_goes_on_without_a_contact(
     assert FORM_ENDS in events
 
 
+@pytest.mark.parametrize(("text", "lang"), [("call me back on 0612 3", "en"), ("rappelez-moi au 06 12 3", "fr"),
+                                           ("my number is 12345", "en")])
+async def test_a_mistyped_contact_is_an_invalid_entry_even_in_words_asking_for_a_person(
+    form: ValidateContactForm, text: str, lang: str
+) -> None:
+    messages, events = await run(form, in_form(text, intent="request_human", language=lang))
+    assert [m["custom"]["outcome"] for m in messages] == ["contact_invalid"]
+    assert slot_values(events)["contact_attempts"] == 1.0
+
+
 async def test_hello_and_hmm_in_the_form_are_invalid_entries(form: ValidateContactForm) -> None:
     messages, events = await run(form, in_form("hello?", intent="greet"))
     assert [m["text"] for m in messages] == [wording.text("utter_contact_invalid", "en")]
