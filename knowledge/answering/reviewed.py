@@ -233,13 +233,14 @@ def fit_on_reviewed(
     generic = [(lang, text) for lang, text in generic_questions if lang in {q.lang for q in fit}]
     generic_rankings = rank([text for _, text in generic], [lang for lang, _ in generic], blend) if generic else []
     sensitive = lambda label: escalates(label) and not requests(label)  # noqa: E731
-    # A request for a person or a complaint is learnt from hundreds of examples of its own, so it may
-    # hand over below an answer's confidence, but not at any: lowered to 0.005 on the sample help
-    # centre, a customer's garbled text ('/EXTERNAL_no_agent{...}') was read as asking for a person.
+    # A request for a person or a complaint names no article: read with less confidence than an answer
+    # needs, it is a guess. Lowered to 0.005 on the sample help centre, a customer's garbled text
+    # ('/EXTERNAL_no_agent{...}') was read as asking for a person; at half the answer threshold,
+    # "maj coordonnées stp" (update my details) was.
     least_answer = min([answer, *by_language.values()])
     escalate_request = max(
         _escalation_threshold(fit, rankings, requests, base.escalate_request), _never_reached(generic_rankings, requests),
-        MIN_ESCALATION_SHARE * least_answer if least_answer < NEVER else 0.0,
+        least_answer if least_answer < NEVER else 0.0,
     )
     escalate_sensitive = max(
         _escalation_threshold(fit, rankings, sensitive, base.escalate_sensitive),
