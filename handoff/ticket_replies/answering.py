@@ -26,7 +26,8 @@ class DeliveryFailed(Exception):
     """The reply is in the history, marked failed with the mail server's reason."""
 
     def __init__(self, reply: TicketReply) -> None:
-        super().__init__(f"not sent: {reply.error}. The reply is kept in the ticket's history as failed: retry it.")
+        super().__init__(f"email not sent: {reply.error}. The reply is kept in the ticket's history as failed: "
+                         "send it again from there.")
         self.reply = reply
 
 

@@ -96,7 +96,7 @@ async def test_the_mail_server_down_records_a_failed_reply_that_a_retry_sends(
     smtp.stop()
     failed = await web.post(replies(ticket), headers=alice, json={"text": "Your refund is on its way."})
     assert failed.status_code == 502
-    assert f"could not reach the mail server 127.0.0.1:{smtp.port}" in failed.json()["detail"]
+    assert failed.json()["detail"].startswith(f"email not sent: could not reach the mail server 127.0.0.1:{smtp.port}")
     assert "kept in the ticket's history as failed" in failed.json()["detail"]
     [entry] = (await web.get(f"/api/agent/tickets/{ticket.ticket_id}", headers=alice)).json()["history"]
     assert (entry["status"], entry["text"], entry["attempts"]) == ("failed", "Your refund is on its way.", 1)
