@@ -47,8 +47,7 @@ class SmtpServer:
     host: str
     port: int
     security: Security
-    username: str | None = None
-    password: str | None = None
+    login: tuple[str, str] | None = None  # user, password
 
     @classmethod
     def from_url(cls, url: str) -> SmtpServer:
@@ -64,8 +63,8 @@ class SmtpServer:
             port = parts.port or _DEFAULT_PORTS[security]
         except ValueError as error:  # a port that is not a number, or out of range
             raise ValueError(f"SMTP_URL: {error}") from None
-        return cls(parts.hostname, port, security, unquote(parts.username) if parts.username else None,
-                   unquote(parts.password) if parts.password else None)
+        login = (unquote(parts.username), unquote(parts.password or "")) if parts.username else None
+        return cls(parts.hostname, port, security, login)
 
 
 def sender_address(sender: str) -> str:
@@ -137,8 +136,8 @@ def send(server: SmtpServer, message: EmailMessage, timeout_s: float) -> None:
         with client:
             if server.security is Security.STARTTLS:
                 client.starttls(context=ssl.create_default_context())
-            if server.username:
-                client.login(server.username, server.password or "")
+            if server.login:
+                client.login(*server.login)
             client.send_message(message)
     except smtplib.SMTPAuthenticationError as error:
         raise MailNotSent(f"the mail server {where} refused the login: {_said(error.smtp_code, error.smtp_error)}") from error

@@ -34,21 +34,22 @@ def ticket_from(stack: Stack, question: str, contact: str, lang: str) -> str:
     return filed[0]
 
 
-def open_ticket(console: Console, ticket_id: str) -> None:
+def console_on_a_new_ticket(stack: Stack, console: Console, question: str, contact: str, lang: str) -> str:
+    """The logged-in `console` opens the ticket a customer who asked `question` left `contact` on: its id."""
+    ticket_id = ticket_from(stack, question, contact, lang)
     console.page.locator("#tab-tickets").click()
     console.page.locator(f"#list .item[data-id='{ticket_id}']").click()
     expect(console.page.locator("#conversation h2")).to_have_text(f"Ticket {ticket_id}")
+    expect(console.page.locator("#ticket-answer")).to_be_visible()
+    return ticket_id
 
 
 def test_an_agent_answers_an_email_ticket_and_the_mail_server_receives_it(
         stack: Stack, smtp_server: SmtpServer, new_tab: NewTab, make_account: MakeAccount, shots: Screenshots) -> None:
-    alice = make_account("Alice Martin")
     console = Console(new_tab().page, stack.urls["web"])
-    console.log_in(alice)
-    ticket_id = ticket_from(stack, "Comment réinitialiser mon mot de passe ?", "claire@example.com", "fr")
+    console.log_in(make_account("Alice Martin"))
     before = len(smtp_server.inbox)
-
-    open_ticket(console, ticket_id)
+    ticket_id = console_on_a_new_ticket(stack, console, "Comment réinitialiser mon mot de passe ?", "claire@example.com", "fr")
     expect(console.transcript).to_contain_text("Comment réinitialiser mon mot de passe ?")
     history = console.page.get_by_test_id("ticket-history")
     expect(history).to_contain_text("No reply yet.")
@@ -74,11 +75,9 @@ def test_an_agent_answers_an_email_ticket_and_the_mail_server_receives_it(
 
 def test_the_mail_server_down_the_reply_is_kept_as_failed_and_sent_again(
         stack: Stack, smtp_server: SmtpServer, new_tab: NewTab, make_account: MakeAccount, shots: Screenshots) -> None:
-    bruno = make_account("Bruno")
     console = Console(new_tab().page, stack.urls["web"])
-    console.log_in(bruno)
-    ticket_id = ticket_from(stack, "How do I reset my password?", "sam@example.org", "en")
-    open_ticket(console, ticket_id)
+    console.log_in(make_account("Bruno"))
+    ticket_id = console_on_a_new_ticket(stack, console, "How do I reset my password?", "sam@example.org", "en")
 
     smtp_server.stop()
     try:
@@ -105,13 +104,10 @@ def test_the_mail_server_down_the_reply_is_kept_as_failed_and_sent_again(
 
 def test_a_phone_ticket_is_called_back_with_a_note_and_marked_done(
         stack: Stack, smtp_server: SmtpServer, new_tab: NewTab, make_account: MakeAccount, shots: Screenshots) -> None:
-    chloe = make_account("Chloé")
     console = Console(new_tab(locale="fr-FR").page, stack.urls["web"])
-    console.log_in(chloe)
-    ticket_id = ticket_from(stack, "Comment réinitialiser mon mot de passe ?", "+33 6 12 34 56 78", "fr")
+    console.log_in(make_account("Chloé"))
     before = len(smtp_server.inbox)
-    console.page.locator("#tab-tickets").click()
-    console.page.locator(f"#list .item[data-id='{ticket_id}']").click()
+    ticket_id = console_on_a_new_ticket(stack, console, "Comment réinitialiser mon mot de passe ?", "+33 6 12 34 56 78", "fr")
 
     note = console.page.get_by_label("Rappelez le client au +33 6 12 34 56 78, puis notez ce qui a été dit")
     note.fill("Pas de réponse, message laissé")
