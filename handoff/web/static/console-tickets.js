@@ -163,7 +163,9 @@
     const when = new Date(reply.delivered_at_ms || reply.at_ms).toLocaleString(shown.lang === "fr" ? "fr-FR" : "en-GB",
       { dateStyle: "short", timeStyle: "short" });
     let retry = null;
-    if (reply.status === "failed") {
+    // One still "sending" a minute on was cut off (the web app stopped): the server lets it be sent again.
+    const cutOff = reply.status === "sending" && Date.now() - (reply.attempted_at_ms || reply.at_ms) > 60_000;
+    if (reply.status === "failed" || cutOff) {
       retry = el("button", { class: "btn small", type: "button", text: t.retry });
       retry.addEventListener("click", () => sendAgain(ticket, reply, retry, t));
     }

@@ -2,7 +2,9 @@
 real SMTP server (aiosmtpd): an email reply received as sent, the mail server down, a phone call back."""
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
+from dataclasses import replace
 from typing import Any
 
 import httpx
@@ -10,6 +12,8 @@ import pytest
 from redis.asyncio import Redis
 
 from handoff.safeguards.erasure import forget
+from handoff.ticket_replies import history
+from handoff.ticket_replies.history import Channel, Delivery
 from handoff.tickets import Ticket, file_ticket
 from knowledge import redis_keys as keys
 from tests.handoff.conftest import online_agent
@@ -115,6 +119,24 @@ async def test_the_mail_server_down_records_a_failed_reply_that_a_retry_sends(
     refused = await web.post(retry, headers=alice)
     assert refused.status_code == 409 and "only a failed email is sent again" in refused.json()["detail"]
     assert (await web.post(f"{replies(ticket)}/R0099/retry", headers=alice)).status_code == 404
+
+
+async def test_an_email_cut_off_while_sending_can_be_sent_again(
+        web: httpx.AsyncClient, redis_client: Redis, smtp: SmtpServer, alice: Auth) -> None:
+    """A web app that stopped while sending left the reply marked sending: after the SMTP timeout and a
+    margin, a retry takes it over; before, it is refused (it may still be on its way)."""
+    ticket = await ticket_of(web, redis_client, "sam@example.org")
+    reply = await history.add_reply(redis_client, ticket.ticket_id, "alice", "Alice Martin", Channel.EMAIL,
+                                    "sam@example.org", "Your SIM is on its way.", Delivery.SENDING, 3600)
+    retry = f"{replies(ticket)}/{reply.reply_id}/retry"
+    refused = await web.post(retry, headers=alice)
+    assert refused.status_code == 409 and "is sending" in refused.json()["detail"]
+    stale = replace(reply, attempted_at_ms=(reply.attempted_at_ms or 0) - 60_000)  # SMTP_TIMEOUT_S 5 + 30 s ago
+    await redis_client.hset(keys.ticket_history(ticket.ticket_id), reply.reply_id, json.dumps(stale.public()))
+    sent = await web.post(retry, headers=alice)
+    assert (sent.status_code, sent.json()["status"], sent.json()["attempts"]) == (200, "sent", 2)
+    [mail] = smtp.wait_for(1)
+    assert "Your SIM is on its way." in mail.body
 
 
 async def test_a_login_the_mail_server_refuses_is_a_failed_reply(
