@@ -96,6 +96,7 @@ def test_the_mail_server_down_the_reply_is_kept_as_failed_and_sent_again(
     expect(entry.get_by_test_id("delivery")).to_have_text("Sent")
     expect(entry).to_contain_text("2 attempts")
     expect(entry.get_by_role("button", name="Send again")).to_have_count(0)
+    expect(console.page.locator("#ticket-answer-error")).to_be_empty()
     shots(console.page, "reply-sent-again")
     [mail] = smtp_server.wait_for(before + 1)[before:]
     assert mail.message["Subject"] == f"[{ticket_id}] Reply to your request"

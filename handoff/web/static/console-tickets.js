@@ -184,6 +184,8 @@
     try {
       await api("POST", `/api/agent/tickets/${encodeURIComponent(ticket.ticket_id)}/replies/${encodeURIComponent(reply.reply_id)}/retry`);
       toast(t.emailSent);
+      const error = $("ticket-answer-error"); // what the first attempt said is over
+      if (error) error.textContent = "";
     } catch (failure) {
       if (failure.status !== 401) toast(notSent(failure, t), true);
     }
