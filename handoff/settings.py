@@ -3,8 +3,9 @@ read from the environment: the knowledge base's (KnowledgeSettings, REDIS_URL am
 the handoff's and the web app's. One object per process."""
 from __future__ import annotations
 
-from pydantic import Field
+from pydantic import Field, SecretStr, field_validator
 
+from handoff.ticket_replies.mailer import SmtpServer, sender_address
 from knowledge.settings import KnowledgeSettings
 
 
@@ -62,3 +63,25 @@ class HandoffSettings(KnowledgeSettings):
     typing_per_conversation: int = 30
     typing_per_address: int = 120
     typing_window_s: int = 60
+
+    # Agents answering tickets by email (handoff/ticket_replies/mailer.py). SMTP_URL: smtp://[user:password@]host[:port]
+    # (25), with ?starttls=1 for STARTTLS (587), or smtps://… for TLS from the start (465). SMTP_FROM: the From of the
+    # replies, e.g. "Lumen Mobile <help@lumen.example>" (its name signs them). Either unset: an email reply gets 409.
+    smtp_url: SecretStr | None = None
+    smtp_from: str | None = None
+    smtp_timeout_s: float = Field(default=15.0, gt=0)
+    # An email reply or a call-back note, in characters.
+    ticket_reply_max_chars: int = Field(default=10_000, gt=0)
+
+    @field_validator("smtp_url")
+    @classmethod
+    def _smtp_url_readable(cls, url: SecretStr | None) -> SecretStr | None:
+        if url is None or not url.get_secret_value().strip():
+            return None
+        SmtpServer.from_url(url.get_secret_value())
+        return url
+
+    @field_validator("smtp_from")
+    @classmethod
+    def _smtp_from_readable(cls, sender: str | None) -> str | None:
+        return sender_address(sender) if sender and sender.strip() else None

@@ -1,8 +1,8 @@
 """Every Redis key the project writes, in one place: the handoff's and the content team's.
 
 Rasa's own keys (trackers, locks) start with "rasa"; rq's with "rq:".
-Personal data (a conversation's keys, tickets and their contact index, unanswered questions, Rasa's
-trackers) expires: see the retention settings; queue, agent and statistics keys hold none and do not.
+Personal data (a conversation's keys, tickets with their history and contact index, unanswered questions,
+Rasa's trackers) expires: see the retention settings; queue, agent and statistics keys hold none and do not.
 """
 from __future__ import annotations
 
@@ -65,6 +65,12 @@ def ticket(ticket_id: str) -> str:
 
 
 TICKET_PATTERN = f"{PREFIX}:ticket:T*"  # every ticket record (SCAN), not the sequence
+
+
+def ticket_history(ticket_id: str) -> str:
+    """Hash: reply id -> JSON record of what an agent did about the ticket (an email reply, a call back;
+    handoff.ticket_replies.history). Outside "ticket:" so that TICKET_PATTERN finds ticket records only."""
+    return f"{PREFIX}:ticket-history:{ticket_id}"
 
 
 def tickets_of_contact(contact_key: str) -> str:

@@ -99,7 +99,13 @@ def warm_up_actions(actions_url: str, seconds: float = 900, token: str | None = 
                json={"text": "hello", "lang": "en"}).raise_for_status()
 
 
-def start_stack(workdir: Path, chroma_path: Path, with_web: bool = True) -> Stack:
+# The From of the stack's email replies to tickets, when it is given a mail server.
+STACK_SMTP_FROM = "Lumen Mobile <help@lumen.example>"
+
+
+def start_stack(workdir: Path, chroma_path: Path, with_web: bool = True, smtp_url: str | None = None) -> Stack:
+    """`smtp_url`: the mail server the web app sends agents' email replies to tickets through (SMTP_URL);
+    None leaves email as the environment has it."""
     if not any((REPO_ROOT / "models").glob("*.tar.gz")):
         raise RuntimeError("no trained Rasa model in models/: run `make train` first (make test does)")
     redis_port, actions_port, rasa_port, web_port = free_port(), free_port(), free_port(), free_port()
@@ -152,8 +158,10 @@ def start_stack(workdir: Path, chroma_path: Path, with_web: bool = True) -> Stac
                              "--model", "models", "--endpoints", str(endpoints), "--credentials", "credentials.yml"],
                     health=f"{stack.urls['rasa']}/status?token={rasa_token}", seconds=400)
         if with_web:
+            mail = {"SMTP_URL": smtp_url, "SMTP_FROM": STACK_SMTP_FROM} if smtp_url else None
             stack.start("web", [str(REPO_ROOT / ".venv-app/bin/uvicorn"), "handoff.web.main:create_app", "--factory",
-                                "--timeout-graceful-shutdown", "5", "--host", "127.0.0.1", "--port", str(web_port)], health=f"{stack.urls['web']}/healthz")
+                                "--timeout-graceful-shutdown", "5", "--host", "127.0.0.1", "--port", str(web_port)],
+                        health=f"{stack.urls['web']}/healthz", env=mail)
             # The content worker runs the editor pages' jobs (check, publish, preview, ...) for the web app.
             stack.start("worker", [str(REPO_ROOT / ".venv-app/bin/python"), "-m", "knowledge.publishing.worker"])
     except Exception:

@@ -2,7 +2,7 @@
 email address or phone number. Idempotent: erasing twice erases nothing the second time.
 
 Stores reached: the conversation's own keys (hash, messages, typing, package), Rasa's tracker and
-lock, the waiting queue, tickets and the contact index, the content team's unanswered questions,
+lock, the waiting queue, tickets with their history and the contact index, the content team's unanswered questions,
 and the events stream the consoles read (it names conversations and tickets).
 """
 from __future__ import annotations
@@ -73,6 +73,7 @@ async def _erase_tickets(redis: Redis, ticket_ids: set[str], report: ErasureRepo
             pipe.zrem(keys.TICKETS, ticket_id)
             if contact:
                 pipe.srem(keys.tickets_of_contact(contact_key(contact)), ticket_id)
+            pipe.delete(keys.ticket_history(ticket_id))  # agents' replies to the customer
             deleted, *_ = await pipe.execute()
         report.erased["tickets"] += deleted
 

@@ -37,7 +37,7 @@ MEANINGS = {
     413: "too large",
     422: "the request cannot be carried out as it stands (the detail says why)",
     429: "too many requests: wait for the seconds in Retry-After",
-    502: "done, but Rasa could not be told",
+    502: "done in part: Rasa could not be told, or the mail server did not take an email (kept, marked failed)",
     503: "a service this needs is unavailable (Redis, Rasa, the content worker): retry after Retry-After",
 }
 

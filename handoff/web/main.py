@@ -27,6 +27,7 @@ from handoff.web.access_log import hide_conversation_ids
 from handoff.web.canned import routes as canned_replies
 from handoff.web.errors import install_error_handlers
 from handoff.web.stream_hub import StreamHub
+from handoff.web.tickets import answer_api as ticket_answer_api
 from handoff.web.stream_limits import OpenStreamLimits
 from handoff.web.page_policies import unframed_page_headers, widget_page_headers
 from knowledge.publishing.workspace import ContentTeam, DraftWorkspace
@@ -102,6 +103,7 @@ def create_app(settings: HandoffSettings | None = None, http_transport: httpx.As
     install_error_handlers(app)
     app.include_router(customer.router)
     app.include_router(agent_api.router)
+    app.include_router(ticket_answer_api.router)
     app.include_router(help_pages.router)
     app.include_router(editor_api.router)
     app.include_router(canned_replies.router)

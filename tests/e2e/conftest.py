@@ -22,6 +22,7 @@ from tests.e2e.browser import (
 )
 from tests.e2e.handoff_clients import unique
 from tests.knowledge.helpers import cli
+from tests.smtp_server import SmtpServer
 
 
 @dataclass(frozen=True)
@@ -43,8 +44,16 @@ def help_centre(tmp_path_factory: pytest.TempPathFactory) -> HelpCentre:
 
 
 @pytest.fixture(scope="session")
-def stack(tmp_path_factory: pytest.TempPathFactory, help_centre: HelpCentre) -> Iterator[Stack]:
-    running = start_stack(tmp_path_factory.mktemp("stack"), help_centre.chroma)
+def smtp_server() -> Iterator[SmtpServer]:
+    """The mail server the stack's web app sends agents' email replies to tickets through."""
+    server = SmtpServer().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory: pytest.TempPathFactory, help_centre: HelpCentre, smtp_server: SmtpServer) -> Iterator[Stack]:
+    running = start_stack(tmp_path_factory.mktemp("stack"), help_centre.chroma, smtp_url=smtp_server.url)
     yield running
     running.stop()
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -33,8 +34,17 @@ def fake_rasa() -> FakeRasa:
     return FakeRasa()
 
 
+def _web_settings(request: pytest.FixtureRequest) -> dict[str, Any]:
+    """Settings of the `web` app beyond the tests' defaults: those of a `web_settings` fixture, where a
+    test module has one (modules elsewhere import `web` alone)."""
+    try:
+        return request.getfixturevalue("web_settings")
+    except pytest.FixtureLookupError:
+        return {}
+
+
 @pytest.fixture
-async def web(redis_url: str, fake_rasa: FakeRasa, tmp_path: Path,
+async def web(redis_url: str, fake_rasa: FakeRasa, tmp_path: Path, request: pytest.FixtureRequest,
               monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[httpx.AsyncClient]:
     """The web app, lifespan and all, on a real Redis; its calls to Rasa answered by `fake_rasa`."""
     monkeypatch.setenv("CHROMA_PATH", str(tmp_path / "chroma"))  # the content team's pages, unused here
@@ -43,7 +53,7 @@ async def web(redis_url: str, fake_rasa: FakeRasa, tmp_path: Path,
     from handoff.web.main import create_app  # here: the store's tests need none of the web app
 
     settings = HandoffSettings(redis_url=redis_url, rasa_url="http://rasa.test", actions_url="http://actions.test",
-                               max_message_chars=MAX_MESSAGE_CHARS)
+                               max_message_chars=MAX_MESSAGE_CHARS, **_web_settings(request))
     app = create_app(settings, http_transport=fake_rasa.transport())
     async with app.router.lifespan_context(app):
         # Served over HTTPS, as in production: the session cookie is Secure.

@@ -977,7 +977,9 @@
         el("dt", { text: t.reason }), el("dd", { text: reasonLabel(ticket.reason) }),
         el("dt", { text: t.lang }), el("dd", { text: t.langs[ticket.lang] || ticket.lang }),
         el("dt", { text: t.filed }), el("dd", { text: new Date(ticket.filed_at_ms).toLocaleString(lang === "fr" ? "fr-FR" : "en-GB") }))));
+    document.dispatchEvent(new CustomEvent("console:ticket-shown", { detail: { ticketId: ticket.ticket_id, lang } })); // console-tickets.js
   }
+  document.addEventListener("console:tickets-changed", () => loadTickets());
 
   // ---------------------------------------------------------------- keyboard
   document.addEventListener("keydown", (event) => {

@@ -1,0 +1,1 @@
+"""Routes of the agent console beyond the chats: answering tickets."""
