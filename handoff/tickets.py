@@ -1,14 +1,13 @@
 """Tickets: what a customer left when no agent could take the chat, for an agent to follow up."""
 from __future__ import annotations
 
-import re
 import time
 from dataclasses import dataclass
 
-import phonenumbers
 from redis.asyncio import Redis
 
 from knowledge import redis_keys as keys
+from knowledge.contacts import contact_key, looks_like_contact  # noqa: F401  (erasure finds them here)
 
 
 @dataclass(frozen=True)
@@ -30,29 +29,7 @@ class Ticket:
         }
 
 
-# Read as in actions/contact_details.py: a number without +country is a French one.
-_PHONE_REGION = "FR"
-_PHONE_SHAPE = re.compile(r"^\+?[\d\s().-]{6,24}$")
 DEFAULT_RETENTION_S = 90 * 24 * 3600
-
-
-def contact_key(contact: str) -> str:
-    """One email address or phone number however it is written: the address in lower case, the number
-    in E.164 (as the bot stores it) when it parses as one."""
-    text = contact.strip()
-    if _PHONE_SHAPE.match(text):
-        try:
-            number = phonenumbers.parse(text, _PHONE_REGION)
-            if phonenumbers.is_valid_number(number):
-                return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
-        except phonenumbers.NumberParseException:
-            pass
-        return "".join(ch for ch in text if ch.isdigit() or ch == "+")
-    return text.lower()
-
-
-def looks_like_contact(text: str) -> bool:
-    return "@" in text or bool(_PHONE_SHAPE.match(text.strip()))
 
 
 async def file_ticket(redis: Redis, conversation_id: str, contact: str, lang: str, reason: str,

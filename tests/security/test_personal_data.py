@@ -3,6 +3,7 @@ the CLI erases one customer from every store, and access logs never show a conve
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import sys
 from pathlib import Path
@@ -108,6 +109,52 @@ async def test_forgetting_a_customer_erases_every_trace_and_nobody_else(redis_cl
     assert len(await traces_of(redis_client, other, "how do I close my account?")) >= 6  # untouched
     again = await forget(redis_client, asked)
     assert sum(again.erased.values()) == 0  # idempotent
+
+
+async def chat_saying(store: ConversationStore, *customer_texts: str) -> str:
+    conversation_id = await store.create()
+    for text in customer_texts:
+        await store.customer_message(conversation_id, text)
+    return conversation_id
+
+
+async def rasa_tracker_of(redis: Redis, conversation_id: str, said: str, contact: str | None) -> None:
+    """A tracker as Rasa's RedisTrackerStore writes it: what the customer said, the contact form's slot."""
+    events: list[dict[str, object]] = [{"event": "action", "name": "action_session_start"},
+                                       {"event": "user", "text": said, "parse_data": {"intent": {"name": "request_human"}}}]
+    if contact is not None:
+        events.append({"event": "slot", "name": "contact", "value": contact})
+    await redis.set(keys.rasa_tracker(conversation_id), json.dumps({"name": conversation_id, "events": events}))
+
+
+async def test_forgetting_a_contact_finds_the_conversations_that_hold_it_without_a_ticket(
+        redis_client: Redis, settings: HandoffSettings) -> None:
+    store = ConversationStore(redis_client, settings)
+    # No ticket anywhere: the address is only in what the customer typed, or only in Rasa's tracker.
+    in_message = await chat_saying(store, "I want a person", "Write to me at Jane.Doe@Example.com.")
+    await rasa_tracker_of(redis_client, in_message, "I want a person", None)
+    in_tracker = await chat_saying(store, "I want a person")
+    await rasa_tracker_of(redis_client, in_tracker, "I want a person", "jane.doe@example.com")
+    by_phone = await chat_saying(store, "call me on 06 12 34 56 78 please")
+    # Others: another address, the same one on another domain, an advisor writing it, another number.
+    other = await chat_saying(store, "I am bob@example.com, Jane's colleague is jane.doe@example.org")
+    await rasa_tracker_of(redis_client, other, "hello", "bob@example.com")
+    await store._append(other, {"kind": "agent", "text": "Jane.Doe@example.com is not on this account", "at": 1})
+    other_phone = await chat_saying(store, "my number: 06 12 34 56 79")
+
+    report = await forget(redis_client, "jane.doe@EXAMPLE.com")
+
+    assert report.conversations == sorted([in_message, in_tracker])
+    for jane in (in_message, in_tracker):
+        assert await traces_of(redis_client, jane, "") == [], jane
+    assert report.erased["rasa trackers"] == 2
+    assert await redis_client.exists(keys.messages(other), keys.rasa_tracker(other), keys.messages(by_phone)) == 3
+
+    by_number = await forget(redis_client, "+33 6 12 34 56 78")
+    assert by_number.conversations == [by_phone]
+    assert await traces_of(redis_client, by_phone, "") == []
+    assert await redis_client.exists(keys.messages(other), keys.messages(other_phone)) == 2
+    assert sum((await forget(redis_client, "jane.doe@example.com")).erased.values()) == 0
 
 
 async def test_the_cli_forgets_a_conversation(redis_client: Redis, redis_url: str, settings: HandoffSettings) -> None:
