@@ -16,7 +16,7 @@ from handoff.agents import save_agent
 from handoff.conversations import ConversationStore
 from handoff.safeguards.erasure import forget
 from handoff.settings import HandoffSettings
-from handoff.tickets import file_ticket
+from handoff.tickets import file_ticket, resolve_ticket
 from knowledge import redis_keys as keys
 from knowledge.unanswered.events import UnansweredOutcome, record_unanswered_async
 from tests.handoff.conftest import PASSWORD, online_agent, web  # noqa: F401  (the fixture, shared)
@@ -45,15 +45,42 @@ async def test_every_key_of_a_conversation_expires_after_its_last_write(redis_cl
     await store.agent_message(conversation_id, alice, "Hello, I am Alice")
     await store.typing(conversation_id, "customer", "")
     await store.add_suggestions(conversation_id, "0-1", [{"text": "an answer"}])
-    ticket = await file_ticket(redis_client, conversation_id, "jane@example.com", "en", "customer_request",
-                               settings.ticket_retention_s)
     for key in (keys.conversation(conversation_id), keys.messages(conversation_id), keys.typing(conversation_id)):
         assert 0 < await ttl(redis_client, key) <= settings.conversation_retention_s, key
     assert settings.conversation_retention_s - 60 < await ttl(redis_client, keys.messages(conversation_id))
+    ticket = await file_ticket(redis_client, conversation_id, "jane@example.com", "en", "customer_request",
+                               settings.ticket_retention_s)
     assert 4 * DAY < await ttl(redis_client, keys.ticket(ticket.ticket_id)) <= settings.ticket_retention_s
     # The queue, agents and statistics hold no personal data: they keep no expiry.
     for key in (keys.QUEUE, keys.agent("alice"), keys.PRESENCE):
         assert await ttl(redis_client, key) in (-1, -2), key
+
+
+async def test_a_tickets_transcript_lives_as_long_as_the_ticket(redis_client: Redis, settings: HandoffSettings) -> None:
+    store = ConversationStore(redis_client, settings)  # conversations kept 2 days, tickets 5
+    conversation_id = await queued_chat(store)
+    messages = keys.messages(conversation_id)
+    ticket = await file_ticket(redis_client, conversation_id, "jane@example.com", "en", "customer_request",
+                               settings.ticket_retention_s)
+    assert 5 * DAY - 60 < await ttl(redis_client, messages) <= 5 * DAY
+
+    # The conversation goes on: its own keys are refreshed, the transcript is not shortened.
+    await store.customer_message(conversation_id, "thanks")  # through the scripts
+    await store.add_suggestions(conversation_id, "0-1", [{"text": "an answer"}])  # outside them
+    assert 5 * DAY - 60 < await ttl(redis_client, messages)
+    assert 0 < await ttl(redis_client, keys.conversation(conversation_id)) <= 2 * DAY
+
+    # Days later the ticket is done: it is kept its retention again, and its transcript with it.
+    await redis_client.expire(messages, DAY)
+    await redis_client.expire(keys.ticket(ticket.ticket_id), DAY)
+    assert await resolve_ticket(redis_client, ticket.ticket_id, "alice", settings.ticket_retention_s)
+    assert 5 * DAY - 60 < await ttl(redis_client, messages) <= 5 * DAY
+    assert [m.text for m in await store.messages(conversation_id) if m.kind == "customer"][-1] == "thanks"
+
+    # Tickets kept for less time than conversations never shorten a conversation's messages.
+    other = await queued_chat(store)
+    await file_ticket(redis_client, other, "bob@example.com", "en", "customer_request", 3600)
+    assert 2 * DAY - 60 < await ttl(redis_client, keys.messages(other)) <= 2 * DAY
 
 
 async def test_unanswered_questions_past_their_retention_leave_the_list(redis_client: Redis) -> None:
