@@ -11,21 +11,9 @@ from urllib.parse import unquote, urlparse
 
 from redis.asyncio import Redis
 from redis.asyncio.retry import Retry
-from redis.backoff import ExponentialBackoff
-from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.exceptions import TimeoutError as RedisTimeoutError
 
-
-# A command retries this often, 0.2 + 0.4 + 0.8 + 1 s apart: about 2.4 s in all, longer than Redis takes
-# to restart on its append-only file, and short enough that a customer hears "retry" (503) within
-# the 5 s the widget promises while Redis stays down (12 retries capped at 2 s made that 19 s).
-RETRIES = 4
-BACKOFF_CAP_S = 1.0
-# Each attempt's wait for a connection: a Redis on the network connects in milliseconds, and 2 s leaves
-# room for one lost SYN (resent after 1 s). An unreachable host then fails after about 5 x 2 + 2.4 s
-# instead of waiting out redis-py's default at each attempt (5 s in redis-py 8.1; none in older ones,
-# Rasa's 4.6 among them, which leaves it to the OS: about 2 minutes).
-CONNECT_TIMEOUT_S = 2.0
+# Shared with the synchronous clients (knowledge/redis_client.py); named here too for the handoff's callers.
+from knowledge.redis_client import BACKOFF_CAP_S, CONNECT_TIMEOUT_S, RETRIES, connection_options  # noqa: F401
 
 
 def connect(url: str, single_connection: bool = False) -> Redis:
@@ -36,9 +24,7 @@ def connect(url: str, single_connection: bool = False) -> Redis:
         decode_responses=True,
         single_connection_client=single_connection,
         health_check_interval=30,
-        socket_connect_timeout=CONNECT_TIMEOUT_S,
-        retry=Retry(ExponentialBackoff(cap=BACKOFF_CAP_S, base=0.1), retries=RETRIES),
-        retry_on_error=[RedisConnectionError, RedisTimeoutError],
+        **connection_options(Retry),
     )
 
 

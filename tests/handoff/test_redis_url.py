@@ -6,6 +6,7 @@ import pytest
 from redis.exceptions import ConnectionError as RedisConnectionError
 
 from handoff.connection import CONNECT_TIMEOUT_S, RETRIES, connect, rasa_redis_variables
+from handoff.settings import HandoffSettings
 from ops.stack import free_port
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -49,3 +50,20 @@ async def test_a_client_to_a_redis_nobody_answers_fails_after_its_retries_with_a
     with pytest.raises(RedisConnectionError):
         await client.ping()
     await client.aclose()
+
+
+@pytest.mark.anyio
+async def test_the_web_apps_content_clients_connect_with_the_timeout(redis_url: str, tmp_path: Path,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """rq's queue and the unanswered stream, synchronous clients, connect as the handoff's do."""
+    monkeypatch.setenv("CHROMA_PATH", str(tmp_path / "chroma"))
+    monkeypatch.delenv("CHROMA_HOST", raising=False)
+    monkeypatch.setenv("EDITOR_DRAFTS_PATH", str(tmp_path / "drafts"))
+    from handoff.web.main import create_app
+
+    app = create_app(HandoffSettings(redis_url=redis_url))
+    async with app.router.lifespan_context(app):
+        content = app.state.content_team
+        for client in (content.jobs.redis, content.unanswered().redis):
+            assert client.connection_pool.connection_kwargs["socket_connect_timeout"] == CONNECT_TIMEOUT_S
+            assert client.get_retry().get_retries() == RETRIES
