@@ -41,7 +41,10 @@ def test_what_rasas_stores_cannot_take_is_refused_by_name_without_showing_the_pa
     with pytest.raises(ValueError, match=f"REDIS_URL option {option.split('=')[0]} cannot be passed to Rasa") as refused:
         rasa_redis_variables(f"rediss://:hunter2@cache:6390/0?{option}")
     assert "hunter2" not in str(refused.value)
-    with pytest.raises(ValueError) as refused:
+
+
+def test_a_refused_redis_url_is_quoted_without_its_password() -> None:
+    with pytest.raises(ValueError, match="REDIS_URL") as refused:
         rasa_redis_variables("unix://:hunter2@/tmp/redis.sock")
     assert "hunter2" not in str(refused.value) and "***" in str(refused.value)
 
