@@ -7,25 +7,13 @@ from __future__ import annotations
 
 import shlex
 import sys
-from urllib.parse import unquote, urlparse
+from urllib.parse import parse_qsl, unquote, urlparse
 
 from redis.asyncio import Redis
 from redis.asyncio.retry import Retry
-from redis.backoff import ExponentialBackoff
-from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.exceptions import TimeoutError as RedisTimeoutError
 
-
-# A command retries this often, 0.2 + 0.4 + 0.8 + 1 s apart: about 2.4 s in all, longer than Redis takes
-# to restart on its append-only file, and short enough that a customer hears "retry" (503) within
-# the 5 s the widget promises while Redis stays down (12 retries capped at 2 s made that 19 s).
-RETRIES = 4
-BACKOFF_CAP_S = 1.0
-# Each attempt's wait for a connection: a Redis on the network connects in milliseconds, and 2 s leaves
-# room for one lost SYN (resent after 1 s). An unreachable host then fails after about 5 x 2 + 2.4 s
-# instead of waiting out redis-py's default at each attempt (5 s in redis-py 8.1; none in older ones,
-# Rasa's 4.6 among them, which leaves it to the OS: about 2 minutes).
-CONNECT_TIMEOUT_S = 2.0
+# Shared with the synchronous clients (knowledge/redis_client.py); named here too for the handoff's callers.
+from knowledge.redis_client import BACKOFF_CAP_S, CONNECT_TIMEOUT_S, RETRIES, connection_options  # noqa: F401
 
 
 def connect(url: str, single_connection: bool = False) -> Redis:
@@ -36,22 +24,43 @@ def connect(url: str, single_connection: bool = False) -> Redis:
         decode_responses=True,
         single_connection_client=single_connection,
         health_check_interval=30,
-        socket_connect_timeout=CONNECT_TIMEOUT_S,
-        retry=Retry(ExponentialBackoff(cap=BACKOFF_CAP_S, base=0.1), retries=RETRIES),
-        retry_on_error=[RedisConnectionError, RedisTimeoutError],
+        **connection_options(Retry),
     )
 
 
+def _shown(url: str) -> str:
+    """The URL as an error message may quote it: without its password."""
+    parsed = urlparse(url)
+    if parsed.password is None:
+        return url
+    return parsed._replace(netloc=parsed.netloc.replace(f":{parsed.password}@", ":***@", 1)).geturl()
+
+
 def rasa_redis_variables(url: str) -> dict[str, str]:
+    """What Rasa 3.6's Redis tracker and lock stores take from REDIS_URL, as endpoints.yml's variables:
+    host, port, database, ACL user, password, TLS (rediss://). Anything else in the URL (query options such
+    as ssl_ca_certs or ssl_cert_reqs) is refused, named: Rasa would connect without it."""
     parsed = urlparse(url)
     if parsed.scheme not in ("redis", "rediss") or not parsed.hostname:
-        raise ValueError(f"REDIS_URL must look like redis://host:port/db, got {url!r}")
+        raise ValueError(f"REDIS_URL must look like redis://[user:password@]host:port/db or rediss://..., got {_shown(url)!r}")
+    try:
+        port = parsed.port or 6379
+    except ValueError:
+        raise ValueError(f"REDIS_URL port must be a number, got {_shown(url)!r}") from None
     db = (parsed.path or "/0").lstrip("/") or "0"
     if not db.isdigit():
         raise ValueError(f"REDIS_URL database must be a number, got {db!r}")
-    # Always set (empty without one): endpoints.yml reads it, and Rasa refuses an unset variable.
-    password = unquote(parsed.password or "")
-    return {"REDIS_HOST": parsed.hostname, "REDIS_PORT": str(parsed.port or 6379), "REDIS_DB": db, "REDIS_PASSWORD": password}
+    options = sorted({name for name, _ in parse_qsl(parsed.query, keep_blank_values=True)})
+    if options:
+        raise ValueError(
+            f"REDIS_URL option {', '.join(options)} cannot be passed to Rasa's Redis tracker and lock stores, which take "
+            "only the user, password, host, port, database and TLS (rediss://, the server's certificate checked "
+            "against the system's certificate authorities, the host name not checked): remove it from REDIS_URL")
+    # Always set (empty without one): endpoints.yml reads them, and Rasa refuses an unset variable. Rasa passes
+    # them on as strings: REDIS_USE_SSL is "" (false) or "true", never "false", which a string would make true.
+    return {"REDIS_HOST": parsed.hostname, "REDIS_PORT": str(port), "REDIS_DB": db,
+            "REDIS_USERNAME": unquote(parsed.username or ""), "REDIS_PASSWORD": unquote(parsed.password or ""),
+            "REDIS_USE_SSL": "true" if parsed.scheme == "rediss" else ""}
 
 
 if __name__ == "__main__":

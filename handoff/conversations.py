@@ -121,7 +121,9 @@ class ConversationStore:
         """A message outside the ownership scripts (suggestions, feedback), the expiry refreshed with it."""
         async with self.redis.pipeline(transaction=True) as pipe:
             pipe.xadd(keys.messages(conversation_id), fields)
-            pipe.expire(keys.messages(conversation_id), self._retention_s)
+            # As the scripts do (lua.keep): the stream's expiry set if it had none, else only lengthened.
+            pipe.expire(keys.messages(conversation_id), self._retention_s, nx=True)
+            pipe.expire(keys.messages(conversation_id), self._retention_s, gt=True)
             pipe.expire(keys.conversation(conversation_id), self._retention_s)
             message_id, *_ = await pipe.execute()
         return str(message_id)

@@ -16,10 +16,12 @@ from __future__ import annotations
 
 # Shared by the scripts below: append one system event to the conversation and to the
 # global events stream (ARGV layouts differ per script, so values are passed explicitly), and
-# refresh the conversation's expiry.
+# refresh the conversation's expiry (the stream's only ever lengthened).
 _HELPERS = """
 local function keep()
-  redis.call('EXPIRE', KEYS[1], ARGV[#ARGV]); redis.call('EXPIRE', KEYS[2], ARGV[#ARGV])
+  redis.call('EXPIRE', KEYS[1], ARGV[#ARGV])
+  -- Never shortened: a ticket may keep the messages longer, as its transcript (handoff.tickets).
+  redis.call('EXPIRE', KEYS[2], ARGV[#ARGV], 'NX'); redis.call('EXPIRE', KEYS[2], ARGV[#ARGV], 'GT')
 end
 local function event(kind, conversation, fields)
   local entry = {'kind', 'system', 'event', kind, 'at', fields.at}

@@ -1,14 +1,14 @@
 """Tickets: what a customer left when no agent could take the chat, for an agent to follow up."""
 from __future__ import annotations
 
-import re
 import time
 from dataclasses import dataclass
 
-import phonenumbers
 from redis.asyncio import Redis
+from redis.asyncio.client import Pipeline
 
 from knowledge import redis_keys as keys
+from knowledge.contacts import contact_key, looks_like_contact  # noqa: F401  (erasure finds them here)
 
 
 @dataclass(frozen=True)
@@ -21,6 +21,7 @@ class Ticket:
     filed_at_ms: int
     status: str
     # The conversation's messages (customer, bot, agent) stay in its stream: nothing is copied or dropped.
+    # The stream is kept at least as long as the ticket (_keep_transcript).
     messages_key: str
 
     def public(self) -> dict[str, object]:
@@ -30,34 +31,20 @@ class Ticket:
         }
 
 
-# Read as in actions/contact_details.py: a number without +country is a French one.
-_PHONE_REGION = "FR"
-_PHONE_SHAPE = re.compile(r"^\+?[\d\s().-]{6,24}$")
 DEFAULT_RETENTION_S = 90 * 24 * 3600
 
 
-def contact_key(contact: str) -> str:
-    """One email address or phone number however it is written: the address in lower case, the number
-    in E.164 (as the bot stores it) when it parses as one."""
-    text = contact.strip()
-    if _PHONE_SHAPE.match(text):
-        try:
-            number = phonenumbers.parse(text, _PHONE_REGION)
-            if phonenumbers.is_valid_number(number):
-                return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
-        except phonenumbers.NumberParseException:
-            pass
-        return "".join(ch for ch in text if ch.isdigit() or ch == "+")
-    return text.lower()
-
-
-def looks_like_contact(text: str) -> bool:
-    return "@" in text or bool(_PHONE_SHAPE.match(text.strip()))
+def _keep_transcript(pipe: Pipeline, messages_key: str, retention_s: int) -> None:
+    """The conversation's messages are the ticket's transcript: they expire no sooner than the ticket,
+    whatever the conversation retention (its later writes never shorten it either: lua.keep). Only
+    lengthened (GT): a conversation kept longer than tickets keeps its own expiry."""
+    pipe.expire(messages_key, retention_s, gt=True)
 
 
 async def file_ticket(redis: Redis, conversation_id: str, contact: str, lang: str, reason: str,
                       retention_s: int = DEFAULT_RETENTION_S) -> Ticket:
-    """The ticket record expires `retention_s` after its last change, with its entry in the contact index."""
+    """The ticket record expires `retention_s` after its last change, with its entry in the contact index;
+    the conversation's messages (its transcript) live at least as long (see _keep_transcript)."""
     number = await redis.incr(keys.TICKET_SEQUENCE)
     ticket = Ticket(
         ticket_id=f"T{number:06d}", conversation_id=conversation_id, contact=contact, lang=lang, reason=reason,
@@ -69,6 +56,7 @@ async def file_ticket(redis: Redis, conversation_id: str, contact: str, lang: st
             "filed_at_ms": ticket.filed_at_ms, "status": "open", "messages_key": ticket.messages_key,
         })
         pipe.expire(keys.ticket(ticket.ticket_id), retention_s)
+        _keep_transcript(pipe, ticket.messages_key, retention_s)
         pipe.zadd(keys.TICKETS, {ticket.ticket_id: ticket.filed_at_ms})
         # Open tickets whose record expired leave the list too.
         pipe.zremrangebyscore(keys.TICKETS, 0, ticket.filed_at_ms - retention_s * 1000)
@@ -99,9 +87,12 @@ async def open_tickets(redis: Redis, limit: int = 100) -> list[Ticket]:
 
 
 async def resolve_ticket(redis: Redis, ticket_id: str, agent: str, retention_s: int = DEFAULT_RETENTION_S) -> bool:
+    messages_key = await redis.hget(keys.ticket(ticket_id), "messages_key")
     async with redis.pipeline(transaction=True) as pipe:
         pipe.zrem(keys.TICKETS, ticket_id)
         pipe.hset(keys.ticket(ticket_id), mapping={"status": "done", "done_by": agent})
         pipe.expire(keys.ticket(ticket_id), retention_s)
+        if messages_key:
+            _keep_transcript(pipe, messages_key, retention_s)
         removed, *_ = await pipe.execute()
     return bool(removed)

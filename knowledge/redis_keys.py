@@ -30,6 +30,9 @@ def messages(conversation_id: str) -> str:
     return f"{PREFIX}:messages:{conversation_id}"
 
 
+MESSAGES_PATTERN = messages("*")  # every conversation's message stream (SCAN)
+
+
 def typing(conversation_id: str) -> str:
     return f"{PREFIX}:typing:{conversation_id}"
 
@@ -95,6 +98,9 @@ def canned_shortcuts(team: str, lang: str) -> str:
 # plus RedisTrackerStore's "tracker:", and RedisLockStore's "lock:".
 def rasa_tracker(conversation_id: str) -> str:
     return f"rasa:tracker:{conversation_id}"
+
+
+RASA_TRACKER_PATTERN = rasa_tracker("*")
 
 
 def rasa_lock(conversation_id: str) -> str:

@@ -26,8 +26,9 @@ if [ -z "${REDIS_URL:-}" ]; then
   secret REDIS_PASSWORD var/redis-password
   export OWN_REDIS=1 REDIS_URL="redis://:${REDIS_PASSWORD}@127.0.0.1:${LOCAL_REDIS_PORT}/0"
 fi
-eval "$(.venv-app/bin/python -m handoff.connection "$REDIS_URL")"  # REDIS_HOST, _PORT, _DB, _PASSWORD for Rasa
-export REDIS_HOST REDIS_PORT REDIS_DB REDIS_PASSWORD
+# REDIS_HOST, _PORT, _DB, _USERNAME, _PASSWORD, _USE_SSL for Rasa; a REDIS_URL Rasa cannot follow stops here.
+eval "$(.venv-app/bin/python -m handoff.connection "$REDIS_URL")"
+export REDIS_HOST REDIS_PORT REDIS_DB REDIS_USERNAME REDIS_PASSWORD REDIS_USE_SSL
 # Rasa's trackers expire with the conversations (endpoints.yml: record_exp).
 export CONVERSATION_RETENTION_S="${CONVERSATION_RETENTION_S:-2592000}"
 export RASA_TRACKER_RETENTION_S="${RASA_TRACKER_RETENTION_S:-$CONVERSATION_RETENTION_S}"

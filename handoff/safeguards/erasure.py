@@ -1,19 +1,25 @@
 """Erasing a customer: every trace of their conversations in every store, found by conversation id,
 email address or phone number. Idempotent: erasing twice erases nothing the second time.
 
+An email address or phone number finds the conversations of the tickets filed with it, and those whose
+customer messages or Rasa tracker hold it, however written ("06 12 34 56 78" for +33612345678).
+
 Stores reached: the conversation's own keys (hash, messages, typing, package), Rasa's tracker and
 lock, the waiting queue, tickets with their history and the contact index, the content team's unanswered questions,
 and the events stream the consoles read (it names conversations and tickets).
 """
 from __future__ import annotations
 
+import json
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from redis.asyncio import Redis
 
 from handoff.tickets import contact_key, looks_like_contact
 from knowledge import redis_keys as keys
+from knowledge.contacts import mentions
 
 _SCAN_BATCH = 500
 STORES = ("conversation keys", "rasa trackers", "queue", "tickets", "unanswered questions", "events")
@@ -39,6 +45,44 @@ async def _tickets_of_contact(redis: Redis, contact: str) -> set[str]:
         recorded = await redis.hget(key, "contact")
         if recorded and contact_key(recorded) == wanted:
             found.add(key.rsplit(":", 1)[1])
+    return found
+
+
+async def _customer_wrote(redis: Redis, messages_key: str, wanted: str) -> bool:
+    last = "-"
+    while entries := await redis.xrange(messages_key, min=last, max="+", count=_SCAN_BATCH):
+        if any(fields.get("kind") == "customer" and mentions(fields.get("text", ""), wanted) for _, fields in entries):
+            return True
+        last = f"({entries[-1][0]}"
+    return False
+
+
+def _tracker_texts(stored: str) -> Iterator[str]:
+    """What the customer said and the slots' values (`contact` among them) in a tracker as Rasa's
+    RedisTrackerStore keeps it: JSON with its events."""
+    try:
+        events = json.loads(stored).get("events") or []
+    except (ValueError, AttributeError):
+        return
+    for event in events:
+        value = {"user": event.get("text"), "slot": event.get("value")}.get(event.get("event")) if isinstance(event, dict) else None
+        if isinstance(value, str):
+            yield value
+
+
+async def _conversations_mentioning(redis: Redis, wanted: str) -> set[str]:
+    """Conversations whose customer messages or Rasa tracker hold the contact `wanted` (a contact_key()),
+    although no ticket names it (no ticket filed, or already erased). Costs a SCAN over every conversation's
+    message stream and every tracker, reading all of them (each text costs a parse only when its characters
+    could hold the contact): proportional to what Redis keeps, affordable for an erasure, which is rare."""
+    found = set()
+    async for key in redis.scan_iter(match=keys.MESSAGES_PATTERN, count=_SCAN_BATCH):
+        if await _customer_wrote(redis, key, wanted):
+            found.add(key.removeprefix(keys.messages("")))
+    async for key in redis.scan_iter(match=keys.RASA_TRACKER_PATTERN, count=_SCAN_BATCH):
+        stored = await redis.get(key)
+        if stored and any(mentions(text, wanted) for text in _tracker_texts(stored)):
+            found.add(key.removeprefix(keys.rasa_tracker("")))
     return found
 
 
@@ -99,6 +143,7 @@ async def forget(redis: Redis, who: str) -> ErasureReport:
     if looks_like_contact(who):
         ticket_ids = await _tickets_of_contact(redis, who)
         conversation_ids = {cid for cid in [await redis.hget(keys.ticket(t), "conversation_id") for t in ticket_ids] if cid}
+        conversation_ids |= await _conversations_mentioning(redis, contact_key(who))
         await redis.delete(keys.tickets_of_contact(contact_key(who)))
     else:
         ticket_ids, conversation_ids = set(), {who}

@@ -11,7 +11,6 @@ from fastapi import FastAPI
 from fastapi.responses import FileResponse
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.staticfiles import StaticFiles
-from redis import Redis as SyncRedis
 
 from handoff.connection import connect
 from handoff.conversations import ConversationStore
@@ -31,6 +30,7 @@ from handoff.web.tickets import answer_api as ticket_answer_api
 from handoff.web.stream_limits import OpenStreamLimits
 from handoff.web.page_policies import unframed_page_headers, widget_page_headers
 from knowledge.publishing.workspace import ContentTeam, DraftWorkspace
+from knowledge.redis_client import connect_sync
 from knowledge.store import make_client
 
 STATIC = Path(__file__).parent / "static"
@@ -72,7 +72,7 @@ def create_app(settings: HandoffSettings | None = None, http_transport: httpx.As
             app.state.rate_limiter = RateLimiter(redis, settings)
             app.state.chroma = make_client(settings)
             # rq and the unanswered stream are synchronous: their calls run in threads.
-            content_redis = SyncRedis.from_url(settings.redis_url)
+            content_redis = connect_sync(settings.redis_url)
             app.state.content_team = ContentTeam(
                 DraftWorkspace.for_knowledge_base(settings), settings,
                 app.state.chroma, content_redis, ContentJobs(content_redis, settings))

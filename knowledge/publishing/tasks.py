@@ -14,10 +14,10 @@ from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from redis import Redis
 from rq import get_current_job
 
 from knowledge.publishing.content_work import ContentWork
+from knowledge.redis_client import connect_sync
 from knowledge.publishing.reports import (
     article_report,
     cluster_article_report,
@@ -44,7 +44,7 @@ def content_work(where: dict[str, Any]) -> ContentWork:
         if key not in _work:
             settings = KnowledgeSettings(**where)
             _work[key] = ContentWork(DraftWorkspace.for_knowledge_base(settings), settings, make_client(settings),
-                                     Redis.from_url(settings.redis_url))
+                                     connect_sync(settings.redis_url))
             while len(_work) > KEEP_KNOWLEDGE_BASES:
                 _work.popitem(last=False)
         _work.move_to_end(key)

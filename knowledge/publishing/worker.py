@@ -15,13 +15,13 @@ import argparse
 import logging
 import os
 
-from redis import Redis
 from redis.exceptions import ConnectionError as RedisConnectionError
 from rq import SimpleWorker
 from rq.serializers import JSONSerializer
 
 from knowledge.embeddings import make_embeddings
 from knowledge.publishing.jobs import content_queue
+from knowledge.redis_client import connect_sync
 from knowledge.settings import KnowledgeSettings
 
 log = logging.getLogger("knowledge.publishing.worker")
@@ -40,7 +40,7 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     settings = KnowledgeSettings()
-    redis = Redis.from_url(settings.redis_url)
+    redis = connect_sync(settings.redis_url)
     warm_up(settings)
     worker = SimpleWorker([content_queue(redis)], connection=redis, serializer=JSONSerializer)
     log.info("content worker %s: listening on Redis %s", worker.name, redis.connection_pool.connection_kwargs.get("host"))

@@ -16,6 +16,7 @@ from redis import Redis
 from redis.asyncio import Redis as AsyncRedis
 
 from knowledge import redis_keys
+from knowledge.redis_client import connect_sync
 from knowledge.settings import KnowledgeSettings
 
 STREAM = redis_keys.UNANSWERED
@@ -132,7 +133,7 @@ class UnansweredStore:
 
     @classmethod
     def from_settings(cls, settings: KnowledgeSettings) -> UnansweredStore:
-        return cls(Redis.from_url(settings.redis_url, decode_responses=True),
+        return cls(connect_sync(settings.redis_url, decode_responses=True),
                    retention_s=settings.unanswered_retention_s)
 
     def append(self, entry: UnansweredQuestion) -> str | None:

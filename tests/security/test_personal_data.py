@@ -3,6 +3,7 @@ the CLI erases one customer from every store, and access logs never show a conve
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import sys
 from pathlib import Path
@@ -15,7 +16,7 @@ from handoff.agents import save_agent
 from handoff.conversations import ConversationStore
 from handoff.safeguards.erasure import forget
 from handoff.settings import HandoffSettings
-from handoff.tickets import file_ticket
+from handoff.tickets import file_ticket, resolve_ticket
 from knowledge import redis_keys as keys
 from knowledge.unanswered.events import UnansweredOutcome, record_unanswered_async
 from tests.handoff.conftest import PASSWORD, online_agent, web  # noqa: F401  (the fixture, shared)
@@ -44,15 +45,42 @@ async def test_every_key_of_a_conversation_expires_after_its_last_write(redis_cl
     await store.agent_message(conversation_id, alice, "Hello, I am Alice")
     await store.typing(conversation_id, "customer", "")
     await store.add_suggestions(conversation_id, "0-1", [{"text": "an answer"}])
-    ticket = await file_ticket(redis_client, conversation_id, "jane@example.com", "en", "customer_request",
-                               settings.ticket_retention_s)
     for key in (keys.conversation(conversation_id), keys.messages(conversation_id), keys.typing(conversation_id)):
         assert 0 < await ttl(redis_client, key) <= settings.conversation_retention_s, key
     assert settings.conversation_retention_s - 60 < await ttl(redis_client, keys.messages(conversation_id))
+    ticket = await file_ticket(redis_client, conversation_id, "jane@example.com", "en", "customer_request",
+                               settings.ticket_retention_s)
     assert 4 * DAY < await ttl(redis_client, keys.ticket(ticket.ticket_id)) <= settings.ticket_retention_s
     # The queue, agents and statistics hold no personal data: they keep no expiry.
     for key in (keys.QUEUE, keys.agent("alice"), keys.PRESENCE):
         assert await ttl(redis_client, key) in (-1, -2), key
+
+
+async def test_a_tickets_transcript_lives_as_long_as_the_ticket(redis_client: Redis, settings: HandoffSettings) -> None:
+    store = ConversationStore(redis_client, settings)  # conversations kept 2 days, tickets 5
+    conversation_id = await queued_chat(store)
+    messages = keys.messages(conversation_id)
+    ticket = await file_ticket(redis_client, conversation_id, "jane@example.com", "en", "customer_request",
+                               settings.ticket_retention_s)
+    assert 5 * DAY - 60 < await ttl(redis_client, messages) <= 5 * DAY
+
+    # The conversation goes on: its own keys are refreshed, the transcript is not shortened.
+    await store.customer_message(conversation_id, "thanks")  # through the scripts
+    await store.add_suggestions(conversation_id, "0-1", [{"text": "an answer"}])  # outside them
+    assert 5 * DAY - 60 < await ttl(redis_client, messages)
+    assert 0 < await ttl(redis_client, keys.conversation(conversation_id)) <= 2 * DAY
+
+    # Days later the ticket is done: it is kept its retention again, and its transcript with it.
+    await redis_client.expire(messages, DAY)
+    await redis_client.expire(keys.ticket(ticket.ticket_id), DAY)
+    assert await resolve_ticket(redis_client, ticket.ticket_id, "alice", settings.ticket_retention_s)
+    assert 5 * DAY - 60 < await ttl(redis_client, messages) <= 5 * DAY
+    assert [m.text for m in await store.messages(conversation_id) if m.kind == "customer"][-1] == "thanks"
+
+    # Tickets kept for less time than conversations never shorten a conversation's messages.
+    other = await queued_chat(store)
+    await file_ticket(redis_client, other, "bob@example.com", "en", "customer_request", 3600)
+    assert 2 * DAY - 60 < await ttl(redis_client, keys.messages(other)) <= 2 * DAY
 
 
 async def test_unanswered_questions_past_their_retention_leave_the_list(redis_client: Redis) -> None:
@@ -108,6 +136,52 @@ async def test_forgetting_a_customer_erases_every_trace_and_nobody_else(redis_cl
     assert len(await traces_of(redis_client, other, "how do I close my account?")) >= 6  # untouched
     again = await forget(redis_client, asked)
     assert sum(again.erased.values()) == 0  # idempotent
+
+
+async def chat_saying(store: ConversationStore, *customer_texts: str) -> str:
+    conversation_id = await store.create()
+    for text in customer_texts:
+        await store.customer_message(conversation_id, text)
+    return conversation_id
+
+
+async def rasa_tracker_of(redis: Redis, conversation_id: str, said: str, contact: str | None) -> None:
+    """A tracker as Rasa's RedisTrackerStore writes it: what the customer said, the contact form's slot."""
+    events: list[dict[str, object]] = [{"event": "action", "name": "action_session_start"},
+                                       {"event": "user", "text": said, "parse_data": {"intent": {"name": "request_human"}}}]
+    if contact is not None:
+        events.append({"event": "slot", "name": "contact", "value": contact})
+    await redis.set(keys.rasa_tracker(conversation_id), json.dumps({"name": conversation_id, "events": events}))
+
+
+async def test_forgetting_a_contact_finds_the_conversations_that_hold_it_without_a_ticket(
+        redis_client: Redis, settings: HandoffSettings) -> None:
+    store = ConversationStore(redis_client, settings)
+    # No ticket anywhere: the address is only in what the customer typed, or only in Rasa's tracker.
+    in_message = await chat_saying(store, "I want a person", "Write to me at Jane.Doe@Example.com.")
+    await rasa_tracker_of(redis_client, in_message, "I want a person", None)
+    in_tracker = await chat_saying(store, "I want a person")
+    await rasa_tracker_of(redis_client, in_tracker, "I want a person", "jane.doe@example.com")
+    by_phone = await chat_saying(store, "call me on 06 12 34 56 78 please")
+    # Others: another address, the same one on another domain, an advisor writing it, another number.
+    other = await chat_saying(store, "I am bob@example.com, Jane's colleague is jane.doe@example.org")
+    await rasa_tracker_of(redis_client, other, "hello", "bob@example.com")
+    await store._append(other, {"kind": "agent", "text": "Jane.Doe@example.com is not on this account", "at": 1})
+    other_phone = await chat_saying(store, "my number: 06 12 34 56 79")
+
+    report = await forget(redis_client, "jane.doe@EXAMPLE.com")
+
+    assert report.conversations == sorted([in_message, in_tracker])
+    for jane in (in_message, in_tracker):
+        assert await traces_of(redis_client, jane, "") == [], jane
+    assert report.erased["rasa trackers"] == 2
+    assert await redis_client.exists(keys.messages(other), keys.rasa_tracker(other), keys.messages(by_phone)) == 3
+
+    by_number = await forget(redis_client, "+33 6 12 34 56 78")
+    assert by_number.conversations == [by_phone]
+    assert await traces_of(redis_client, by_phone, "") == []
+    assert await redis_client.exists(keys.messages(other), keys.messages(other_phone)) == 2
+    assert sum((await forget(redis_client, "jane.doe@example.com")).erased.values()) == 0
 
 
 async def test_the_cli_forgets_a_conversation(redis_client: Redis, redis_url: str, settings: HandoffSettings) -> None:
