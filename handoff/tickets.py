@@ -21,7 +21,7 @@ class Ticket:
     filed_at_ms: int
     status: str
     # The conversation's messages (customer, bot, agent) stay in its stream: nothing is copied or dropped.
-    # The stream is kept at least as long as the ticket (_keep_transcript).
+    # The stream is kept at least as long as the ticket (keep_transcript).
     messages_key: str
 
     def public(self) -> dict[str, object]:
@@ -34,7 +34,7 @@ class Ticket:
 DEFAULT_RETENTION_S = 90 * 24 * 3600
 
 
-def _keep_transcript(pipe: Pipeline, messages_key: str, retention_s: int) -> None:
+def keep_transcript(pipe: Pipeline, messages_key: str, retention_s: int) -> None:
     """The conversation's messages are the ticket's transcript: they expire no sooner than the ticket,
     whatever the conversation retention (its later writes never shorten it either: lua.keep). Only
     lengthened (GT): a conversation kept longer than tickets keeps its own expiry."""
@@ -44,7 +44,7 @@ def _keep_transcript(pipe: Pipeline, messages_key: str, retention_s: int) -> Non
 async def file_ticket(redis: Redis, conversation_id: str, contact: str, lang: str, reason: str,
                       retention_s: int = DEFAULT_RETENTION_S) -> Ticket:
     """The ticket record expires `retention_s` after its last change, with its entry in the contact index;
-    the conversation's messages (its transcript) live at least as long (see _keep_transcript)."""
+    the conversation's messages (its transcript) live at least as long (see keep_transcript)."""
     number = await redis.incr(keys.TICKET_SEQUENCE)
     ticket = Ticket(
         ticket_id=f"T{number:06d}", conversation_id=conversation_id, contact=contact, lang=lang, reason=reason,
@@ -56,7 +56,7 @@ async def file_ticket(redis: Redis, conversation_id: str, contact: str, lang: st
             "filed_at_ms": ticket.filed_at_ms, "status": "open", "messages_key": ticket.messages_key,
         })
         pipe.expire(keys.ticket(ticket.ticket_id), retention_s)
-        _keep_transcript(pipe, ticket.messages_key, retention_s)
+        keep_transcript(pipe, ticket.messages_key, retention_s)
         pipe.zadd(keys.TICKETS, {ticket.ticket_id: ticket.filed_at_ms})
         # Open tickets whose record expired leave the list too.
         pipe.zremrangebyscore(keys.TICKETS, 0, ticket.filed_at_ms - retention_s * 1000)
@@ -93,6 +93,6 @@ async def resolve_ticket(redis: Redis, ticket_id: str, agent: str, retention_s: 
         pipe.hset(keys.ticket(ticket_id), mapping={"status": "done", "done_by": agent})
         pipe.expire(keys.ticket(ticket_id), retention_s)
         if messages_key:
-            _keep_transcript(pipe, messages_key, retention_s)
+            keep_transcript(pipe, messages_key, retention_s)
         removed, *_ = await pipe.execute()
     return bool(removed)

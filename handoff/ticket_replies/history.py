@@ -11,6 +11,7 @@ from enum import Enum
 from redis.asyncio import Redis
 from redis.exceptions import WatchError
 
+from handoff.tickets import keep_transcript
 from knowledge import redis_keys as keys
 
 # Where the ticket record counts its replies: the next reply id.
@@ -78,10 +79,13 @@ async def add_reply(redis: Redis, ticket_id: str, agent: str, agent_name: str, c
 
 
 async def _write(redis: Redis, reply: TicketReply, retention_s: int) -> None:
+    messages_key = await redis.hget(keys.ticket(reply.ticket_id), "messages_key")
     async with redis.pipeline(transaction=True) as pipe:
         pipe.hset(keys.ticket_history(reply.ticket_id), reply.reply_id, json.dumps(reply.public()))
         pipe.expire(keys.ticket_history(reply.ticket_id), retention_s)
         pipe.expire(keys.ticket(reply.ticket_id), retention_s)
+        if messages_key:  # the ticket lives on: so does its transcript
+            keep_transcript(pipe, messages_key, retention_s)
         await pipe.execute()
 
 

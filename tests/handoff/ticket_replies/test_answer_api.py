@@ -60,6 +60,8 @@ def replies(ticket: Ticket) -> str:
 async def test_an_email_reply_reaches_the_customer_and_the_history(
         web: httpx.AsyncClient, redis_client: Redis, smtp: SmtpServer, alice: Auth) -> None:
     ticket = await ticket_of(web, redis_client, "Claire@Example.com", lang="fr")
+    transcript = keys.messages(ticket.conversation_id)
+    await redis_client.expire(transcript, 60)  # as if the ticket had waited almost its whole retention
     sent = await web.post(replies(ticket), headers=alice, json={"text": "  Votre facture est corrigée.\nÀ bientôt  "})
     assert sent.status_code == 201, sent.text
     assert sent.json()["status"] == "sent" and sent.json()["attempts"] == 1
@@ -82,6 +84,8 @@ async def test_an_email_reply_reaches_the_customer_and_the_history(
     assert entry["delivered_at_ms"] >= entry["at_ms"]
     # The history expires with the ticket.
     assert 0 < await redis_client.ttl(keys.ticket_history(ticket.ticket_id)) <= await redis_client.ttl(keys.ticket(ticket.ticket_id))
+    # A reply keeps the ticket, and so its transcript, for the whole retention again.
+    assert await redis_client.ttl(transcript) >= await redis_client.ttl(keys.ticket(ticket.ticket_id)) - 1
 
 
 async def test_an_english_ticket_gets_an_english_email(
