@@ -92,6 +92,12 @@ async def test_an_unhelpful_answer_records_the_question_it_answered_and_its_arti
     ]
 
 
+async def test_a_sensitive_topic_handed_over_by_design_is_not_recorded(answer: ActionAnswerQuestion, recorded: Any) -> None:
+    messages, _ = await run(answer, tracker("my husband passed away last month, I need to close his line", sender_id="c5"))
+    assert (messages[0]["custom"]["outcome"], messages[0]["custom"]["reason"]) == ("escalate", "sensitive")
+    assert recorded() == []
+
+
 async def test_escalations_record_the_question_with_their_reason_but_not_sensitive_topics_handed_over_by_design(
     answer: ActionAnswerQuestion, hand_over: ActionHandOver, recorded: Any
 ) -> None:
