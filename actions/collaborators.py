@@ -9,12 +9,14 @@ from abc import ABC, abstractmethod
 from functools import lru_cache
 
 from rasa_sdk import Action
+from redis import Redis as SyncRedis
 from redis.asyncio import Redis
 
-from handoff.connection import connect
+from handoff.connection import CONNECT_TIMEOUT_S, connect
 from handoff.settings import HandoffSettings
 from knowledge.answering.sensitive_topics import SensitiveTopicsFile
 from knowledge.answering.service import KnowledgeService
+from knowledge.answering.serving import watch
 
 
 @lru_cache(maxsize=1)
@@ -25,7 +27,12 @@ def handoff_settings() -> HandoffSettings:
 
 @lru_cache(maxsize=1)
 def knowledge_service() -> KnowledgeService:
-    return KnowledgeService(handoff_settings())
+    """The process's knowledge base, with the watcher that loads each published version at once and
+    tells the editor pages which one the bot answers from (knowledge/answering/serving.py)."""
+    service = KnowledgeService(handoff_settings())
+    watch(service, SyncRedis.from_url(handoff_settings().redis_url, socket_connect_timeout=CONNECT_TIMEOUT_S,
+                                      socket_timeout=5))
+    return service
 
 
 @lru_cache(maxsize=1)

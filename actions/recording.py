@@ -84,7 +84,8 @@ def unanswered_of(tracker: Tracker, reply: Decision) -> Unanswered | None:
     latest = str(tracker.latest_message.get("text") or "")
     if reply.outcome is Outcome.DECLINE:
         return Unanswered(latest, UnansweredOutcome.DECLINE) if reply.reason in RECORDED_DECLINES else None
-    if reply.outcome is not Outcome.ESCALATE:
+    # A sensitive topic (a stolen phone, fraud) is handed over by design: the bot did what it should.
+    if reply.outcome is not Outcome.ESCALATE or reply.reason == EscalationReason.SENSITIVE.value:
         return None
     if reply.reason == EscalationReason.NOT_HELPFUL.value:
         answered = answered_question(tracker)

@@ -124,6 +124,8 @@ def _print_result(result: PublishResult, what: str = "publish") -> int:
         print("kept as published: " + ", ".join(result.kept))
     _print_items("possible duplicates:", result.duplicates)
     _print_items("question variants of new or changed articles the bot would not answer from them:", result.misses)
+    _print_items("new or changed articles answering the same questions as another (overlap or contradiction?):",
+                 result.overlaps)
     _print_items(
         f"regressions: {len(result.regressions)} question variants answered today would no longer be:", result.regressions
     )

@@ -14,6 +14,13 @@ CONTENT_PREFIX = "content"
 UNANSWERED = f"{CONTENT_PREFIX}:unanswered"
 UNANSWERED_HANDLED = f"{CONTENT_PREFIX}:unanswered:handled"
 
+
+def answering(collection: str) -> str:
+    """Hash: action-server process -> JSON {kb_version, at_ms}: the knowledge-base version it answers
+    from, refreshed every second or so (knowledge/answering/serving.py), so the editor can say when
+    a publish is live in the bot."""
+    return f"{CONTENT_PREFIX}:answering:{collection}"
+
 QUEUE = f"{PREFIX}:queue"  # sorted set: member queue_member(), score handoff.ownership.queue_score()
 EVENTS = f"{PREFIX}:events"  # stream of queue and ownership changes, for agent consoles and waiting customers
 PRESENCE = f"{PREFIX}:presence"  # sorted set: agent -> last time their console was heard from (ms)

@@ -175,6 +175,14 @@ async def version_list(editor: CurrentEditor, team: Team) -> dict[str, Any]:
     return {"live": head, "versions": [version_report(v) for v in listed]}
 
 
+@router.get("/live")
+async def live(editor: CurrentEditor, team: Team) -> dict[str, Any]:
+    """The live version and whether the bot answers from it yet: `ready` (every running action server
+    does), `loading` (one still answers from an earlier version: seconds), `unknown` (none reported)."""
+    number, state = await anyio.to_thread.run_sync(team.bot_state)
+    return {"live": number, "bot": state.value}
+
+
 @router.post("/rollback", status_code=202, responses=declared(400, 404, 409))
 async def roll_back(body: RollbackRequest, editor: CurrentEditor, team: Team) -> dict[str, Any]:
     """Make an earlier version live again, as a new version (a job)."""

@@ -84,14 +84,18 @@ def inherit_thresholds(
     return lineage
 
 
-def engine_for(snapshot: KnowledgeSnapshot, client: ClientAPI, settings: KnowledgeSettings) -> KnowledgeEngine:
-    """An engine over this snapshot, calibrating only if its version never was (then saved)."""
+def engine_for(snapshot: KnowledgeSnapshot, client: ClientAPI, settings: KnowledgeSettings,
+               borrowed: Thresholds | None = None) -> KnowledgeEngine:
+    """An engine over this snapshot, calibrating only if its version never was (then saved).
+
+    borrowed: thresholds to use, unsaved, when this version has none stored (a preview borrows the
+    live version's rather than calibrating a draft: seconds instead of a minute)."""
     embeddings = make_embeddings(settings)
     key = calibration_key(snapshot.version, settings)
     saved = load_calibration(client, settings.collection_name, key)
-    thresholds = Thresholds.from_json(saved) if saved else None
+    thresholds = Thresholds.from_json(saved) if saved else borrowed
     engine = KnowledgeEngine(snapshot, load_matcher_examples(), embeddings, settings, thresholds)
-    if saved is None and not snapshot.is_empty:
+    if saved is None and borrowed is None and not snapshot.is_empty:
         save_calibration(client, settings.collection_name, _lineage_id(key), json.dumps(asdict(Lineage(snapshot.version, 0))))
         save_calibration(client, settings.collection_name, key, engine.thresholds.to_json())
     return engine
@@ -152,6 +156,12 @@ class KnowledgeService:
         if version != self._seen:
             self._load(version)
         return self._engine
+
+    @property
+    def answering_version(self) -> str:
+        """The knowledge-base version (head kb_version) the engine answering now was built from, or an older one."""
+        with self._lock:
+            return self._seen
 
     def _load(self, version: str) -> None:
         started = time.perf_counter()

@@ -8,6 +8,7 @@ claimed by two articles) are flagged, not blocked.
 """
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
@@ -69,6 +70,25 @@ class VariantMiss:
         return f"{self.article}: \"{self.question}\" -> {now}" + (f" ({self.reason})" if self.reason else "")
 
 
+@dataclass(frozen=True)
+class Overlap:
+    """An added or changed article and another one that answer the same questions: they may repeat
+    or contradict each other (flagged, not blocked)."""
+
+    article: str  # the added or changed article
+    other: str
+    question: str
+    reverse: bool  # False: a question of `article` the live bot answers from `other`; True: a question of
+    # `other` that the new version would answer from `article`
+
+    def __str__(self) -> str:
+        if self.reverse:
+            return (f"{self.article} would answer \"{self.question}\", a question of {self.other}: "
+                    "do they overlap or contradict each other?")
+        return (f"{self.article}: \"{self.question}\" is answered today from {self.other}: "
+                "do they overlap or contradict each other?")
+
+
 class DuplicateKind(str, Enum):
     SAME_ANSWER = "same_answer"
     NEAR_DUPLICATE = "near_duplicate"
@@ -122,6 +142,38 @@ def variant_regressions(before: KnowledgeEngine, after: KnowledgeEngine) -> list
                 article.id, question, article.lang, now.outcome.value, now.article, now.reason, now.confidence
             ))
     return regressions
+
+
+def _answers_from(decision: Decision) -> str | None:
+    return decision.article if decision.outcome in (Outcome.ANSWER, Outcome.ESCALATE) else None
+
+
+def overlaps(before: KnowledgeEngine | None, after: KnowledgeEngine, article_ids: Collection[str]) -> list[Overlap]:
+    """Other articles answering the questions (variants, and the title) of these added or changed
+    articles today (`before`, the live engine), and questions of other articles the new version
+    (`after`) would answer from these."""
+    focus = set(article_ids) & set(after.snapshot.articles)
+    found: dict[tuple[str, str, str], Overlap] = {}
+    if before is not None and not before.snapshot.is_empty:
+        probed = [_with_title(after.snapshot.articles[i]) for i in sorted(focus)]
+        for article, question, vector in _variants(before, probed):
+            other = _answers_from(before.decide(question, article.lang, vector))
+            if other not in (None, article.id) and other in after.snapshot.articles:
+                found.setdefault((article.id, other, question), Overlap(article.id, other, question, False))
+    languages = {after.snapshot.articles[i].lang for i in focus}
+    others = [a for i, a in sorted(after.snapshot.articles.items()) if i not in focus and a.lang in languages and a.questions]
+    for article, question, vector in _variants(after, others if focus else []):
+        answered_from = _answers_from(after.decide(question, article.lang, vector))
+        if answered_from in focus:
+            found.setdefault((answered_from, article.id, question), Overlap(answered_from, article.id, question, True))
+    return list(found.values())
+
+
+def _with_title(article: Article) -> Article:
+    """The article with its title as one more question (an article without variants is probed by its title)."""
+    if not article.title or article.title in article.questions:
+        return article
+    return dataclasses.replace(article, questions=(*article.questions, article.title))
 
 
 def variant_misses(after: KnowledgeEngine, article_ids: Collection[str]) -> list[VariantMiss]:

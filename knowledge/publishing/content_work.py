@@ -9,6 +9,7 @@ questions of one unchanged workspace calibrates it once.
 from __future__ import annotations
 
 import threading
+from collections import Counter
 from dataclasses import dataclass, field
 
 from chromadb.api import ClientAPI
@@ -65,13 +66,15 @@ class ContentWork:
 
     # ------------------------------------------------------------ check, publish, rollback
     def check(self) -> PublishOutcome:
-        result = publish(self.workspace.paths(), dry_run=True, replace=False, settings=self.settings, client=self.client)
+        result = publish(self.workspace.paths(), dry_run=True, replace=False, settings=self.settings, client=self.client,
+                         current=self.live_engine())
         return PublishOutcome(result, self.problems(result))
 
     def publish(self, author: str, confirm: bool) -> PublishOutcome:
         paths = self.workspace.paths()
         read = {entry[0]: entry for entry in self.workspace.fingerprint()}
-        result = publish(paths, author=author, confirm=confirm, replace=False, settings=self.settings, client=self.client)
+        result = publish(paths, author=author, confirm=confirm, replace=False, settings=self.settings, client=self.client,
+                         current=self.live_engine())
         outcome = PublishOutcome(result, self.problems(result))
         if result.version is not None:
             with_problems = {p.path for p in outcome.problems}
@@ -96,12 +99,12 @@ class ContentWork:
 
     def proposed_engine(self) -> tuple[KnowledgeEngine, list[SourceProblem]]:
         """The engine of the knowledge base that publishing the workspace would make."""
-        head = self.live_engine().snapshot.version
-        key = (self.workspace.fingerprint(), head)
+        live = self.live_engine()
+        key = (self.workspace.fingerprint(), live.snapshot.version)
         with self._lock:
             if self._proposed is not None and self._proposed[0] == key:
                 return self._proposed[1], self._proposed[2]
-        engine, proposed = proposed_engine(self.workspace.paths(), self.settings, self.client, replace=False)
+        engine, proposed = proposed_engine(self.workspace.paths(), self.settings, self.client, replace=False, live=live)
         with self._lock:
             self._proposed = (key, engine, proposed.problems)
         return engine, proposed.problems
@@ -115,6 +118,20 @@ class ContentWork:
     # ------------------------------------------------------------ unanswered questions
     def clusters(self) -> list[Cluster]:
         return clusters(self.unanswered, self.embeddings, distance=self.settings.unanswered_cluster_distance)
+
+    def closest_article(self, cluster: Cluster) -> str | None:
+        """The published article the cluster's questions come closest to, most often (the page's
+        default to add them to): the article each would be answered from, or its best match."""
+        engine = self.live_engine()
+        if engine.snapshot.is_empty or not cluster.examples:
+            return None
+        votes: Counter[str] = Counter()
+        for question, vector in zip(cluster.examples, engine.embed(cluster.examples)):
+            decision = engine.decide(question, cluster.lang, vector)
+            best = decision.article or next((s.article for s in decision.sources), None)
+            if best in engine.snapshot.articles:
+                votes[best] += 1
+        return votes.most_common(1)[0][0] if votes else None
 
     def _cluster(self, key: str) -> Cluster:
         found = next((c for c in self.clusters() if c.key == key), None)

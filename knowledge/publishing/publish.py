@@ -34,9 +34,11 @@ from knowledge.index.archive import Archive
 from knowledge.articles import Article
 from knowledge.publishing.checks import (
     Duplicate,
+    Overlap,
     Regression,
     VariantMiss,
     find_duplicates,
+    overlaps,
     variant_misses,
     variant_regressions,
 )
@@ -94,6 +96,7 @@ class PublishResult:
     regressions: list[Regression] = field(default_factory=list)  # blocking unless confirmed
     duplicates: list[Duplicate] = field(default_factory=list)  # flagged
     misses: list[VariantMiss] = field(default_factory=list)  # new variants the bot would not answer: flagged
+    overlaps: list[Overlap] = field(default_factory=list)  # new or changed articles answering another's questions: flagged
     base: int | None = None
     version: VersionInfo | None = None  # the version recorded: None for a dry run, a blocked publish, no change
     dry_run: bool = False
@@ -239,11 +242,13 @@ def _publish(
     snapshot, result.texts_embedded = kb.snapshot(proposed.articles, show_progress)
     # Thresholds stored now, so that going live is quick.
     after, result.lineage = _engine_after(kb, proposed, snapshot, recalibrate)
-    # Only question variants can regress: without any, the live engine need not be built.
-    if any(article.questions for article in proposed.live.values()):
+    # Only question variants can regress, and only a new or changed article overlap: else the live engine need not be built.
+    before = None
+    if proposed.live and (proposed.focus or any(article.questions for article in proposed.live.values())):
         before = current if current is not None else build_engine(kb.client, kb.settings)
         result.regressions = variant_regressions(before, after)
     result.misses = variant_misses(after, proposed.focus)
+    result.overlaps = overlaps(before, after, proposed.focus)
     vectors = kb.archive.article_vectors([a.content_hash for a in proposed.articles])
     result.duplicates = find_duplicates(proposed.articles, vectors, focus=proposed.focus)
     result.blocked = bool(result.regressions) and not confirm and not dry_run
@@ -263,15 +268,19 @@ def check(
 
 def proposed_engine(
     paths: Sequence[Path], settings: KnowledgeSettings | None = None, client: ClientAPI | None = None,
-    replace: bool | None = None,
+    replace: bool | None = None, live: KnowledgeEngine | None = None,
 ) -> tuple[KnowledgeEngine, ProposedKnowledgeBase]:
     """The engine the bot would answer with if these sources were published (for previews).
 
     replace: the sources are the whole knowledge base (default: when a folder is given).
+    live: the live engine, whose thresholds a draft never calibrated borrows (nothing is stored: the
+    publish still calibrates, or inherits, as it would have); without it the draft is calibrated.
     """
     kb = _KnowledgeBase(settings, client)
     proposed = _propose(kb, paths, replace)
     snapshot, _ = kb.snapshot(proposed.articles)
+    if live is not None and not live.snapshot.is_empty:
+        return engine_for(snapshot, kb.client, kb.settings, borrowed=live.thresholds), proposed
     return _engine_after(kb, proposed, snapshot, recalibrate=False)[0], proposed
 
 

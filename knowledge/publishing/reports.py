@@ -39,6 +39,7 @@ def publish_report(result: PublishResult, problems: list[SourceProblem]) -> dict
         "regressions": [{**asdict(r), "kind": r.kind.value, "text": str(r)} for r in result.regressions],
         "misses": [{**asdict(m), "text": str(m)} for m in result.misses],
         "duplicates": [{**asdict(d), "kind": d.kind.value, "text": str(d)} for d in result.duplicates],
+        "overlaps": [{**asdict(o), "text": str(o)} for o in result.overlaps],
         "base": result.base,
         "version": version_report(result.version) if result.version else None,
         "dry_run": result.dry_run,
@@ -63,10 +64,10 @@ def preview_report(result: PreviewResult, problems: list[SourceProblem]) -> dict
     }
 
 
-def cluster_report(cluster: Cluster) -> dict[str, Any]:
+def cluster_report(cluster: Cluster, closest_article: str | None = None) -> dict[str, Any]:
     fields = asdict(cluster)
     fields.pop("event_ids")
-    return fields
+    return {**fields, "closest_article": closest_article}
 
 
 def cluster_article_report(written: ClusterArticle, needs_answer: bool) -> dict[str, Any]:

@@ -92,7 +92,10 @@ def preview(where: dict[str, Any], question: str, lang: str | None, against: str
 
 
 def clusters(where: dict[str, Any]) -> list[dict[str, Any]]:
-    return _recorded(lambda: [cluster_report(c) for c in content_work(where).clusters()])
+    def listed() -> list[dict[str, Any]]:
+        work = content_work(where)
+        return [cluster_report(c, work.closest_article(c)) for c in work.clusters()]
+    return _recorded(listed)
 
 
 def live_articles(where: dict[str, Any]) -> list[dict[str, Any]]:

@@ -27,6 +27,7 @@ from chromadb.api import ClientAPI
 from filelock import FileLock
 from redis import Redis
 
+from knowledge.answering.serving import BotState, bot_state, fresh_reports
 from knowledge.index.versions import VersionInfo, list_versions, read_head
 from knowledge.publishing.jobs import ContentJobs, JobRefused
 from knowledge.settings import KnowledgeSettings
@@ -222,6 +223,7 @@ class ContentTeam:
         self.settings = settings
         self.client = client
         self.jobs = jobs
+        self._redis = redis
         self._unanswered = UnansweredStore(redis, retention_s=settings.unanswered_retention_s)
 
     def unanswered(self) -> UnansweredStore:
@@ -241,3 +243,9 @@ class ContentTeam:
     def live_version(self) -> int | None:
         head = read_head(self.client, self.settings.collection_name)
         return head.number if head else None
+
+    def bot_state(self) -> tuple[int | None, BotState]:
+        """The live version, and whether the running action servers answer from it yet."""
+        head = read_head(self.client, self.settings.collection_name)
+        reports = fresh_reports(self._redis, self.settings.collection_name)
+        return (head.number if head else None), bot_state(reports, head.kb_version if head else None)

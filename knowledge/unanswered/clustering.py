@@ -11,6 +11,7 @@ from langchain_core.embeddings import Embeddings
 from redis import Redis
 from sklearn.cluster import AgglomerativeClustering
 
+from knowledge.contract import EscalationReason
 from knowledge.embeddings import embed_questions, similarity_floor
 from knowledge.text import fold
 from knowledge.unanswered.events import CLUSTER_LIMIT, UnansweredEvent, UnansweredOutcome, UnansweredStore
@@ -110,8 +111,11 @@ def clusters(
     limit: int = CLUSTER_LIMIT,
     distance: float = CLUSTER_DISTANCE,
 ) -> list[Cluster]:
-    """Clusters of the newest unhandled events, newest first."""
-    return cluster_events(UnansweredStore.of(redis_or_store).events(limit=limit), embeddings, distance)
+    """Clusters of the newest unhandled events, newest first. Hand-overs of sensitive topics (recorded
+    before they were left out: the bot hands them over by design) are not unanswered."""
+    events = [e for e in UnansweredStore.of(redis_or_store).events(limit=limit)
+              if not (e.outcome is UnansweredOutcome.ESCALATE and e.reason == EscalationReason.SENSITIVE.value)]
+    return cluster_events(events, embeddings, distance)
 
 
 def find_cluster(found: Sequence[Cluster], key_or_number: str) -> Cluster | None:

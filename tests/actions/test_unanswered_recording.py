@@ -92,7 +92,13 @@ async def test_an_unhelpful_answer_records_the_question_it_answered_and_its_arti
     ]
 
 
-async def test_escalations_record_the_question_with_their_reason(
+async def test_a_sensitive_topic_handed_over_by_design_is_not_recorded(answer: ActionAnswerQuestion, recorded: Any) -> None:
+    messages, _ = await run(answer, tracker("my husband passed away last month, I need to close his line", sender_id="c5"))
+    assert (messages[0]["custom"]["outcome"], messages[0]["custom"]["reason"]) == ("escalate", "sensitive")
+    assert recorded() == []
+
+
+async def test_escalations_record_the_question_with_their_reason_but_not_sensitive_topics_handed_over_by_design(
     answer: ActionAnswerQuestion, hand_over: ActionHandOver, recorded: Any
 ) -> None:
     stolen = "my husband passed away last month, I need to close his line"
@@ -107,8 +113,8 @@ async def test_escalations_record_the_question_with_their_reason(
     slots = {e["name"]: e["value"] for e in first if e["event"] == "slot"}
     messages, _ = await run(answer, tracker(UNSURE[1], slots=slots, sender_id="c7"))
     assert messages[0]["custom"]["reason"] == "repeated_failure"
+    # c5's sensitive topic was handed over as it should be: nothing for the content team to write.
     assert [_fields(e) for e in recorded()] == [
-        (stolen, "en", "escalate", "sensitive", "c5", None),
         (UNSURE[0], "en", "decline", "low_confidence", "c6", None),
         (UNSURE[0], "en", "escalate", "low_confidence", "c6", None),
         (UNSURE[0], "en", "decline", "low_confidence", "c7", None),

@@ -22,8 +22,11 @@ from handoff.agents import save_agent
 from handoff.connection import connect
 from handoff.settings import HandoffSettings
 from handoff.web.main import create_app
+from knowledge.answering.serving import write_report
+from knowledge.index.versions import read_head
 from knowledge.publishing import jobs
-from knowledge.settings import REPO_ROOT
+from knowledge.settings import REPO_ROOT, KnowledgeSettings
+from knowledge.store import make_client
 from knowledge.unanswered.events import record_unanswered
 from tests.knowledge.helpers import GIFT_CARDS_ID, GIFT_CARDS_MD, SMALL_KB_FILES
 from ops.stack import free_port
@@ -252,6 +255,51 @@ GIFT_QUESTIONS = ["can I pay with a gift card", "do you sell gift cards", "how d
 GIFT_REPLY = "Yes: gift cards are accepted online and in our shops for 12 months."
 
 
+ESIM_SETUP = """---
+id: lumen/esim-setup-en
+title: "Setting up your eSIM"
+lang: en
+questions:
+  - "how do I activate my esim"
+  - "my new sim card is not activated yet"
+---
+Scan the QR code from your order e-mail: the eSIM works within an hour.
+"""
+
+
+def test_a_new_article_answering_the_questions_of_a_live_one_is_flagged_as_an_overlap(web: TestClient) -> None:
+    auth = log_in(web, "edna")
+    assert web.put("/api/editor/drafts/esim-setup.md", headers=auth, content=ESIM_SETUP.encode()).status_code == 201
+    dry = finished(web, auth, web.post("/api/editor/check", headers=auth))
+    forward = [o for o in dry["overlaps"] if not o["reverse"]]
+    assert forward and {(o["article"], o["other"]) for o in forward} == {("lumen/esim-setup-en", "lumen/activate-sim-esim-en")}
+    assert "is answered today from lumen/activate-sim-esim-en" in forward[0]["text"]
+    # Flagged, not blocked: publishing semantics are those of the other checks.
+    assert not dry["blocked"] and dry["diff"]["added"] == ["lumen/esim-setup-en"]
+
+
+def test_publishing_only_a_broken_file_publishes_nothing_and_says_why(web: TestClient) -> None:
+    auth = log_in(web, "edna")
+    assert web.put("/api/editor/drafts/prices.csv", headers=auth, content=b"q,price\nx,1\n").status_code == 201
+    result = finished(web, auth, web.post("/api/editor/publish", headers=auth, json={}))
+    assert not result["published"] and result["version"] is None
+    assert [p["file"] for p in result["problems"]] == ["prices.csv"]
+
+
+def test_the_page_is_told_whether_the_bot_answers_from_the_live_version(web: TestClient, redis_url: str) -> None:
+    auth = log_in(web, "edna")
+    assert web.get("/api/editor/live").status_code == 401
+    assert web.get("/api/editor/live", headers=auth).json() == {"live": 1, "bot": "unknown"}  # no action server
+    settings = KnowledgeSettings()  # this test's CHROMA_PATH
+    head = read_head(make_client(settings), settings.collection_name)
+    raw = redis.Redis.from_url(redis_url)
+    write_report(raw, settings.collection_name, head.kb_version, tag="actions-1")
+    write_report(raw, settings.collection_name, "an-earlier-version", tag="actions-2")
+    assert web.get("/api/editor/live", headers=auth).json() == {"live": 1, "bot": "loading"}
+    write_report(raw, settings.collection_name, head.kb_version, tag="actions-2")
+    assert web.get("/api/editor/live", headers=auth).json() == {"live": 1, "bot": "ready"}
+
+
 def test_unanswered_questions_become_an_article_that_the_bot_then_answers_from(web: TestClient, redis_url: str) -> None:
     raw = redis.Redis.from_url(redis_url, decode_responses=True)
     for number, question in enumerate(GIFT_QUESTIONS):
@@ -278,6 +326,7 @@ def test_unanswered_questions_become_an_article_that_the_bot_then_answers_from(w
     assert gift["examples"][0] == "gift card balance"  # newest first
     assert gift["suggested_answers"] == [GIFT_REPLY]
     watch = next(c for c in clusters if "does my esim work on a smartwatch" in c["questions"])
+    assert watch["closest_article"] == "lumen/activate-sim-esim-en"  # the page's default to add them to
     assert watch["unhelpful_articles"] == {"lumen/activate-sim-esim-en": 2}
     assert clusters[0]["newest_ms"] >= clusters[-1]["newest_ms"]
 

@@ -45,6 +45,8 @@
     jobFailed: [(error) => `Failed: ${error}`, (error) => `Échec : ${error}`],
     checkTitle: ["Check: what publishing would do", "Vérification : ce que la publication ferait"],
     publishTitle: ["Published", "Publié"], blockedTitle: ["Publishing is blocked", "La publication est bloquée"],
+    notPublishedTitle: ["Nothing published", "Rien n'a été publié"], nothingPublishable: ["Nothing to publish: no file in the draft can be published as it is. Fix the problems below.",
+      "Rien à publier : aucun fichier du brouillon ne peut être publié tel quel. Corrigez les problèmes ci-dessous."],
     nothingToPublish: ["Nothing to publish: the draft makes no change to what is live.",
       "Rien à publier : le brouillon ne change rien à ce qui est en ligne."],
     added: ["Added", "Ajoutés"], changed: ["Changed", "Modifiés"], removedArticles: ["Removed", "Retirés"],
@@ -55,11 +57,22 @@
     misses: ["New question variants the bot would not answer from their article",
       "Nouvelles variantes auxquelles le bot ne répondrait pas avec leur article"],
     duplicates: ["Duplicate or near-duplicate articles", "Articles en double ou presque"],
+    overlaps: ["Articles answering the same questions (do they repeat or contradict each other?)",
+      "Articles qui répondent aux mêmes questions (se répètent-ils ou se contredisent-ils ?)"],
     sourceProblems: ["Files with problems (not published; what is live stays)",
       "Fichiers à corriger (non publiés ; ce qui est en ligne reste)"],
     kept: ["Kept as published because their file has a problem", "Gardés tels que publiés car leur fichier a un problème"],
-    publishedVersion: [(v, seconds) => `Version v${v} is live (${seconds} s). The bot answers from it within seconds.`,
-      (v, seconds) => `La version v${v} est en ligne (${seconds} s). Le bot s'en sert dans les secondes qui suivent.`],
+    publishedVersion: [(v, seconds) => `Version v${v} is published (${seconds} s).`,
+      (v, seconds) => `La version v${v} est publiée (${seconds} s).`],
+    bot: {
+      ready: [(v) => `Version v${v} is live: the bot answers from it.`, (v) => `La version v${v} est en ligne : le bot répond avec.`],
+      loading: [(v) => `The bot is loading v${v}: it answers from the previous version for a few more seconds…`,
+        (v) => `Le bot charge la v${v} : il répond encore quelques secondes avec la version précédente…`],
+      unknown: [(v) => `No assistant reports which version it answers from: a running one answers from v${v} within a few seconds.`,
+        (v) => `Aucun assistant n'indique la version dont il se sert : un assistant en marche répondra avec la v${v} d'ici quelques secondes.`],
+    },
+    liveLoading: [(v) => `live: v${v} · bot loading…`, (v) => `en ligne : v${v} · bot en chargement…`],
+    nothingLive: ["nothing published yet", "rien de publié"],
     handled: [(n) => `${n} unanswered questions marked as handled.`, (n) => `${n} questions sans réponse marquées comme traitées.`],
     previewTitle: ["What would the bot do?", "Que ferait le bot ?"], question: ["Customer question", "Question du client"],
     against: ["Against", "Sur"], againstDraft: ["the draft", "le brouillon"], againstLive: ["what is live", "ce qui est en ligne"],
@@ -142,14 +155,16 @@
   const fileUrl = (name) => `/api/editor/drafts/${encodeURIComponent(name)}`;
 
   // ---------------------------------------------------------------- state
-  const state = { me: null, files: [], report: null, versions: null, clusters: null, articles: [], preview: null, armedRollback: null };
+  const state = {
+    me: null, files: [], report: null, versions: null, clusters: null, articles: [], preview: null, armedRollback: null, bot: null,
+  };
 
   // ---------------------------------------------------------------- log in
   async function showApp(me) {
     state.me = me;
     LumenCommon.showApp();
     $("me").textContent = me.display_name;
-    await Promise.all([loadFiles(), loadVersions()]);
+    await Promise.all([loadFiles(), loadVersions(), loadBotState()]);
   }
 
   LumenCommon.onLogin(async (username, password) => {
@@ -314,6 +329,7 @@
       if (job.result.published_files.includes($("editing-name").value)) closeEditor();
       await Promise.all([loadFiles(), loadVersions()]);
       state.clusters = null;
+      await waitForTheBot();
     }
   }
 
@@ -331,14 +347,16 @@
     const report = state.report;
     if (!report) { box.hidden = true; return; }
     const r = report.result;
-    const title = r.blocked ? t.blockedTitle : r.published ? t.publishTitle : report.kind === "check" ? t.checkTitle : t.publishTitle;
+    const title = r.blocked ? t.blockedTitle : r.published ? t.publishTitle : report.kind === "check" ? t.checkTitle : t.notPublishedTitle;
     const diff = r.diff;
     const empty = !diff.added.length && !diff.changed.length && !diff.removed.length;
+    const bot = r.published && state.bot && state.bot.live === r.version.number ? state.bot.bot : null;
     show(box,
       el("h2", { text: title }),
       r.published ? el("p", { class: "ok", "data-testid": "published", text: t.publishedVersion(r.version.number, r.seconds) }) : null,
       r.published && r.handled_questions ? el("p", { class: "muted", text: t.handled(r.handled_questions) }) : null,
-      empty ? el("p", { class: "muted", text: t.nothingToPublish }) : null,
+      bot ? el("p", { class: bot === "ready" ? "ok" : "muted", "data-testid": "bot-state", text: t.bot[bot](r.version.number) }) : null,
+      empty ? el("p", { class: "muted", text: r.problems.length ? t.nothingPublishable : t.nothingToPublish }) : null,
       el("div", { "data-testid": "diff" },
         section(t.added, diff.added), section(t.changed, diff.changed), section(t.removedArticles, diff.removed),
         diff.unchanged ? el("p", { class: "muted", text: t.unchanged(diff.unchanged) }) : null),
@@ -346,6 +364,7 @@
         section(t.regressions, r.regressions.map((x) => x.text), t.regressionsHint),
         r.blocked ? el("button", { class: "btn primary", type: "button", text: t.publishAnyway,
           onclick: () => checkOrPublish("publish", true) }) : null) : null,
+      section(t.overlaps, (r.overlaps || []).map((x) => x.text)),
       section(t.duplicates, r.duplicates.map((x) => x.text)),
       section(t.misses, r.misses.map((x) => x.text)),
       section(t.sourceProblems, r.problems.map((x) => x.text)),
@@ -362,7 +381,7 @@
   function renderVersions() {
     const data = state.versions;
     if (!data) return;
-    $("live-version").textContent = data.live ? `${t.live}: v${data.live}` : "";
+    renderLiveChip();
     const body = $("versions");
     body.replaceChildren();
     if (!data.versions.length) { body.append(el("tr", {}, el("td", { colspan: "5", class: "muted", text: t.noVersions }))); return; }
@@ -382,12 +401,36 @@
     }
   }
 
+  // The live version in the top bar, and whether the bot answers from it yet (GET /api/editor/live).
+  async function loadBotState() {
+    try { state.bot = await api("GET", "/api/editor/live"); } catch { return; }
+    renderLiveChip();
+  }
+
+  function renderLiveChip() {
+    const live = state.versions ? state.versions.live : state.bot ? state.bot.live : null;
+    const loading = state.bot && state.bot.live === live && state.bot.bot === "loading";
+    $("live-version").textContent = live ? (loading ? t.liveLoading(live) : `${t.live}: v${live}`) : t.nothingLive;
+  }
+
+  // After a publish or rollback: "live" once the action servers answer from the new version.
+  async function waitForTheBot(limitMs = 120000) {
+    const until = Date.now() + limitMs;
+    do {
+      await loadBotState();
+      renderReport();
+      if (!state.bot || state.bot.bot !== "loading") return;
+      await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+    } while (Date.now() < until);
+  }
+
   async function rollBack(number) {
     if (state.armedRollback !== number) { state.armedRollback = number; renderVersions(); return; }
     state.armedRollback = null;
     const job = await runJob("/api/editor/rollback", { version: number });
     if (job && job.result.version) toast(t.rolledBack(job.result.version.number, number));
     await loadVersions();
+    if (job && job.result.version) await waitForTheBot();
   }
 
   // ---------------------------------------------------------------- preview
@@ -442,9 +485,12 @@
     list.replaceChildren();
     if (!state.clusters.length) { list.append(el("li", { class: "muted", text: t.noClusters })); return; }
     for (const cluster of state.clusters) {
-      const choices = state.articles.filter((a) => a.lang === cluster.lang);
+      // The article its questions come closest to first (and chosen), then the others by title.
+      const choices = state.articles.filter((a) => a.lang === cluster.lang)
+        .sort((a, b) => (b.id === cluster.closest_article) - (a.id === cluster.closest_article) || a.title.localeCompare(b.title));
       const selectId = `variants-${cluster.key}`;
-      const select = el("select", { id: selectId }, choices.map((a) => el("option", { value: a.id, text: `${a.title} (${a.id})` })));
+      const select = el("select", { id: selectId, "data-testid": "variants-article" },
+        choices.map((a) => el("option", { value: a.id, title: a.id, text: a.title })));
       const outcomes = Object.entries(cluster.outcomes).map(([k, n]) => `${n} ${t.clusterOutcomes[k] || k}`).join(" · ");
       list.append(el("li", { dataset: { key: cluster.key }, "data-testid": "cluster" },
         el("div", { class: "head" },
