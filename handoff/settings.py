@@ -3,7 +3,7 @@ read from the environment: the knowledge base's (KnowledgeSettings, REDIS_URL am
 the handoff's and the web app's. One object per process."""
 from __future__ import annotations
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 
 from knowledge.settings import KnowledgeSettings
 
@@ -29,6 +29,11 @@ class HandoffSettings(KnowledgeSettings):
     # in endpoints.yml (ops/run.sh sets it to conversation_retention_s). Unanswered questions: knowledge/settings.py.
     conversation_retention_s: int = Field(default=30 * 24 * 3600, gt=0)
     ticket_retention_s: int = Field(default=90 * 24 * 3600, gt=0)
+
+    # Returning customers: the site signs its logged-in customer's id with this secret (hex HMAC-SHA256 of the id)
+    # and the widget sends both; the web app links that customer's conversations. Unset: a widget naming a
+    # customer is refused (403), anonymous chats work as before.
+    customer_id_secret: SecretStr | None = None
 
     # The web app: where Rasa and the action server are, and what the routes accept.
     rasa_url: str = "http://localhost:5005"

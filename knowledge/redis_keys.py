@@ -1,8 +1,8 @@
 """Every Redis key the project writes, in one place: the handoff's and the content team's.
 
 Rasa's own keys (trackers, locks) start with "rasa"; rq's with "rq:".
-Personal data (a conversation's keys, tickets and their contact index, unanswered questions, Rasa's
-trackers) expires: see the retention settings; queue, agent and statistics keys hold none and do not.
+Personal data (a conversation's keys, tickets and their contact index, a verified customer's list of
+conversations, unanswered questions, Rasa's trackers) expires: see the retention settings; queue, agent and statistics keys hold none and do not.
 """
 from __future__ import annotations
 
@@ -65,6 +65,12 @@ def ticket(ticket_id: str) -> str:
 
 
 TICKET_PATTERN = f"{PREFIX}:ticket:T*"  # every ticket record (SCAN), not the sequence
+
+
+def customer_conversations(user_id: str) -> str:
+    """Sorted set of the conversations a verified customer started (handoff.returning): conversation id ->
+    started at (ms). The conversation's hash names the customer in its field "customer"."""
+    return f"{PREFIX}:customer:{user_id}:conversations"
 
 
 def tickets_of_contact(contact_key: str) -> str:
