@@ -34,6 +34,9 @@ class HandoffSettings(KnowledgeSettings):
     # and the widget sends both; the web app links that customer's conversations. Unset: a widget naming a
     # customer is refused (403), anonymous chats work as before.
     customer_id_secret: SecretStr | None = None
+    # /demo/returning shows the demo site to this customer, logged in and signed (make run sets it). Leave it
+    # unset on a real site: anyone opening that page would be this customer.
+    demo_customer_id: str | None = None
 
     # The web app: where Rasa and the action server are, and what the routes accept.
     rasa_url: str = "http://localhost:5005"

@@ -28,7 +28,7 @@ from handoff.web.errors import install_error_handlers
 from handoff.web.stream_hub import StreamHub
 from handoff.web.stream_limits import OpenStreamLimits
 from handoff.web.page_policies import unframed_page_headers, widget_page_headers
-from handoff.web.returning import routes as returning_routes
+from handoff.web.returning import demo_page as returning_demo, routes as returning_routes
 from knowledge.publishing.workspace import ContentTeam, DraftWorkspace
 from knowledge.store import make_client
 
@@ -105,6 +105,7 @@ def create_app(settings: HandoffSettings | None = None, http_transport: httpx.As
     app.include_router(help_pages.router)
     app.include_router(editor_api.router)
     app.include_router(returning_routes.router)
+    app.include_router(returning_demo.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
     @app.get("/healthz", tags=["ops"])

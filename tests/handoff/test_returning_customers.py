@@ -189,3 +189,23 @@ async def test_forgetting_a_customer_id_erases_all_their_conversations_and_the_l
     assert await store.exists(other) and await redis_client.exists(keys.customer_conversations("u-7"))
     again = await web.post("/api/agent/forget", json={"who": "u-42"}, headers=supervisor)
     assert sum(again.json()["erased"].values()) == 0
+
+
+@pytest.fixture
+def demo_customer(monkeypatch: pytest.MonkeyPatch) -> str:
+    """DEMO_CUSTOMER_ID, as `make run` sets it (asked for before `web`, which reads it)."""
+    monkeypatch.setenv("DEMO_CUSTOMER_ID", "demo-customer")
+    return "demo-customer"
+
+
+async def test_the_returning_customer_demo_page_signs_its_demo_customer(demo_customer: str, web: httpx.AsyncClient) -> None:
+    page = await web.get("/demo/returning")
+    assert page.status_code == 200
+    assert f'data-user-id="demo-customer" data-user-hash="{sign(SECRET, demo_customer)}"' in page.text
+    assert "frame-ancestors" in page.headers["content-security-policy"]
+    conversation_id = await start(web, signed(demo_customer))  # what its widget then does
+    assert conversation_id
+
+
+async def test_without_a_demo_customer_there_is_no_signed_demo_page(web: httpx.AsyncClient) -> None:
+    assert (await web.get("/demo/returning")).status_code == 404
