@@ -21,24 +21,16 @@
     readOnly: ["Read only", "Lecture seule"],
     close: ["Close", "Fermer"],
     from: { customer: ["Customer", "Client"], bot: "Assistant", agent: ["Advisor", "Conseiller"] },
+    // How a conversation stands: the outcome of the bot's last reply while the bot has it, else its owner.
     outcomes: {
       answer: ["Answered by the bot", "Répondue par le bot"], decline: ["The bot could not answer", "Le bot n'a pas su répondre"],
       escalate: ["Handed to an advisor", "Transmise à un conseiller"], smalltalk: ["Small talk", "Échanges de politesse"],
-      ticket: ["Ticket filed", "Ticket déposé"],
-    },
-    owners: {
-      bot: ["With the bot", "Avec le bot"], queued: ["Waiting for an advisor", "En attente d'un conseiller"],
-      agent: ["With an advisor", "Avec un conseiller"], closed: ["Closed", "Clôturée"],
-    },
-    events: {
-      queued: ["Queued for an advisor", "En attente d'un conseiller"], agent_joined: ["An advisor joined", "Un conseiller a rejoint"],
-      transferred: ["Transferred", "Transférée"], requeued: ["Put back in the queue", "Remise dans la file"],
-      handed_back: ["Handed back to the bot", "Rendue au bot"], closed: ["Closed", "Clôturée"],
-      no_agent: ["No advisor took the chat in time", "Aucun conseiller n'a pris la discussion à temps"],
+      ticket: ["Ticket filed", "Ticket déposé"], bot: ["With the bot", "Avec le bot"], closed: ["Closed", "Clôturée"],
+      queued: ["Waiting for an advisor", "En attente d'un conseiller"], agent: ["With an advisor", "Avec un conseiller"],
     },
   });
 
-  let consoleStrings = {}; // the console's own, in its language (names of resolution codes and button payloads)
+  let consoleStrings = {}; // the console's own, in its language (resolution codes, button payloads, system events)
   let shownFor = null; // the conversation whose history is loaded
   let history = null; // its promise: {customer, conversations}
 
@@ -58,10 +50,10 @@
   function outcomeOf(past) {
     const s = t();
     const resolutions = consoleStrings.resolutions || {};
-    if (past.owner === "closed") return past.resolution ? `${s.owners.closed} · ${resolutions[past.resolution] || past.resolution}` : s.owners.closed;
-    if (past.owner === "bot" && past.resolution === "handed_back") return s.events.handed_back;
+    if (past.owner === "closed") return past.resolution ? `${s.outcomes.closed} · ${resolutions[past.resolution] || past.resolution}` : s.outcomes.closed;
+    if (past.owner === "bot" && past.resolution === "handed_back") return eventText({ event: "handed_back" });
     if (past.owner === "bot" && past.outcome) return s.outcomes[past.outcome] || past.outcome;
-    return s.owners[past.owner] || past.owner;
+    return s.outcomes[past.owner] || past.owner;
   }
 
   function pastItem(past) {
@@ -113,11 +105,17 @@
     place(card(data));
   }
 
+  // The console's own wording of a system event ("{name} joined", "Closed · {resolution}").
+  function eventText(message) {
+    const template = (consoleStrings.events || {})[message.event] || message.event || "";
+    const details = message.details || {};
+    const resolution = (consoleStrings.resolutions || {})[details.resolution] || details.resolution || "";
+    return template.replace("{name}", message.agent_name || message.agent || "").replace("{resolution}", resolution);
+  }
+
   function messageRow(message) {
     const s = t();
-    if (message.kind === "system") {
-      return el("div", { class: "event", text: s.events[message.event] || message.event || "" });
-    }
+    if (message.kind === "system") return el("div", { class: "event", text: eventText(message) });
     if (!["customer", "bot", "agent"].includes(message.kind)) return null;
     const name = message.kind === "agent" ? message.agent_name || s.from.agent : s.from[message.kind];
     const bubble = el("div", { class: "bubble", text: message.kind === "customer" ? words(message.text) : message.text || "" });
