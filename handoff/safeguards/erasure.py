@@ -1,9 +1,11 @@
 """Erasing a customer: every trace of their conversations in every store, found by conversation id,
-email address, phone number or verified customer id (handoff.returning). Idempotent: erasing twice erases nothing the second time.
+email address, phone number or verified customer id (handoff.returning). Idempotent: erasing twice
+erases nothing the second time.
 
 Stores reached: the conversation's own keys (hash, messages, typing, package), Rasa's tracker and
-lock, the waiting queue, tickets and the contact index, a verified customer's list of conversations, the content team's unanswered questions,
-and the events stream the consoles read (it names conversations and tickets).
+lock, the waiting queue, tickets and the contact index, a verified customer's list of conversations,
+the content team's unanswered questions, and the events stream the consoles read (it names
+conversations and tickets).
 """
 from __future__ import annotations
 
