@@ -104,8 +104,9 @@ def main(argv: list[str] | None = None) -> int:
     for name in ("agents", "queue", "tickets"):
         commands.add_parser(name, help=f"list {name}")
     erase = commands.add_parser("forget", help="erase a customer's data everywhere: their conversations, Rasa "
-                                "trackers, tickets, unanswered questions and events")
-    erase.add_argument("who", help="a conversation id, or the email address or phone number they left")
+                                "trackers, tickets, link to their customer id, unanswered questions and events")
+    erase.add_argument("who", help="a conversation id, the email address or phone number they left, or the "
+                                   "customer id the site signed for the widget")
     args = parser.parse_args(argv)
     settings = HandoffSettings()
     if args.command == "add-agent":

@@ -23,6 +23,7 @@ from handoff.ownership import (
     split_queue_score,
 )
 from handoff.rendering import markdown_to_safe_html
+from handoff.returning.links import link
 from handoff.settings import HandoffSettings
 from knowledge import redis_keys as keys
 from knowledge.contract import BotReply, EscalationReason
@@ -128,12 +129,16 @@ class ConversationStore:
             message_id, *_ = await pipe.execute()
         return str(message_id)
 
-    async def create(self) -> str:
+    async def create(self, customer: str | None = None) -> str:
+        """A new conversation, linked to `customer` (a verified user id: handoff.returning) when given."""
         # Unguessable: the id is the customer's only credential for their conversation.
         conversation_id = secrets.token_urlsafe(24)
+        now = now_ms()
         async with self.redis.pipeline(transaction=True) as pipe:
-            pipe.hset(keys.conversation(conversation_id), mapping={"owner": Owner.BOT.value, "created_at": now_ms()})
+            pipe.hset(keys.conversation(conversation_id), mapping={"owner": Owner.BOT.value, "created_at": now})
             pipe.expire(keys.conversation(conversation_id), self._retention_s)
+            if customer is not None:
+                link(pipe, customer, conversation_id, now, self._retention_s)
             await pipe.execute()
         return conversation_id
 

@@ -31,6 +31,14 @@ class HandoffSettings(KnowledgeSettings):
     conversation_retention_s: int = Field(default=30 * 24 * 3600, gt=0)
     ticket_retention_s: int = Field(default=90 * 24 * 3600, gt=0)
 
+    # Returning customers: the site signs its logged-in customer's id with this secret (hex HMAC-SHA256 of the id)
+    # and the widget sends both; the web app links that customer's conversations. Unset: a widget naming a
+    # customer is refused (403), anonymous chats work as before.
+    customer_id_secret: SecretStr | None = None
+    # /demo/returning shows the demo site to this customer, logged in and signed (make run sets it). Leave it
+    # unset on a real site: anyone opening that page would be this customer.
+    demo_customer_id: str | None = None
+
     # The web app: where Rasa and the action server are, and what the routes accept.
     rasa_url: str = "http://localhost:5005"
     rasa_token: str | None = None  # Rasa's --auth-token, if the server was started with one

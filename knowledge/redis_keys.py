@@ -1,8 +1,9 @@
 """Every Redis key the project writes, in one place: the handoff's and the content team's.
 
 Rasa's own keys (trackers, locks) start with "rasa"; rq's with "rq:".
-Personal data (a conversation's keys, tickets with their history and contact index, unanswered questions,
-Rasa's trackers) expires: see the retention settings; queue, agent and statistics keys hold none and do not.
+Personal data (a conversation's keys, tickets with their history and contact index, a verified customer's
+list of conversations, unanswered questions, Rasa's trackers) expires: see the retention settings; queue,
+agent and statistics keys hold none and do not.
 """
 from __future__ import annotations
 
@@ -81,6 +82,12 @@ def ticket_history(ticket_id: str) -> str:
     """Hash: reply id -> JSON record of what an agent did about the ticket (an email reply, a call back;
     handoff.ticket_replies.history). Outside "ticket:" so that TICKET_PATTERN finds ticket records only."""
     return f"{PREFIX}:ticket-history:{ticket_id}"
+
+
+def customer_conversations(user_id: str) -> str:
+    """Sorted set of the conversations a verified customer started (handoff.returning): conversation id ->
+    started at (ms). The conversation's hash names the customer in its field "customer"."""
+    return f"{PREFIX}:customer:{user_id}:conversations"
 
 
 def tickets_of_contact(contact_key: str) -> str:

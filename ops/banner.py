@@ -16,6 +16,7 @@ from knowledge.settings import REPO_ROOT
 PAGES = {
     "/": "Chat with the bot",
     "/demo": "Demo company site with the chat widget (?lang=fr in French)",
+    "/demo/returning": "The same, signed in as a returning customer (advisors see their earlier chats)",
     "/console": "Advisor console: hand-overs from the bot",
     "/editor": "Help-centre editor",
     "/docs": "Web app API (OpenAPI)",

@@ -19,6 +19,10 @@ secret() {  # secret NAME FILE: the variable if set, else the file's content, ma
 }
 secret RASA_TOKEN var/rasa-token
 secret ACTIONS_TOKEN var/actions-token
+# Returning customers: sites sign their customers' ids with it; /demo/returning shows the demo site to a
+# signed-in demo customer.
+secret CUSTOMER_ID_SECRET var/customer-id-secret
+export DEMO_CUSTOMER_ID="${DEMO_CUSTOMER_ID:-demo-customer}"
 
 export LOCAL_REDIS_PORT="${LOCAL_REDIS_PORT:-6380}"
 if [ -z "${REDIS_URL:-}" ]; then

@@ -120,6 +120,8 @@ def start_stack(workdir: Path, chroma_path: Path, with_web: bool = True, smtp_ur
         "CONVERSATIONS_PER_ADDRESS": "0",
         "TYPING_PER_ADDRESS": "0",
         "TYPING_PER_CONVERSATION": "0",
+        # Returning customers: tests sign customer ids with it (stack.env["CUSTOMER_ID_SECRET"]).
+        "CUSTOMER_ID_SECRET": secrets.token_hex(16),
         **os.environ,
         "CHROMA_PATH": str(chroma_path),
         "HF_HUB_OFFLINE": "1",

@@ -1,12 +1,14 @@
 """Erasing a customer: every trace of their conversations in every store, found by conversation id,
-email address or phone number. Idempotent: erasing twice erases nothing the second time.
+email address, phone number or verified customer id (handoff.returning). Idempotent: erasing twice
+erases nothing the second time.
 
 An email address or phone number finds the conversations of the tickets filed with it, and those whose
 customer messages or Rasa tracker hold it, however written ("06 12 34 56 78" for +33612345678).
 
 Stores reached: the conversation's own keys (hash, messages, typing, package), Rasa's tracker and
-lock, the waiting queue, tickets with their history and the contact index, the content team's unanswered questions,
-and the events stream the consoles read (it names conversations and tickets).
+lock, the waiting queue, tickets with their history and the contact index, a verified customer's list of
+conversations, the content team's unanswered questions, and the events stream the consoles read (it names
+conversations and tickets).
 """
 from __future__ import annotations
 
@@ -17,12 +19,13 @@ from dataclasses import dataclass, field
 
 from redis.asyncio import Redis
 
+from handoff.returning.links import CUSTOMER_FIELD, conversations_of, unlink
 from handoff.tickets import contact_key, looks_like_contact
 from knowledge import redis_keys as keys
 from knowledge.contacts import mentions
 
 _SCAN_BATCH = 500
-STORES = ("conversation keys", "rasa trackers", "queue", "tickets", "unanswered questions", "events")
+STORES = ("conversation keys", "rasa trackers", "queue", "tickets", "customer links", "unanswered questions", "events")
 
 
 @dataclass
@@ -123,7 +126,7 @@ async def _erase_tickets(redis: Redis, ticket_ids: set[str], report: ErasureRepo
 
 
 async def _erase_conversation(redis: Redis, conversation_id: str, report: ErasureReport) -> None:
-    member = await redis.hget(keys.conversation(conversation_id), "queue_member")
+    member, customer = await redis.hmget(keys.conversation(conversation_id), ["queue_member", CUSTOMER_FIELD])
     async with redis.pipeline(transaction=True) as pipe:
         pipe.delete(keys.conversation(conversation_id), keys.messages(conversation_id), keys.typing(conversation_id),
                     keys.package(conversation_id))
@@ -134,23 +137,31 @@ async def _erase_conversation(redis: Redis, conversation_id: str, report: Erasur
     report.erased["conversation keys"] += conversation_keys
     report.erased["rasa trackers"] += rasa_keys
     report.erased["queue"] += sum(queued)
+    if customer:
+        report.erased["customer links"] += await unlink(redis, customer, [conversation_id])
 
 
 async def forget(redis: Redis, who: str) -> ErasureReport:
-    """Erase the conversation `who`, or every conversation and ticket of the email address or phone number `who`."""
+    """Erase the conversation `who`, or every conversation and ticket of the email address or phone number
+    `who`, and every conversation of the verified customer whose id is `who`."""
     who = who.strip()
     report = ErasureReport(who)
+    linked = await conversations_of(redis, who)
+    ticket_ids: set[str] = set()
+    conversation_ids = set(linked)
     if looks_like_contact(who):
         ticket_ids = await _tickets_of_contact(redis, who)
-        conversation_ids = {cid for cid in [await redis.hget(keys.ticket(t), "conversation_id") for t in ticket_ids] if cid}
+        conversation_ids |= {cid for cid in [await redis.hget(keys.ticket(t), "conversation_id") for t in ticket_ids] if cid}
         conversation_ids |= await _conversations_mentioning(redis, contact_key(who))
         await redis.delete(keys.tickets_of_contact(contact_key(who)))
-    else:
-        ticket_ids, conversation_ids = set(), {who}
+    elif not linked:
+        conversation_ids = {who}
     ticket_ids |= await _tickets_of_conversations(redis, conversation_ids)
     await _erase_tickets(redis, ticket_ids, report)
     for conversation_id in sorted(conversation_ids):
         await _erase_conversation(redis, conversation_id, report)
+    if linked:  # what is left names conversations that expired before
+        report.erased["customer links"] += await unlink(redis, who, linked)
     report.conversations = sorted(conversation_ids)
     if conversation_ids:
         unanswered = await _erase_stream_entries(redis, keys.UNANSWERED, "conversation_id", conversation_ids)

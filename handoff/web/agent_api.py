@@ -80,7 +80,7 @@ class CloseRequest(BaseModel):
 
 
 class ErasureRequest(BaseModel):
-    who: str = Field(min_length=1, max_length=256, description="a conversation id, an email address or a phone number")
+    who: str = Field(min_length=1, max_length=256, description="a conversation id, an email address, a phone number or a verified customer id")
 
 
 class TransitionResult(BaseModel):

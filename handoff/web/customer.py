@@ -30,6 +30,7 @@ from handoff.web.dependencies import (
 )
 from handoff.web.errors import RETRY_LATER, declared
 from handoff.web.live import conversation_events
+from handoff.web.returning.routes import CustomerIdentity, customer_or_refuse
 from knowledge.contract import BotReply
 
 # Redis unreachable: 503 on every route (handoff/web/errors.py).
@@ -87,10 +88,14 @@ def _refuse_when_limited(wait_s: int, what: str) -> None:
                             headers={"Retry-After": str(wait_s)})
 
 
-@router.post("", status_code=201, responses=declared(429))
-async def start_conversation(store: Store, limiter: Limiter, address: ClientAddress) -> NewConversation:
+@router.post("", status_code=201, responses=declared(400, 403, 429))
+async def start_conversation(store: Store, limiter: Limiter, address: ClientAddress, settings: Settings,
+                             identity: CustomerIdentity | None = None) -> NewConversation:
+    """A new conversation; with a body, for the site's logged-in customer, whose earlier conversations the
+    advisors then see. A user_id whose user_hash does not hold is refused (403) before anything is stored."""
+    customer = customer_or_refuse(settings, identity)
     _refuse_when_limited(await limiter.new_conversation(address), "new conversations")
-    return NewConversation(conversation_id=await store.create())
+    return NewConversation(conversation_id=await store.create(customer))
 
 
 @router.get("/{conversation_id}", responses=declared(404))

@@ -31,7 +31,8 @@ RETRY_LATER = {"Retry-After": RETRY_AFTER_S}
 MEANINGS = {
     400: "the request body could not be read (not UTF-8, or not the declared media type)",
     401: "not logged in, or the session has ended",
-    403: "the account lacks the role this needs, or a change carrying the session cookie came from another site",
+    403: ("the account lacks the role this needs, a change carrying the session cookie came from another site, "
+          "or a customer id came without its valid signature"),
     404: "what the path names does not exist (or no longer does)",
     409: "the request conflicts with the current state (someone acted first, a job is running, an id reused)",
     413: "too large",

@@ -29,6 +29,7 @@ from handoff.web.stream_hub import StreamHub
 from handoff.web.tickets import answer_api as ticket_answer_api
 from handoff.web.stream_limits import OpenStreamLimits
 from handoff.web.page_policies import unframed_page_headers, widget_page_headers
+from handoff.web.returning import demo_page as returning_demo, routes as returning_routes
 from knowledge.publishing.workspace import ContentTeam, DraftWorkspace
 from knowledge.redis_client import connect_sync
 from knowledge.store import make_client
@@ -107,6 +108,8 @@ def create_app(settings: HandoffSettings | None = None, http_transport: httpx.As
     app.include_router(help_pages.router)
     app.include_router(editor_api.router)
     app.include_router(canned_replies.router)
+    app.include_router(returning_routes.router)
+    app.include_router(returning_demo.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
     @app.get("/healthz", tags=["ops"])

@@ -900,6 +900,7 @@
     for (const item of items) suggestions.append(suggestionCard(item));
     const summary = summaryCard(current.summary);
     context.replaceChildren(...(summary ? [summary] : []), handoff, suggestions, found);
+    document.dispatchEvent(new CustomEvent("lumen-console:context", { detail: { id: current.id, strings: t } })); // console-history.js
     for (const mark of suggestions.querySelectorAll("mark")) mark.parentElement.scrollTop = Math.max(0, mark.offsetTop - 8); // .text is the offsetParent (position: relative)
   }
 

@@ -5,6 +5,9 @@
  *   data-api="https://chat.example.com"  where the web app runs (default: where widget.js came from)
  *   data-lang="fr"                       UI language (default: <html lang>, then the browser's)
  *   data-open="true"                     open the panel on load
+ *   data-user-id="42" data-user-hash="…" the site's logged-in customer, signed on the site's server:
+ *                                        user-hash = hex(HMAC-SHA256(CUSTOMER_ID_SECRET, user-id)); advisors
+ *                                        then see the customer's earlier conversations (README: Returning customers)
  *
  * Security rule: text written by a customer, an agent or the bot is inserted with textContent.
  * The only markup ever inserted is the `html` field of bot messages, which the server renders
@@ -20,6 +23,11 @@
   const API = (script.dataset.api || script.src.replace(/\/(?:static\/)?widget\.js(?:[?#].*)?$/, "")).replace(/\/+$/, "");
   const STORAGE_KEY = "lumen-chat:conversation";
   const OPEN_KEY = "lumen-chat:open";
+  // Whose conversation the stored one is (the hash of the signed customer id; none: anonymous): another
+  // customer logged in on this browser starts a conversation of their own.
+  const IDENTITY_KEY = "lumen-chat:identity";
+  const USER_ID = script.dataset.userId || "";
+  const USER_HASH = USER_ID ? script.dataset.userHash || "" : "";
   const TYPING_EVERY_MS = 2500;
   const TYPING_SHOWN_MS = 6000;
   const RETRY_DELAYS_MS = [1000, 2000, 4000, 8000, 15000];
@@ -82,6 +90,7 @@
       retry: "Retry",
       tooLong: "This message is too long.",
       tooFast: "You're sending messages too fast, please wait a moment.",
+      notVerified: "We couldn't confirm who you are, so the chat can't start. Please reload the page or log in again.",
       unavailable: "I can't answer right now, please try again in a moment",
       reconnecting: "Connection lost. Reconnecting…",
       unread: (n) => `${n} new message${n > 1 ? "s" : ""}`,
@@ -134,6 +143,7 @@
       retry: "Réessayer",
       tooLong: "Ce message est trop long.",
       tooFast: "Vous envoyez des messages trop vite, merci de patienter un instant.",
+      notVerified: "Nous n'avons pas pu confirmer votre identité : la discussion ne peut pas commencer. Rechargez la page ou reconnectez-vous.",
       unavailable: "Je ne peux pas vous répondre pour le moment, merci de réessayer dans un instant",
       reconnecting: "Connexion perdue. Reconnexion…",
       unread: (n) => `${n} nouveau${n > 1 ? "x" : ""} message${n > 1 ? "s" : ""}`,
@@ -365,6 +375,7 @@ button:focus-visible, a:focus-visible, textarea:focus-visible { outline: 3px sol
   shadow.append(root);
 
   // ---------------------------------------------------------------- state
+  if ((storageGet("localStorage", IDENTITY_KEY) || "") !== USER_HASH) storageSet("localStorage", STORAGE_KEY, null);
   let conversationId = storageGet("localStorage", STORAGE_KEY);
   let creating = null; // the POST /api/conversations in flight
   let source = null; // EventSource
@@ -718,10 +729,13 @@ button:focus-visible, a:focus-visible, textarea:focus-visible { outline: 3px sol
     if (conversationId) return Promise.resolve(conversationId);
     if (!creating) {
       creating = (async () => {
-        const response = await fetch(`${API}/api/conversations`, { method: "POST" });
+        const response = USER_ID
+          ? await postJson(`${API}/api/conversations`, { user_id: USER_ID, user_hash: USER_HASH })
+          : await fetch(`${API}/api/conversations`, { method: "POST" });
         if (!response.ok) throw Object.assign(new Error(`HTTP ${response.status}`), { status: response.status });
         conversationId = (await response.json()).conversation_id;
         storageSet("localStorage", STORAGE_KEY, conversationId);
+        storageSet("localStorage", IDENTITY_KEY, USER_HASH || null);
         connect();
         return conversationId;
       })().finally(() => { creating = null; });
@@ -814,6 +828,10 @@ button:focus-visible, a:focus-visible, textarea:focus-visible { outline: 3px sol
         }
       } catch (error) {
         // network down or the response lost: the retry carries the same client_id, so it is stored once
+        if (error && error.status === 403) { // the site's signature of its customer's id does not hold
+          markFailed(entry, t.notVerified, false);
+          return;
+        }
         if (error && error.status === 429) { // too many new conversations from here
           markFailed(entry, t.tooFast, true);
           return;
