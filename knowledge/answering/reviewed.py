@@ -47,9 +47,10 @@ CONFORMITY_MARGIN_Z = 0.5
 MAX_FALSE_ESCALATION = 0.01
 # At most this share of the reviewed out-of-scope questions may be answered (from any article),
 # and at least one of them: with a dozen, one outlier alone would set the threshold. Traffic
-# answers more of them than the fitted questions do: at 5 %, CLINC150's held-out part answered
-# 8 %; at 3 %, 2.6 %.
-MAX_OUT_OF_SCOPE_ANSWERED = 0.03
+# answers more of them than the fitted questions do. On CLINC150's held-out part (62 fitted
+# out-of-scope questions, so 3, 2 or 1 may be answered): at 5 %, 0.918 answered and 8 % of the
+# out-of-scope ones too; at 4 %, 0.895 and 5 %; at 3 %, 0.835 and 3 %.
+MAX_OUT_OF_SCOPE_ANSWERED = 0.04
 MIN_ESCALATION_SHARE = 0.5
 
 # Escalation reasons of reviewed questions that train a trigger label (a sensitive question names
