@@ -165,7 +165,7 @@ def _asked_on_the_demo_page(stack: Stack, new_tab: NewTab, question: str) -> tup
 def test_quick_replies_send_their_payload_and_show_their_title(
         stack: Stack, new_tab: NewTab, shots: Screenshots) -> None:
     # The bot is unsure: it offers an advisor, yes or no.
-    page, widget, offer = _asked_on_the_demo_page(stack, new_tab, "my internet is slow")
+    page, widget, offer = _asked_on_the_demo_page(stack, new_tab, "my connection is bad")
     choices = offer.locator(".quick button")
     expect(choices).to_have_text(["Yes", "No"])
     shots(page, "choices-offered")
@@ -176,7 +176,7 @@ def test_quick_replies_send_their_payload_and_show_their_title(
     expect(offer.locator(".quick")).to_be_hidden()
     shots(page, "choice-answered")
     stored = httpx.get(f"{stack.urls['web']}/api/conversations/{widget.conversation_id()}/messages").json()
-    assert [m["text"] for m in stored if m["kind"] == "customer"] == ["my internet is slow", "/deny"]
+    assert [m["text"] for m in stored if m["kind"] == "customer"] == ["my connection is bad", "/deny"]
 
 
 def test_did_you_mean_offers_the_two_close_articles_and_the_choice_answers(
