@@ -5,6 +5,7 @@ global), and the REDIS_URL split into the variables Rasa's endpoints.yml reads.
 """
 from __future__ import annotations
 
+import asyncio
 import shlex
 import sys
 from urllib.parse import parse_qsl, unquote, urlparse
@@ -14,6 +15,15 @@ from redis.asyncio.retry import Retry
 
 # Shared with the synchronous clients (knowledge/redis_client.py); named here too for the handoff's callers.
 from knowledge.redis_client import BACKOFF_CAP_S, CONNECT_TIMEOUT_S, RETRIES, connection_options  # noqa: F401
+
+
+def raise_if_cancelled() -> None:
+    """For a loop over Redis commands: redis-py can swallow the cancellation of a command (the
+    command returns, or raises its own connection error), and the loop would go on, holding up the
+    process's stop (seen as a web app taking one more round of the release loop, or forever, to stop)."""
+    task = asyncio.current_task()
+    if task is not None and task.cancelling():
+        raise asyncio.CancelledError
 
 
 def connect(url: str, single_connection: bool = False) -> Redis:

@@ -9,6 +9,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from handoff.agents import Agent, online_agent_count
+from handoff.connection import raise_if_cancelled
 from handoff.conversations import ConversationStore, Escalation, Message
 from handoff.ownership import Owner
 from handoff.rasa_client import RasaClient, RasaUnavailable
@@ -226,7 +227,9 @@ class HandoffRelay:
             except RasaUnavailable as error:  # Rasa still loading its model (make run) or restarting: one line
                 log.warning("releasing unserved chats: Rasa unavailable (%s); next try in %.0f s", error, every_s)
             except Exception:  # Redis restarting: try again on the next round
+                raise_if_cancelled()
                 log.exception("releasing unserved chats failed")
+            raise_if_cancelled()
             await asyncio.sleep(every_s)
 
     async def drain(self) -> None:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager, suppress
 from pathlib import Path
@@ -35,6 +36,8 @@ from knowledge.redis_client import connect_sync
 from knowledge.store import make_client
 
 STATIC = Path(__file__).parent / "static"
+SHUTDOWN_STEP_S = 5.0
+log = logging.getLogger(__name__)
 # The pages, outside the API schema: path -> (file in static/, media type when the suffix does not say,
 # who may frame it: "widget" the sites allowed to embed the widget, "nobody", None for a script).
 PAGES = {
@@ -53,6 +56,14 @@ def _page(file: Path, media_type: str | None, headers: dict[str, str]) -> Callab
         return FileResponse(file, media_type=media_type, headers=headers)
 
     return page
+
+
+async def _bounded(what: str, step: Awaitable[object], seconds: float = SHUTDOWN_STEP_S) -> None:
+    """One step of stopping: a step that hangs is logged and left, so that the process still ends."""
+    try:
+        await asyncio.wait_for(step, seconds)
+    except TimeoutError:
+        log.warning("stopping: %s did not stop within %.0f s; left behind", what, seconds)
 
 
 def create_app(settings: HandoffSettings | None = None, http_transport: httpx.AsyncBaseTransport | None = None) -> FastAPI:
@@ -87,10 +98,10 @@ def create_app(settings: HandoffSettings | None = None, http_transport: httpx.As
             finally:
                 releaser.cancel()
                 with suppress(asyncio.CancelledError):
-                    await releaser
+                    await _bounded("the release loop", releaser)
                 await relay.drain()
-                await hub.stop()
-                await redis.aclose()
+                await _bounded("the live streams' reader", hub.stop())
+                await _bounded("the Redis connections", redis.aclose())
                 content_redis.close()
 
     app = FastAPI(title="Self-care chat with human handoff", lifespan=lifespan)

@@ -17,6 +17,8 @@ from contextlib import asynccontextmanager, suppress
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
+from handoff.connection import raise_if_cancelled
+
 log = logging.getLogger(__name__)
 
 Entry = tuple[str, dict[str, str]]  # (stream id, fields)
@@ -193,11 +195,13 @@ class StreamHub:
 
     async def _read_forever(self) -> None:
         while True:
+            raise_if_cancelled()
             try:
                 await self._read_once()
             except asyncio.CancelledError:
                 raise
             except Exception:  # Redis restarting: the subscribers wait, and get what they missed afterwards
+                raise_if_cancelled()
                 log.exception("the live streams' reader failed; reading again in 1 s")
                 self._reader_id = None
                 await asyncio.sleep(1)

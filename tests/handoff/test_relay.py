@@ -2,6 +2,7 @@
 reply that hands over queues the chat, what Rasa's tracker is told. Rasa is the fake."""
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator, Sequence
 from typing import Any
@@ -9,6 +10,7 @@ from typing import Any
 import httpx
 import pytest
 from redis.asyncio import Redis
+from redis.exceptions import ConnectionError as RedisConnectionError
 
 from handoff.conversations import ConversationStore, Escalation
 from handoff.ownership import Owner
@@ -205,3 +207,25 @@ def test_only_an_escalation_within_the_contract_routed_to_an_agent_is_a_hand_ove
     assert escalation_for("nobody online?") is None  # route "ticket": the bot takes contact details
     assert escalation_for("a made-up reason") is None  # outside the contract
     assert escalation_in(group_rasa_messages([{"recipient_id": "c", "text": "plain text"}]), "hi") is None
+
+
+@pytest.mark.parametrize("swallowed_as", ["a connection error", "a normal return"])
+async def test_the_release_loop_stops_when_redis_py_swallows_its_cancellation(
+        relay: HandoffRelay, monkeypatch: pytest.MonkeyPatch, swallowed_as: str) -> None:
+    asked = asyncio.Event()
+
+    async def cancelled_inside_redis_py(max_wait_s: float) -> list[tuple[str, str]]:
+        asked.set()
+        try:
+            await asyncio.sleep(60)
+        except asyncio.CancelledError:  # what redis-py does with a command cancelled at the wrong moment
+            if swallowed_as == "a connection error":
+                raise RedisConnectionError("cancelled while connecting") from None
+        return []
+
+    monkeypatch.setattr(relay.store, "give_up_waiting", cancelled_inside_redis_py)
+    loop = asyncio.create_task(relay.run_release_loop(60, 60, every_s=30))
+    await asyncio.wait_for(asked.wait(), 5)
+    loop.cancel()
+    done, _ = await asyncio.wait({loop}, timeout=5)
+    assert loop in done and loop.cancelled()  # it went on, and the web app took a round or forever to stop
