@@ -9,6 +9,7 @@ from knowledge.answering.calibration import Thresholds
 from knowledge.answering.matching import Ranking
 from knowledge.answering.reviewed import (
     MIN_ANSWERABLE,
+    ReviewedFit,
     ReviewedQuestion,
     file_fingerprint,
     fit_on_reviewed,
@@ -83,46 +84,42 @@ def test_the_answer_threshold_is_the_lowest_meeting_the_target_on_the_fitted_par
     assert refit.conformity_held_out < 0.5  # and the drift shows
 
 
-def test_escalation_thresholds_are_only_lowered_and_never_below_half() -> None:
-    questions = [ReviewedQuestion(f"q{i}", f"q{i}", "en", "escalate" if i < 50 else "kb/a") for i in range(150)]
-    confidence = {f"q{i}": ("@complaint", 0.3) if i < 50 else ("kb/a", 0.2) for i in range(150)}
-    fit = fit_on_reviewed(
-        Thresholds(answer=0.9, escalate_request=0.5, escalate_sensitive=0.5), questions, _ranker(confidence),
-        escalates=lambda label: label.startswith("@"), requests=lambda label: label.startswith("@"),
-        target_conformity=0.97, blends=(0.0,), generic_questions=(),
+COMPLAINTS_THEN_ANSWERABLE = [ReviewedQuestion(f"q{i}", f"q{i}", "en", "escalate" if i < 50 else "kb/a") for i in range(150)]
+
+
+def _complaints_fit(confidence: dict[str, tuple[str, float]],
+                    generic_questions: Sequence[tuple[str, str]] = ()) -> ReviewedFit:
+    """50 complaints then 100 answerable questions, ranked as `confidence` says, against
+    self-calibrated escalation thresholds of 0.5."""
+    return fit_on_reviewed(
+        Thresholds(answer=0.9, escalate_request=0.5, escalate_sensitive=0.5), COMPLAINTS_THEN_ANSWERABLE,
+        _ranker(confidence), escalates=lambda label: label.startswith("@"),
+        requests=lambda label: label.startswith("@"), target_conformity=0.97, blends=(0.0,),
+        generic_questions=generic_questions,
     )
+
+
+def test_escalation_thresholds_are_only_lowered_and_never_below_half() -> None:
+    confidence = {f"q{i}": ("@complaint", 0.3) if i < 50 else ("kb/a", 0.2) for i in range(150)}
+    fit = _complaints_fit(confidence)
     assert fit.thresholds.escalate_request == 0.25  # no answerable question looks like a complaint
     confidence["q60"] = ("@complaint", 0.45)  # an answerable one does: stay above it
     confidence["q61"] = ("@complaint", 0.4)
-    refit = fit_on_reviewed(
-        Thresholds(answer=0.9, escalate_request=0.5, escalate_sensitive=0.5), questions, _ranker(confidence),
-        escalates=lambda label: label.startswith("@"), requests=lambda label: label.startswith("@"),
-        target_conformity=0.97, blends=(0.0,), generic_questions=(),
-    )
+    refit = _complaints_fit(confidence)
     assert 0.4 < refit.thresholds.escalate_request <= 0.5
 
 
 def test_escalation_thresholds_stay_above_every_generic_question() -> None:
-    questions = [ReviewedQuestion(f"q{i}", f"q{i}", "en", "escalate" if i < 50 else "kb/a") for i in range(150)]
     confidence = {f"q{i}": ("@complaint", 0.3) if i < 50 else ("kb/a", 0.2) for i in range(150)}
     confidence |= {"I have a problem": ("@complaint", 0.35), "j'ai un problème": ("@complaint", 0.45)}
-    fit = fit_on_reviewed(
-        Thresholds(answer=0.9, escalate_request=0.5, escalate_sensitive=0.5), questions, _ranker(confidence),
-        escalates=lambda label: label.startswith("@"), requests=lambda label: label.startswith("@"),
-        target_conformity=0.97, blends=(0.0,), generic_questions=[("en", "I have a problem"), ("fr", "j'ai un problème")],
-    )
+    fit = _complaints_fit(confidence, [("en", "I have a problem"), ("fr", "j'ai un problème")])
     # Without the generic questions it is 0.25 (above); the French one is not a language the questions are in.
     assert 0.35 < fit.thresholds.escalate_request < 0.45
 
 
 def test_a_request_or_complaint_needs_the_confidence_of_an_answer() -> None:
-    questions = [ReviewedQuestion(f"q{i}", f"q{i}", "en", "escalate" if i < 50 else "kb/a") for i in range(150)]
     confidence = {f"q{i}": ("@complaint", 0.3) if i < 50 else ("kb/a", 0.4) for i in range(150)}
-    fit = fit_on_reviewed(
-        Thresholds(answer=0.9, escalate_request=0.5, escalate_sensitive=0.5), questions, _ranker(confidence),
-        escalates=lambda label: label.startswith("@"), requests=lambda label: label.startswith("@"),
-        target_conformity=0.97, blends=(0.0,), generic_questions=(),
-    )
+    fit = _complaints_fit(confidence)
     assert fit.thresholds.answer == 0.4
     assert fit.thresholds.escalate_request == 0.4  # not 0.25, half the self-calibrated one, which is below
 
