@@ -116,6 +116,22 @@ def label_share(labels: Sequence[str], scores: np.ndarray, allowed: np.ndarray |
     return float(positive[wanted].sum()) / total if total > 0 else 0.0
 
 
+def fit_in_row_space(model: LogisticRegression, features: csr_matrix, labels: list[str]) -> None:
+    """Fits `model` as on `features`, in the span of the training rows.
+
+    An L2-penalised logistic regression's coefficients lie in the span of its training rows, so
+    it can be fitted on n coordinates in that span (Z = U S, where X X^T = U S^2 U^T) instead of
+    the d features (n ~ 10^3 texts against d ~ 10^4-10^5 n-grams): the same optimum, reached by
+    the same solver steps, several times faster. The coefficients are mapped back (W = X^T U S^-1 B),
+    so the model predicts from the features as if fitted on them."""
+    values, vectors = np.linalg.eigh((features @ features.T).toarray())
+    kept = values > values.max() * 1e-10
+    scale = np.sqrt(values[kept])
+    model.fit(vectors[:, kept] * scale, labels)
+    model.coef_ = np.asarray((features.T @ ((vectors[:, kept] / scale) @ model.coef_.T)).T)
+    model.n_features_in_ = features.shape[1]
+
+
 class VariantClassifier:
     """Which article (or escalation trigger) a question is a variant of."""
 
@@ -132,7 +148,10 @@ class VariantClassifier:
             [csr_matrix((vectors - self._center) * self._dense_weight), self._chars.fit_transform(texts), self._words.fit_transform(texts)]
         ).tocsr()
         self._model = LogisticRegression(C=20.0, max_iter=3000)
-        self._model.fit(features, list(labels))
+        if features.shape[0] < features.shape[1] and features.shape[0] <= MAX_KERNEL_ROWS:
+            fit_in_row_space(self._model, features, list(labels))
+        else:
+            self._model.fit(features, list(labels))
         self.labels: list[str] = [str(label) for label in self._model.classes_]
 
     def probabilities(self, texts: Sequence[str], vectors: np.ndarray) -> np.ndarray:

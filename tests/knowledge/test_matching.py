@@ -2,6 +2,9 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
 
 from knowledge.answering.matching import (
     BM25,
@@ -10,6 +13,7 @@ from knowledge.answering.matching import (
     PassageRetriever,
     blended_ranking,
     content_tokens,
+    fit_in_row_space,
     label_share,
 )
 
@@ -84,3 +88,23 @@ def test_passage_retriever_finds_the_document_one_of_whose_sentences_the_questio
     assert retriever.labels[int(np.argmax(scores))] == "doc/loire"
     scores = retriever.scores("Dans quelle mer se jette la Seine ?", _vectors(1, seed=6)[0], "fr")
     assert retriever.labels[int(np.argmax(scores))] == "doc/seine"
+
+
+@pytest.mark.parametrize("classes", [2, 5])
+def test_logistic_regression_fitted_in_the_row_space_predicts_as_if_fitted_on_the_features(classes: int) -> None:
+    """More n-gram features than training texts, as in a help centre's variants: the row-space fit is
+    the same model, on the training texts and on texts it never saw."""
+    rng = np.random.default_rng(7)
+    words = [f"w{i}" for i in range(400)]
+    texts = [" ".join(rng.choice(words, 6)) for _ in range(60)]
+    labels = [f"article-{i % classes}" for i in range(60)]
+    unseen = [" ".join(rng.choice(words, 5)) for _ in range(20)]
+    vectorizer = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 4)).fit(texts)
+    features = vectorizer.transform(texts)
+    assert features.shape[0] < features.shape[1]
+    direct = LogisticRegression(C=20.0, max_iter=3000).fit(features, labels)
+    in_row_space = LogisticRegression(C=20.0, max_iter=3000)
+    fit_in_row_space(in_row_space, features, labels)
+    assert list(in_row_space.classes_) == list(direct.classes_)
+    for tested in (features, vectorizer.transform(unseen)):
+        np.testing.assert_allclose(in_row_space.predict_proba(tested), direct.predict_proba(tested), atol=1e-8)
