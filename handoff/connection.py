@@ -26,6 +26,9 @@ def raise_if_cancelled() -> None:
         raise asyncio.CancelledError
 
 
+REPLICATION_MARK = "handoff:replication-mark"  # a channel nobody listens to (wait_for_replicas)
+
+
 def connect(url: str, single_connection: bool = False) -> Redis:
     """A client that rides out a Redis restart: commands retry with backoff for about 2.4 s.
     `single_connection`: one connection of its own, outside the shared pool (a blocking reader)."""
@@ -36,6 +39,21 @@ def connect(url: str, single_connection: bool = False) -> Redis:
         health_check_interval=30,
         **connection_options(Retry),
     )
+
+
+async def wait_for_replicas(redis: Redis, replicas: int, timeout_ms: int) -> bool:
+    """Redis WAIT: whether `replicas` replicas have acknowledged this client's writes so far (at most
+    `timeout_ms` waited). True at once when none is asked for."""
+    if replicas <= 0:
+        return True
+    # WAIT counts the writes of its own connection, and the turn's writes went over the pool's connections:
+    # a PUBLISH (replicated, no key written) on WAIT's connection comes after all of them in the replication
+    # stream, so waiting for it waits for them too.
+    async with redis.pipeline(transaction=False) as pipe:
+        pipe.publish(REPLICATION_MARK, "")
+        pipe.execute_command("WAIT", replicas, timeout_ms)
+        _, acknowledged = await pipe.execute()
+    return int(acknowledged) >= replicas
 
 
 def _shown(url: str) -> str:
