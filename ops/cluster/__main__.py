@@ -28,12 +28,20 @@ def _banner(cluster: Cluster) -> str:
     ])
 
 
+def _interrupt(*_: object) -> None:
+    raise KeyboardInterrupt
+
+
 def run(base_port: int) -> int:
+    print(f"== starting the cluster in {WORKDIR} (Rasa takes a minute or two to load its model)", flush=True)
+    signal.signal(signal.SIGTERM, _interrupt)  # as Ctrl-C: the processes started so far are stopped
+    try:
+        cluster = start_cluster(WORKDIR, base_port)
+    except KeyboardInterrupt:
+        return 0
     stop = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stop.set())
-    print(f"== starting the cluster in {WORKDIR} (Rasa takes a minute or two to load its model)", flush=True)
-    cluster = start_cluster(WORKDIR, base_port)
     print(_banner(cluster), flush=True)
     try:
         while not stop.wait(2):

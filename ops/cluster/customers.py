@@ -37,6 +37,7 @@ class Customer:
     conversation_id: str
     turns: list[Turn] = field(default_factory=list)
     streamed: list[str] = field(default_factory=list)  # message ids, in the order the live stream gave them
+    stream_connections: list[int] = field(default_factory=list)  # for each of `streamed`: which connection gave it
     reconnections: int = 0
     failed_attempts: dict[str, int] = field(default_factory=dict)  # "503", "ReadError", ... before a success
     refused: list[str] = field(default_factory=list)  # 4xx answers: each is a defect
@@ -90,6 +91,7 @@ class Customer:
                         async for event in source.aiter_sse():
                             if event.event == "message":
                                 self.streamed.append(event.id)
+                                self.stream_connections.append(self.reconnections)
             except (httpx.TransportError, SSEError):
                 pass
             self.reconnections += 1

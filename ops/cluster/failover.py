@@ -7,6 +7,7 @@ customer received afterwards; the drill prints the largest and the median, and t
 from __future__ import annotations
 
 import asyncio
+import shutil
 import statistics
 import time
 from dataclasses import dataclass, field
@@ -54,12 +55,12 @@ class Report:
         turns = sum(len(c.turns) for c in self.customers)
         lines = [f"{len(self.customers)} customers, {turns} acknowledged turns, "
                  f"{sum(c.reconnections for c in self.customers)} live-stream reconnections",
-                 f"{'killed':<14} {'gap max':>8} {'gap p50':>8} {'unanswered':>10} {'slow turns':>10}"]
+                 f"{'killed':<24} {'gap max':>8} {'gap p50':>8} {'unanswered':>10} {'slow turns':>10}"]
         ends = [k.at for k in self.kills[1:]] + [float("inf")]
         for kill, end in zip(self.kills, ends):
             gaps = self.gaps(kill)
             answered = [g for g in gaps if g is not None]
-            lines.append(f"{kill.process:<14} {max(answered, default=0):>7.1f}s {statistics.median(answered or [0]):>7.1f}s "
+            lines.append(f"{kill.process:<24} {max(answered, default=0):>7.1f}s {statistics.median(answered or [0]):>7.1f}s "
                          f"{gaps.count(None):>10} {self.retries_after(kill, end):>10}")
         failed: dict[str, int] = {}
         for customer in self.customers:
@@ -90,8 +91,11 @@ def check_conversation(customer: Customer, history: list[dict[str, object]]) -> 
             problems.append(f"{customer.conversation_id[:8]}: {turn.text!r} has {replies} bot messages stored, "
                             f"{turn.replies} acknowledged (a reply duplicated or lost)")
     if customer.streamed != [m["id"] for m in history]:
-        problems.append(f"{customer.conversation_id[:8]}: live stream gave {len(customer.streamed)} messages "
-                        f"({len(set(customer.streamed))} distinct), the conversation holds {len(history)}")
+        repeated = sorted({(i, n) for i, n in zip(customer.streamed, customer.stream_connections)
+                           if customer.streamed.count(i) > 1})  # (id, connection number)
+        missing = [m["id"] for m in history if m["id"] not in customer.streamed]
+        problems.append(f"{customer.conversation_id[:8]}: live stream gave {len(customer.streamed)} messages, "
+                        f"the conversation holds {len(history)}; repeated {repeated}, missing {missing}")
     return problems
 
 
@@ -133,6 +137,9 @@ async def drive(cluster: Cluster, customers_count: int, pause_s: float, settle_s
 
 
 async def run_drill(workdir: Path, base_port: int, customers: int, pause_s: float, settle_s: float) -> Report:
+    """On a fresh Redis each time; the Chroma server's folder is kept (ingesting and calibrating take minutes)."""
+    for folder in workdir.glob("redis*/"):
+        shutil.rmtree(folder)
     cluster = await asyncio.to_thread(start_cluster, workdir, base_port, None, False)
     try:
         return await drive(cluster, customers, pause_s, settle_s)
