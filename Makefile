@@ -24,7 +24,7 @@ help:
 	@echo "make install   both virtual environments and the system packages the run needs"
 	@echo "make run       ingest the sample knowledge base, train if needed, start everything"
 	@echo "make run-cluster   two of each process behind HAProxy, Chroma server, Redis under Sentinel (ports 9000-9049)"
-	@echo "make failover [CUSTOMERS=50 FAILOVER_PAUSE=3]   kill a web app, a Rasa, an action server, the Redis primary under load"
+	@echo "make failover [CUSTOMERS=50 FAILOVER_PAUSE=5]   kill a web app, a Rasa, an action server, the Redis primary under load"
 	@echo "make test      the whole test suite (real Redis, Chroma, Rasa server and action server)"
 	@echo "make eval KB=<folder> DATA=<file.jsonl> [OUT=<folder>] [VIA=rasa]"
 	@echo "make bench [CUSTOMERS=50 DURATION=60 PAUSE=5 MAX_TURNS=5000 SATURATION=10]   latency, throughput, memory on a fresh stack"
@@ -60,7 +60,7 @@ run-cluster: install train
 
 # A fresh cluster on ports 9050-9099, customers at a human pace, then one process of each kind killed.
 failover: install train
-	$(APP_PY) -m ops.cluster failover --customers $(CUSTOMERS) --pause $(or $(FAILOVER_PAUSE),3)
+	$(APP_PY) -m ops.cluster failover --customers $(CUSTOMERS) --pause $(or $(FAILOVER_PAUSE),5)
 
 # Rasa skips training itself when the newest model in models/ has the same fingerprint.
 train:

@@ -63,7 +63,7 @@ def main(argv: list[str] | None = None) -> int:
     drill = commands.add_parser("failover", help="kill a web app, a Rasa, an action server, the Redis primary under load")
     drill.add_argument("--base-port", type=int, default=9050)
     drill.add_argument("--customers", type=int, default=50)
-    drill.add_argument("--pause", type=float, default=3.0, help="seconds a customer takes between messages (on average)")
+    drill.add_argument("--pause", type=float, default=5.0, help="seconds a customer takes between messages (on average)")
     drill.add_argument("--settle", type=float, default=15.0, help="seconds of chat before the first kill and between kills")
     args = parser.parse_args(argv)
     if args.command == "run":

@@ -39,8 +39,12 @@ class Customer:
     streamed: list[str] = field(default_factory=list)  # message ids, in the order the live stream gave them
     stream_connections: list[int] = field(default_factory=list)  # for each of `streamed`: which connection gave it
     reconnections: int = 0
+    stream_ends: dict[str, int] = field(default_factory=dict)  # why each live-stream connection ended
     failed_attempts: dict[str, int] = field(default_factory=dict)  # "503", "ReadError", ... before a success
     refused: list[str] = field(default_factory=list)  # 4xx answers: each is a defect
+
+    def _stream_ended(self, why: str) -> None:
+        self.stream_ends[why] = self.stream_ends.get(why, 0) + 1
 
     def _failed(self, what: str) -> None:
         self.failed_attempts[what] = self.failed_attempts.get(what, 0) + 1
@@ -87,13 +91,18 @@ class Customer:
             try:
                 async with aconnect_sse(http, "GET", url, headers=headers,
                                         timeout=httpx.Timeout(5, read=60)) as source:
-                    if source.response.is_success:
+                    if not source.response.is_success:
+                        self._stream_ended(str(source.response.status_code))
+                    else:
                         async for event in source.aiter_sse():
-                            if event.event == "message":
+                            # httpx-sse 0.4 turns each keep-alive ping into a "message" event with no data
+                            # and the previous id; a browser's EventSource dispatches nothing for it.
+                            if event.event == "message" and event.data:
                                 self.streamed.append(event.id)
                                 self.stream_connections.append(self.reconnections)
-            except (httpx.TransportError, SSEError):
-                pass
+                        self._stream_ended("closed")
+            except (httpx.TransportError, SSEError) as error:
+                self._stream_ended(type(error).__name__)
             self.reconnections += 1
             await asyncio.sleep(RECONNECT_S)
 

@@ -67,6 +67,11 @@ class Report:
             for what, count in customer.failed_attempts.items():
                 failed[what] = failed.get(what, 0) + count
         lines.append(f"failed attempts (retried with the same client_id): {failed or 'none'}")
+        ends: dict[str, int] = {}
+        for customer in self.customers:
+            for why, count in customer.stream_ends.items():
+                ends[why] = ends.get(why, 0) + count
+        lines.append(f"live-stream connections ended by: {ends or 'nothing'}")
         lines += [f"PROBLEM: {problem}" for problem in self.problems] or ["no acknowledged message lost, no reply "
                                                                           "duplicated, every live stream complete"]
         lines.append("PASSED" if self.passed else f"FAILED (or a conversation waited over {ANSWERED_AGAIN_S:.0f} s)")

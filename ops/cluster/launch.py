@@ -24,8 +24,10 @@ from ops.stack import Stack, wait_for, warm_up_actions
 
 APP_PYTHON = str(REPO_ROOT / ".venv-app/bin/python")
 RASA_PYTHON = str(REPO_ROOT / ".venv-rasa/bin/python")
-NO_RATE_LIMITS = {name: "0" for name in ("MESSAGES_PER_ADDRESS", "MESSAGES_PER_CONVERSATION", "CONVERSATIONS_PER_ADDRESS",
-                                         "TYPING_PER_ADDRESS", "TYPING_PER_CONVERSATION")}
+# Every simulated customer comes from 127.0.0.1: no rate limit, and room for all their live streams on one web app.
+NO_RATE_LIMITS = {**{name: "0" for name in ("MESSAGES_PER_ADDRESS", "MESSAGES_PER_CONVERSATION", "CONVERSATIONS_PER_ADDRESS",
+                                            "TYPING_PER_ADDRESS", "TYPING_PER_CONVERSATION")},
+                  "LIVE_STREAMS_PER_ADDRESS": "100000"}
 
 
 @dataclass
