@@ -13,6 +13,7 @@ from urllib.parse import parse_qsl, unquote, urlparse
 from redis.asyncio import Redis
 from redis.asyncio.retry import Retry
 
+from knowledge import redis_keys as keys
 # Shared with the synchronous clients (knowledge/redis_client.py); named here too for the handoff's callers.
 from knowledge.redis_client import BACKOFF_CAP_S, CONNECT_TIMEOUT_S, RETRIES, connection_options  # noqa: F401
 
@@ -24,9 +25,6 @@ def raise_if_cancelled() -> None:
     task = asyncio.current_task()
     if task is not None and task.cancelling():
         raise asyncio.CancelledError
-
-
-REPLICATION_MARK = "handoff:replication-mark"  # a channel nobody listens to (wait_for_replicas)
 
 
 def connect(url: str, single_connection: bool = False) -> Redis:
@@ -50,7 +48,7 @@ async def wait_for_replicas(redis: Redis, replicas: int, timeout_ms: int) -> boo
     # a PUBLISH (replicated, no key written) on WAIT's connection comes after all of them in the replication
     # stream, so waiting for it waits for them too.
     async with redis.pipeline(transaction=False) as pipe:
-        pipe.publish(REPLICATION_MARK, "")
+        pipe.publish(keys.REPLICATION_MARK, "")
         pipe.execute_command("WAIT", replicas, timeout_ms)
         _, acknowledged = await pipe.execute()
     return int(acknowledged) >= replicas

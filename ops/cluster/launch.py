@@ -100,10 +100,13 @@ def _start_stores(stack: Stack, ports: Ports, workdir: Path) -> None:
     for replica in range(REPLICAS):
         folder = workdir / f"redis{replica + 1}"
         folder.mkdir(exist_ok=True)
-        follow = ["--replicaof", "127.0.0.1", str(ports.redis_server(0))] if replica else []
+        # The replica fsyncs once a second: the web app's WAIT needs the write in its memory, not on its disk,
+        # and with an fsync per write the replica's acknowledgement took 2.5 ms p50 instead of 0.4 (README).
+        follow = ["--replicaof", "127.0.0.1", str(ports.redis_server(0)), "--appendfsync", "everysec"] if replica else [
+            "--appendfsync", "always"]
         stack.start(f"redis{replica + 1}", [
             "redis-server", "--port", str(ports.redis_server(replica)), "--bind", "127.0.0.1", "--dir", str(folder),
-            "--appendonly", "yes", "--appendfsync", "always", "--save", "", *follow])
+            "--appendonly", "yes", "--save", "", *follow])
         _wait_for_redis(ports.redis_server(replica))
     for number in range(SENTINELS):
         config = workdir / f"sentinel{number + 1}.conf"
