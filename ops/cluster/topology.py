@@ -66,8 +66,15 @@ class Ports:
         return self.base + 44 + number
 
 
-def _servers(name: str, ports: list[int], check: str = "check") -> str:
-    return "\n".join(f"    server {name}{number} 127.0.0.1:{port} {check}" for number, port in enumerate(ports, start=1))
+def _servers(name: str, ports: list[int], unchecked_backups: bool = True) -> str:
+    """The checked servers; then, for HTTP, the same servers again as backups that are never checked: when
+    every check fails (a lone replica too busy to answer one in time) requests still go to them, where
+    HAProxy would answer 503 to all. A backup that is really down refuses the connection: redispatched."""
+    lines = [f"    server {name}{number} 127.0.0.1:{port} check" for number, port in enumerate(ports, start=1)]
+    if unchecked_backups:
+        lines += [f"    server {name}{number}-unchecked 127.0.0.1:{port} backup"
+                  for number, port in enumerate(ports, start=1)]
+    return "\n".join(lines)
 
 
 def haproxy_config(ports: Ports) -> str:
@@ -78,7 +85,7 @@ def haproxy_config(ports: Ports) -> str:
         web_servers=_servers("web", [ports.web_app(r) for r in replicas]),
         rasa_servers=_servers("rasa", [ports.rasa_server(r) for r in replicas]),
         action_servers=_servers("actions", [ports.action_server(r) for r in replicas]),
-        redis_servers=_servers("redis", [ports.redis_server(r) for r in replicas]),
+        redis_servers=_servers("redis", [ports.redis_server(r) for r in replicas], unchecked_backups=False),
     )
 
 
