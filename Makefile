@@ -18,11 +18,13 @@ VIA ?= direct
 # beside its folder (shared/eval/<set>/dev.jsonl), or the sample help centre's.
 REVIEWED ?= $(firstword $(wildcard $(dir $(abspath $(KB)))dev.jsonl $(dir $(abspath $(KB)))sample_queries/dev.jsonl))
 
-.PHONY: help install system-packages run train validate test test-bot test-conversations test-app test-browser eval eval-peers bench bench-relay bench-streams clean
+.PHONY: help install system-packages run run-cluster failover train validate test test-bot test-conversations test-app test-browser eval eval-peers bench bench-relay bench-streams clean
 
 help:
 	@echo "make install   both virtual environments and the system packages the run needs"
 	@echo "make run       ingest the sample knowledge base, train if needed, start everything"
+	@echo "make run-cluster   two of each process behind HAProxy, Chroma server, Redis under Sentinel (ports 9000-9049)"
+	@echo "make failover [CUSTOMERS=50 FAILOVER_PAUSE=5]   kill a web app, a Rasa, an action server, the Redis primary under load"
 	@echo "make test      the whole test suite (real Redis, Chroma, Rasa server and action server)"
 	@echo "make eval KB=<folder> DATA=<file.jsonl> [OUT=<folder>] [VIA=rasa]"
 	@echo "make bench [CUSTOMERS=50 DURATION=60 PAUSE=5 MAX_TURNS=5000 SATURATION=10]   latency, throughput, memory on a fresh stack"
@@ -35,6 +37,7 @@ system-packages:
 	@command -v redis-server >/dev/null || { echo "installing redis-server"; apt-get update -qq && apt-get install -y -qq redis-server >/dev/null; }
 	@command -v curl >/dev/null || { apt-get update -qq && apt-get install -y -qq curl >/dev/null; }
 	@command -v chromium >/dev/null || { echo "installing chromium (browser tests)"; apt-get update -qq && apt-get install -y -qq chromium >/dev/null; }
+	@command -v haproxy >/dev/null && command -v redis-sentinel >/dev/null || { echo "installing haproxy, redis-sentinel (make run-cluster)"; apt-get update -qq && apt-get install -y -qq haproxy redis-sentinel >/dev/null; }
 
 $(RASA_VENV)/.installed: requirements/rasa.lock
 	@test -x $(RASA_VENV)/bin/python || $$(ops/find-python.sh 3.10) -m venv $(RASA_VENV)
@@ -50,6 +53,14 @@ $(APP_VENV)/.installed: requirements/app.lock
 
 run: install
 	ops/run.sh
+
+# Replicas on one machine, as a simulation of several hosts (ops/cluster/); Ctrl-C stops everything.
+run-cluster: install train
+	$(APP_PY) -m ops.cluster run
+
+# A fresh cluster on ports 9050-9099, customers at a human pace, then one process of each kind killed.
+failover: install train
+	$(APP_PY) -m ops.cluster failover --customers $(CUSTOMERS) --pause $(or $(FAILOVER_PAUSE),5)
 
 # Rasa skips training itself when the newest model in models/ has the same fingerprint.
 train:

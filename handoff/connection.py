@@ -13,6 +13,7 @@ from urllib.parse import parse_qsl, unquote, urlparse
 from redis.asyncio import Redis
 from redis.asyncio.retry import Retry
 
+from knowledge import redis_keys as keys
 # Shared with the synchronous clients (knowledge/redis_client.py); named here too for the handoff's callers.
 from knowledge.redis_client import BACKOFF_CAP_S, CONNECT_TIMEOUT_S, RETRIES, connection_options  # noqa: F401
 
@@ -36,6 +37,21 @@ def connect(url: str, single_connection: bool = False) -> Redis:
         health_check_interval=30,
         **connection_options(Retry),
     )
+
+
+async def wait_for_replicas(redis: Redis, replicas: int, timeout_ms: int) -> bool:
+    """Redis WAIT: whether `replicas` replicas have acknowledged this client's writes so far (at most
+    `timeout_ms` waited). True at once when none is asked for."""
+    if replicas <= 0:
+        return True
+    # WAIT counts the writes of its own connection, and the turn's writes went over the pool's connections:
+    # a PUBLISH (replicated, no key written) on WAIT's connection comes after all of them in the replication
+    # stream, so waiting for it waits for them too.
+    async with redis.pipeline(transaction=False) as pipe:
+        pipe.publish(keys.REPLICATION_MARK, "")
+        pipe.execute_command("WAIT", replicas, timeout_ms)
+        _, acknowledged = await pipe.execute()
+    return int(acknowledged) >= replicas
 
 
 def _shown(url: str) -> str:

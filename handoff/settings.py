@@ -58,6 +58,11 @@ class HandoffSettings(KnowledgeSettings):
     # Reverse proxies whose X-Forwarded-For is believed: a request from one of these addresses counts
     # as coming from the address the header names (the last one that is not itself a trusted proxy).
     trusted_proxies: list[str] = []
+    # Redis replicas that must hold a customer's turn before it is acknowledged (WAIT after the turn's writes;
+    # replication is asynchronous, so a primary that dies can take its last writes with it). 0: no wait. Past
+    # the timeout the turn is acknowledged anyway (logged): a replica down must not stop the chat.
+    redis_replica_acks: int = Field(default=0, ge=0)
+    redis_replica_ack_timeout_ms: int = Field(default=100, ge=1)
 
     # Rate limits per fixed window, counted in Redis (so they hold across web app replicas); 0 turns one off.
     # Customer messages per conversation and per client address, and new conversations per client address.

@@ -28,6 +28,8 @@ PRESENCE = f"{PREFIX}:presence"  # sorted set: agent -> last time their console 
 HANDLING_TIMES = f"{PREFIX}:stats:handling"  # list of recent handling times (s), newest first
 TICKETS = f"{PREFIX}:tickets"  # sorted set: ticket id -> filed at (ms), open tickets only
 TICKET_SEQUENCE = f"{PREFIX}:tickets:sequence"
+# A pub/sub channel nobody listens to, no key: published to just before a WAIT (handoff/connection.py).
+REPLICATION_MARK = f"{PREFIX}:replication-mark"
 
 
 def conversation(conversation_id: str) -> str:

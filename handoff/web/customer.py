@@ -2,6 +2,7 @@
 The conversation id is the customer's credential: unguessable, and required on every call."""
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict
@@ -11,6 +12,7 @@ from fastapi import APIRouter, HTTPException
 from fastapi.sse import EventSourceResponse, ServerSentEvent
 from pydantic import BaseModel, Field
 
+from handoff.connection import wait_for_replicas
 from handoff.conversations import CUSTOMER_KINDS
 from handoff.ownership import ClientIdReused, UnknownConversation
 from handoff.rasa_client import RasaUnavailable
@@ -32,6 +34,8 @@ from handoff.web.errors import RETRY_LATER, declared
 from handoff.web.live import conversation_events
 from handoff.web.returning.routes import CustomerIdentity, customer_or_refuse
 from knowledge.contract import BotReply
+
+log = logging.getLogger(__name__)
 
 # Redis unreachable: 503 on every route (handoff/web/errors.py).
 router = APIRouter(prefix="/api/conversations", tags=["customer"], responses=declared(503))
@@ -119,6 +123,8 @@ async def send_message(
     _refuse_when_limited(await limiter.customer_message(conversation_id, address), "messages")
     with _turn_with_the_bot(unknown="unknown conversation"):
         turn = await relay.customer_says(conversation_id, message.text, message.lang, message.client_id)
+    if not await wait_for_replicas(relay.store.redis, settings.redis_replica_acks, settings.redis_replica_ack_timeout_ms):
+        log.warning("a customer turn acknowledged before %d Redis replica(s) had it", settings.redis_replica_acks)
     return CustomerTurnOut.of(turn)
 
 
