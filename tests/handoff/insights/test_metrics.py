@@ -66,3 +66,10 @@ async def test_with_a_metrics_token_metrics_need_it(web_settings: dict, web: htt
     assert (await web.get("/metrics")).status_code == 401
     assert (await web.get("/metrics", headers={"Authorization": "Bearer wrong"})).status_code == 401
     await scrape(web, Authorization="Bearer scrape-secret")
+
+
+@pytest.mark.parametrize("web_settings", [{"trusted_proxies": ["127.0.0.1"]}])
+async def test_without_a_token_metrics_answer_this_host_only(web_settings: dict, web: httpx.AsyncClient) -> None:
+    # Through a trusted proxy, the request comes from the address it names.
+    assert (await web.get("/metrics", headers={"X-Forwarded-For": "203.0.113.5"})).status_code == 403
+    assert (await web.get("/metrics", headers={"X-Forwarded-For": "::1"})).status_code == 200
