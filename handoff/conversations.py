@@ -141,8 +141,8 @@ class ConversationStore:
             pipe.expire(keys.conversation(conversation_id), self._retention_s)
             if customer is not None:
                 link(pipe, customer, conversation_id, now, self._retention_s)
+            await self.insights.started(pipe, conversation_id)
             await pipe.execute()
-        await self.insights.started(conversation_id)
         return conversation_id
 
     async def exists(self, conversation_id: str) -> bool:

@@ -8,6 +8,7 @@ import time
 from typing import Any
 
 from redis.asyncio import Redis
+from redis.asyncio.client import Pipeline
 
 from handoff.insights import metrics
 from handoff.insights.events import EventKind, EventRecorder, event_fields
@@ -33,8 +34,9 @@ class ConversationInsights:
             values = [None] * len(names)
         return dict(zip(names, values))
 
-    async def started(self, conversation_id: str) -> None:
-        await self.recorder.record(EventKind.CONVERSATION_STARTED, conversation_id)
+    async def started(self, pipe: Pipeline, conversation_id: str) -> None:
+        """Queued on the pipeline (a transaction) that creates the conversation."""
+        await self.recorder.record_in(pipe, EventKind.CONVERSATION_STARTED, conversation_id)
 
     def bot_turn_events(self, conversation_id: str, replies: list[BotReply], question: str,
                         handover: dict[str, Any] | None, at_ms: int) -> list[list[str]]:
