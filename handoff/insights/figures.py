@@ -12,9 +12,8 @@ import math
 import statistics
 from collections import Counter, defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import Engine
 
@@ -26,8 +25,9 @@ Event = dict[str, Any]
 QUESTION_OUTCOMES = frozenset({"answer", "decline", "escalate"})
 
 
-@dataclass(frozen=True)
-class Filters:
+class Filters(NamedTuple):
+    """Whole UTC days first_day..last_day (inclusive); a language and a channel, or None for all."""
+
     first_day: date
     last_day: date
     lang: str | None = None
