@@ -33,6 +33,8 @@ from knowledge.contract import BotReply, EscalationReason
 CUSTOMER_KINDS = frozenset({"customer", "bot", "agent", "system", "feedback"})
 # What the transcript an agent reads leaves out: it is shown beside it.
 FOR_AGENTS_ONLY = frozenset({"suggestions", "summary"})
+# The insights' outbox and lost-events counter: the scripts that record events take them as their last keys.
+INSIGHTS_KEYS = (keys.INSIGHTS_EVENTS, keys.INSIGHTS_LOST)
 
 
 def now_ms() -> int:
@@ -180,18 +182,16 @@ class ConversationStore:
             args += [reason, escalation.lang, priority, queue_score(priority, now),
                      json.dumps(escalation.package, ensure_ascii=False),
                      keys.queue_member(escalation.lang, conversation_id)]
-        status, detail = await self._run("BOT_TURN", conversation_id, *args,
-                                         extra_keys=(keys.INSIGHTS_EVENTS, keys.INSIGHTS_LOST))
+        status, detail = await self._run("BOT_TURN", conversation_id, *args, extra_keys=INSIGHTS_KEYS)
         if status != "dropped":
             self.insights.count_bot_turn(replies, handover if status == "queued" else None)
         return status, detail
 
     async def claim(self, conversation_id: str, agent: Agent) -> str:
-        status, detail = await self._run("CLAIM", conversation_id, agent.username, agent.display_name, now_ms())
+        status, detail = await self._run("CLAIM", conversation_id, agent.username, agent.display_name, now_ms(),
+                                         extra_keys=INSIGHTS_KEYS)
         if status == "conflict":
             raise TransitionConflict(conversation_id, detail)
-        if status == "ok":
-            await self.insights.claimed(conversation_id, agent.username)
         return status
 
     async def claim_next(self, agent: Agent) -> str | None:
@@ -206,10 +206,10 @@ class ConversationStore:
         return None
 
     async def agent_message(self, conversation_id: str, agent: Agent, text: str, used_suggestion: bool = False) -> str:
-        status, detail = await self._run("AGENT_MESSAGE", conversation_id, agent.username, text, now_ms(), agent.display_name)
+        status, detail = await self._run("AGENT_MESSAGE", conversation_id, agent.username, text, now_ms(),
+                                         agent.display_name, "1" if used_suggestion else "0", extra_keys=INSIGHTS_KEYS)
         if status == "conflict":
             raise TransitionConflict(conversation_id, detail)
-        await self.insights.agent_replied(conversation_id, agent.username, used_suggestion)
         return detail
 
     async def transfer(self, conversation_id: str, agent: Agent, to: Agent | None) -> str:
@@ -222,11 +222,9 @@ class ConversationStore:
     async def _release(self, conversation_id: str, agent: Agent, owner: Owner, resolution: str) -> tuple[str, str]:
         status, detail = await self._run(
             "RELEASE", conversation_id, agent.username, now_ms(), owner.value, resolution,
-            extra_keys=(keys.HANDLING_TIMES,))
+            extra_keys=(keys.HANDLING_TIMES, *INSIGHTS_KEYS))
         if status == "conflict":
             raise TransitionConflict(conversation_id, detail)
-        if status == "ok":
-            await self.insights.released(conversation_id, agent.username, owner is Owner.CLOSED, resolution)
         return status, detail
 
     async def hand_back(self, conversation_id: str, agent: Agent) -> tuple[str, str]:
@@ -245,11 +243,9 @@ class ConversationStore:
 
     async def give_up_waiting_one(self, conversation_id: str, older_than_s: float = 0.0) -> list[tuple[str, str]]:
         now = now_ms()
-        status, reason = await self._run("GIVE_UP_WAITING", conversation_id, now, now - int(older_than_s * 1000))
-        if status != "ok":
-            return []
-        await self.insights.gave_up_waiting(conversation_id, reason)
-        return [(conversation_id, reason)]
+        status, reason = await self._run("GIVE_UP_WAITING", conversation_id, now, now - int(older_than_s * 1000),
+                                         extra_keys=INSIGHTS_KEYS)
+        return [(conversation_id, reason)] if status == "ok" else []
 
     async def queue(self, languages: tuple[str, ...] | None, limit: int = 500) -> list[QueueEntry]:
         members = await self.redis.zrange(keys.QUEUE, 0, limit - 1, withscores=True)

@@ -19,7 +19,7 @@ log = logging.getLogger(__name__)
 
 # Unwritten events the outbox holds at most (the SQL store down for a long time); beyond, new ones are lost
 # and counted (keys.INSIGHTS_LOST).
-OUTBOX_BOUND = 1_000_000
+OUTBOX_BOUND = lua.OUTBOX_BOUND
 DEFAULT_CHANNEL = "widget"
 
 

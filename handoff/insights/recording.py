@@ -1,10 +1,10 @@
-"""The conversation events the handoff records, each right after the state change it reports (the
-ownership scripts have committed it: a transition that did not happen records nothing), and the web app's
-counters. Reading what an event needs (waits, handling times) costs one HMGET of the conversation."""
+"""The conversation events the handoff records, and the web app's counters. The ownership scripts record
+their own transitions (claim, agent reply and first response, close, hand back, giving up: handoff/lua.py's
+`insight`) and a bot turn's replies (from bot_turn_events), in the step that makes the change; a
+conversation's start goes in the transaction that creates it; feedback and ratings right after they are stored."""
 from __future__ import annotations
 
 import logging
-import time
 from typing import Any
 
 from redis.asyncio import Redis
@@ -12,27 +12,15 @@ from redis.asyncio.client import Pipeline
 
 from handoff.insights import metrics
 from handoff.insights.events import EventKind, EventRecorder, event_fields
-from knowledge import redis_keys as keys
 from knowledge.contract import BotReply
 
 log = logging.getLogger(__name__)
-
-
-def _seconds_since(start_ms: str | None, now_ms: int) -> float | None:
-    return round((now_ms - int(start_ms)) / 1000, 3) if start_ms else None
 
 
 class ConversationInsights:
     def __init__(self, redis: Redis) -> None:
         self.redis = redis
         self.recorder = EventRecorder(redis)
-
-    async def _conversation(self, conversation_id: str, *names: str) -> dict[str, str | None]:
-        try:
-            values = await self.redis.hmget(keys.conversation(conversation_id), list(names))
-        except Exception:  # recording never breaks the turn: the event goes without these fields
-            values = [None] * len(names)
-        return dict(zip(names, values))
 
     async def started(self, pipe: Pipeline, conversation_id: str) -> None:
         """Queued on the pipeline (a transaction) that creates the conversation."""
@@ -69,44 +57,6 @@ class ConversationInsights:
             metrics.BOT_REPLIES.labels(metrics.label(outcome), metrics.label(reason), metrics.label(lang)).inc()
         if handover is not None:
             metrics.HANDOFFS.labels(metrics.label(handover["reason"])).inc()
-
-    async def claimed(self, conversation_id: str, agent: str) -> None:
-        state = await self._conversation(conversation_id, "lang", "queued_at", "claimed_at")
-        now = int(state["claimed_at"] or time.time() * 1000)
-        await self.recorder.record(EventKind.CLAIMED, conversation_id, state["lang"], agent=agent)
-        await self.recorder.record(EventKind.QUEUE_WAIT, conversation_id, state["lang"], abandoned=False,
-                                   seconds=_seconds_since(state["queued_at"], now))
-
-    async def agent_replied(self, conversation_id: str, agent: str, used_suggestion: bool) -> None:
-        """The agent's reply; the first one since the hand-over also records the first response time."""
-        state = await self._conversation(conversation_id, "lang", "queued_at", "handoff_from")
-        await self.recorder.record(EventKind.AGENT_REPLY, conversation_id, state["lang"], agent=agent,
-                                   used_suggestion=used_suggestion)
-        if not state["handoff_from"]:
-            return
-        try:  # one field per hand-over: only the first reply to it sets it
-            first = await self.redis.hsetnx(keys.conversation(conversation_id), f"answered:{state['handoff_from']}", 1)
-        except Exception:
-            return
-        if first:
-            await self.recorder.record(EventKind.FIRST_RESPONSE, conversation_id, state["lang"], agent=agent,
-                                       seconds=_seconds_since(state["queued_at"], int(time.time() * 1000)))
-
-    async def released(self, conversation_id: str, agent: str, closed: bool, resolution: str) -> None:
-        state = await self._conversation(conversation_id, "lang", "claimed_at", "released_at")
-        now = int(state["released_at"] or time.time() * 1000)
-        kind = EventKind.CLOSED if closed else EventKind.HANDED_BACK
-        await self.recorder.record(kind, conversation_id, state["lang"], agent=agent,
-                                   resolution=resolution if closed else None,
-                                   seconds=_seconds_since(state["claimed_at"], now))
-
-    async def gave_up_waiting(self, conversation_id: str, reason: str) -> None:
-        state = await self._conversation(conversation_id, "lang", "queued_at")
-        seconds = _seconds_since(state["queued_at"], int(time.time() * 1000))
-        await self.recorder.record(EventKind.ABANDONED, conversation_id, state["lang"], reason=reason or None,
-                                   seconds=seconds)
-        await self.recorder.record(EventKind.QUEUE_WAIT, conversation_id, state["lang"], abandoned=True,
-                                   seconds=seconds)
 
     async def feedback(self, conversation_id: str, message_id: str, helpful: bool, article: str | None,
                        lang: str | None) -> None:
