@@ -13,6 +13,7 @@ from redis.asyncio import Redis
 
 from handoff import lua
 from handoff.agents import Agent, online_agents
+from handoff.insights.recording import ConversationInsights
 from handoff.ownership import (
     ClientIdReused,
     Owner,
@@ -32,6 +33,8 @@ from knowledge.contract import BotReply, EscalationReason
 CUSTOMER_KINDS = frozenset({"customer", "bot", "agent", "system", "feedback"})
 # What the transcript an agent reads leaves out: it is shown beside it.
 FOR_AGENTS_ONLY = frozenset({"suggestions", "summary"})
+# The insights' outbox and lost-events counter: the scripts that record events take them as their last keys.
+INSIGHTS_KEYS = (keys.INSIGHTS_EVENTS, keys.INSIGHTS_LOST)
 
 
 def now_ms() -> int:
@@ -105,6 +108,7 @@ class ConversationStore:
         self.settings = settings or HandoffSettings()
         self._scripts = {name: redis.register_script(getattr(lua, name)) for name in (
             "CUSTOMER_MESSAGE", "BOT_TURN", "CLAIM", "AGENT_MESSAGE", "TRANSFER", "RELEASE", "GIVE_UP_WAITING")}
+        self.insights = ConversationInsights(redis)
 
     def _keys(self, conversation_id: str) -> list[str]:
         return [keys.conversation(conversation_id), keys.messages(conversation_id), keys.QUEUE, keys.EVENTS]
@@ -139,6 +143,7 @@ class ConversationStore:
             pipe.expire(keys.conversation(conversation_id), self._retention_s)
             if customer is not None:
                 link(pipe, customer, conversation_id, now, self._retention_s)
+            await self.insights.started(pipe, conversation_id)
             await pipe.execute()
         return conversation_id
 
@@ -156,23 +161,35 @@ class ConversationStore:
             raise ClientIdReused(client_id)
         return Owner(owner), message_id, fresh == ["duplicate"]
 
-    async def bot_turn(self, conversation_id: str, replies: list[BotReply], escalation: Escalation | None) -> tuple[str, str]:
+    async def bot_turn(self, conversation_id: str, replies: list[BotReply], escalation: Escalation | None,
+                       question: str = "") -> tuple[str, str]:
         """Append the bot's replies, and queue the conversation in the same step if they hand over.
+        `question`: what the customer asked, for the insights' record of the replies.
 
         Returns ("ok" | "queued" | "dropped", detail): dropped when the bot no longer owns the chat.
         """
         now = now_ms()
-        args: list[Any] = [now, len(replies), *(json.dumps(reply, ensure_ascii=False) for reply in replies)]
+        handover = None
         if escalation:
-            reason = EscalationReason(escalation.reason).value
+            handover = {"reason": EscalationReason(escalation.reason).value, "lang": escalation.lang,
+                        "topic": escalation.package.get("topic")}
+        events = self.insights.bot_turn_events(conversation_id, replies, question, handover, now)
+        args: list[Any] = [now, len(replies), *(json.dumps(reply, ensure_ascii=False) for reply in replies),
+                           json.dumps(events, ensure_ascii=False), self.insights.recorder.bound]
+        if escalation and handover:
+            reason = handover["reason"]
             priority = priority_of(reason)
             args += [reason, escalation.lang, priority, queue_score(priority, now),
                      json.dumps(escalation.package, ensure_ascii=False),
                      keys.queue_member(escalation.lang, conversation_id)]
-        return await self._run("BOT_TURN", conversation_id, *args)
+        status, detail = await self._run("BOT_TURN", conversation_id, *args, extra_keys=INSIGHTS_KEYS)
+        if status != "dropped":
+            self.insights.count_bot_turn(replies, handover if status == "queued" else None)
+        return status, detail
 
     async def claim(self, conversation_id: str, agent: Agent) -> str:
-        status, detail = await self._run("CLAIM", conversation_id, agent.username, agent.display_name, now_ms())
+        status, detail = await self._run("CLAIM", conversation_id, agent.username, agent.display_name, now_ms(),
+                                         extra_keys=INSIGHTS_KEYS)
         if status == "conflict":
             raise TransitionConflict(conversation_id, detail)
         return status
@@ -188,8 +205,9 @@ class ConversationStore:
                 continue  # another agent was faster: try the next one
         return None
 
-    async def agent_message(self, conversation_id: str, agent: Agent, text: str) -> str:
-        status, detail = await self._run("AGENT_MESSAGE", conversation_id, agent.username, text, now_ms(), agent.display_name)
+    async def agent_message(self, conversation_id: str, agent: Agent, text: str, used_suggestion: bool = False) -> str:
+        status, detail = await self._run("AGENT_MESSAGE", conversation_id, agent.username, text, now_ms(),
+                                         agent.display_name, "1" if used_suggestion else "0", extra_keys=INSIGHTS_KEYS)
         if status == "conflict":
             raise TransitionConflict(conversation_id, detail)
         return detail
@@ -204,7 +222,7 @@ class ConversationStore:
     async def _release(self, conversation_id: str, agent: Agent, owner: Owner, resolution: str) -> tuple[str, str]:
         status, detail = await self._run(
             "RELEASE", conversation_id, agent.username, now_ms(), owner.value, resolution,
-            extra_keys=(keys.HANDLING_TIMES,))
+            extra_keys=(keys.HANDLING_TIMES, *INSIGHTS_KEYS))
         if status == "conflict":
             raise TransitionConflict(conversation_id, detail)
         return status, detail
@@ -225,7 +243,8 @@ class ConversationStore:
 
     async def give_up_waiting_one(self, conversation_id: str, older_than_s: float = 0.0) -> list[tuple[str, str]]:
         now = now_ms()
-        status, reason = await self._run("GIVE_UP_WAITING", conversation_id, now, now - int(older_than_s * 1000))
+        status, reason = await self._run("GIVE_UP_WAITING", conversation_id, now, now - int(older_than_s * 1000),
+                                         extra_keys=INSIGHTS_KEYS)
         return [(conversation_id, reason)] if status == "ok" else []
 
     async def queue(self, languages: tuple[str, ...] | None, limit: int = 500) -> list[QueueEntry]:
@@ -307,9 +326,11 @@ class ConversationStore:
         if not answered or answered[0][1].get("kind") != "bot":
             raise UnknownConversation(f"{conversation_id}/{message_id}")
         reply = json.loads(answered[0][1]["reply"])
-        return await self._append(conversation_id, {
+        feedback_id = await self._append(conversation_id, {
             "kind": "feedback", "for": message_id, "helpful": "yes" if helpful else "no",
             "article": reply.get("article") or "", "at": now_ms()})
+        await self.insights.feedback(conversation_id, message_id, helpful, reply.get("article"), reply.get("lang"))
+        return feedback_id
 
     async def wait_for_messages(self, conversation_id: str, after: str, block_ms: int) -> list[Message]:
         result = await self.redis.xread({keys.messages(conversation_id): after}, count=500, block=block_ms)

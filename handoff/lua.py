@@ -14,9 +14,15 @@ chat out of the queue or put it back.
 """
 from __future__ import annotations
 
+# Unwritten insights events the outbox holds at most (the SQL store down for long); beyond, new ones are
+# counted as lost instead (handoff/insights/events.py).
+OUTBOX_BOUND = 1_000_000
+
 # Shared by the scripts below: append one system event to the conversation and to the
 # global events stream (ARGV layouts differ per script, so values are passed explicitly), and
-# refresh the conversation's expiry (the stream's only ever lengthened).
+# refresh the conversation's expiry (the stream's only ever lengthened). `insight` adds one event to the
+# insights' outbox, the last two KEYS of the scripts that record (outbox, lost-events counter), in the step
+# that makes the change it reports; `fields` pairs whose value is false are left out.
 _HELPERS = """
 local function keep()
   redis.call('EXPIRE', KEYS[1], ARGV[#ARGV])
@@ -33,7 +39,20 @@ local function event(kind, conversation, fields)
              'message', id, unpack(entry, 5))
   return id
 end
-"""
+local function insight(kind, conversation, at, lang, fields)
+  local outbox, lost = KEYS[#KEYS - 1], KEYS[#KEYS]
+  if redis.call('XLEN', outbox) >= OUTBOX_BOUND then redis.call('INCR', lost); return end
+  local entry = {'kind', kind, 'at', at, 'conversation_id', conversation, 'lang', lang or '', 'channel', 'widget'}
+  for i = 1, #fields, 2 do
+    if fields[i + 1] then table.insert(entry, fields[i]); table.insert(entry, fields[i + 1]) end
+  end
+  redis.call('XADD', outbox, '*', unpack(entry))
+end
+local function seconds_since(start_ms, now_ms)
+  if not start_ms or start_ms == '' then return false end
+  return tostring((tonumber(now_ms) - tonumber(start_ms)) / 1000)
+end
+""".replace("OUTBOX_BOUND", str(OUTBOX_BOUND))
 
 # ARGV: conversation id, text, now ms, client message id ('' if none), retention s. A message to a closed
 # conversation reopens it with the bot. A client retrying its last message (same client id, same text)
@@ -63,11 +82,13 @@ keep()
 return {owner, id, 'new'}
 """
 
-# ARGV: conversation id, now ms, reply count n, n JSON replies, then for an escalation:
+# ARGV: conversation id, now ms, reply count n, n JSON replies, the insights' events JSON (a list of flat
+# field/value lists: handoff/insights/recording.py) and the outbox's bound, then for an escalation:
 # reason, lang, priority, queue score, package JSON, queue member (absent when the turn does not escalate),
-# retention s.
+# retention s. KEYS[5], KEYS[6]: the insights' outbox and lost-events counter.
 # Bot replies are dropped unless the bot owns the conversation: a reply computed while an
-# agent took over must never reach the customer.
+# agent took over must never reach the customer. Their events go to the outbox in the same step, so
+# that the figures count exactly the replies customers got (as lua.RECORD_EVENT: a full outbox counts them lost).
 BOT_TURN = _HELPERS + """
 local owner = redis.call('HGET', KEYS[1], 'owner')
 if owner ~= 'bot' then return {'dropped', owner or ''} end
@@ -79,7 +100,13 @@ for i = 1, n do
   if first == '' then first = id end
 end
 keep()
-local base = 3 + n
+local insights = cjson.decode(ARGV[4 + n])
+if redis.call('XLEN', KEYS[5]) + #insights > tonumber(ARGV[5 + n]) then
+  redis.call('INCRBY', KEYS[6], #insights)
+else
+  for _, fields in ipairs(insights) do redis.call('XADD', KEYS[5], '*', unpack(fields)) end
+end
+local base = 5 + n
 if #ARGV == base + 1 then return {'ok', first} end  -- only the retention follows: no escalation
 local reason, lang, priority, score = ARGV[base + 1], ARGV[base + 2], ARGV[base + 3], ARGV[base + 4]
 local member = ARGV[base + 6]
@@ -91,25 +118,32 @@ redis.call('ZADD', KEYS[3], score, member)
 return {'queued', id}
 """
 
-# ARGV: conversation id, agent username, agent display name, now ms, retention s.
+# ARGV: conversation id, agent username, agent display name, now ms, retention s. KEYS[5], [6]: insights.
 CLAIM = _HELPERS + """
-local c = redis.call('HMGET', KEYS[1], 'owner', 'agent', 'queue_member')
+local c = redis.call('HMGET', KEYS[1], 'owner', 'agent', 'queue_member', 'lang', 'queued_at')
 if c[1] == 'agent' and c[2] == ARGV[2] then return {'noop', ''} end
 if c[1] ~= 'queued' then return {'conflict', (c[1] or '') .. ':' .. (c[2] or '')} end
 redis.call('ZREM', KEYS[3], c[3])
 local id = event('agent_joined', ARGV[1], {at = ARGV[4], agent = ARGV[2], agent_name = ARGV[3]})
 redis.call('HSET', KEYS[1], 'owner', 'agent', 'agent', ARGV[2], 'agent_name', ARGV[3], 'claimed_at', ARGV[4])
 redis.call('HINCRBY', KEYS[1], 'claims', 1)
+insight('claimed', ARGV[1], ARGV[4], c[4], {'agent', ARGV[2]})
+insight('queue_wait', ARGV[1], ARGV[4], c[4], {'seconds', seconds_since(c[5], ARGV[4]), 'abandoned', '0'})
 keep()
 return {'ok', id}
 """
 
-# ARGV: conversation id, agent, text, now ms, agent display name, retention s.
+# ARGV: conversation id, agent, text, now ms, agent display name, used a suggestion ('1' or '0'), retention s.
+# KEYS[5], [6]: insights. The first reply to a hand-over also records the first response time.
 AGENT_MESSAGE = _HELPERS + """
-local c = redis.call('HMGET', KEYS[1], 'owner', 'agent')
+local c = redis.call('HMGET', KEYS[1], 'owner', 'agent', 'lang', 'queued_at', 'handoff_from')
 if c[1] ~= 'agent' or c[2] ~= ARGV[2] then return {'conflict', (c[1] or '') .. ':' .. (c[2] or '')} end
 local id = redis.call('XADD', KEYS[2], '*', 'kind', 'agent', 'text', ARGV[3], 'at', ARGV[4],
                       'agent', ARGV[2], 'agent_name', ARGV[5])
+insight('agent_reply', ARGV[1], ARGV[4], c[3], {'agent', ARGV[2], 'used_suggestion', ARGV[6]})
+if c[5] and c[5] ~= '' and redis.call('HSETNX', KEYS[1], 'answered:' .. c[5], 1) == 1 then
+  insight('first_response', ARGV[1], ARGV[4], c[3], {'agent', ARGV[2], 'seconds', seconds_since(c[4], ARGV[4])})
+end
 keep()
 return {'ok', id}
 """
@@ -133,10 +167,10 @@ return {'ok', id}
 """
 
 # ARGV: conversation id, agent, now ms, new owner ('bot' or 'closed'), resolution code, retention s.
-# KEYS[5] the handling-times list. Returns the stream id where the handoff started, so that
+# KEYS[5] the handling-times list; KEYS[6], [7]: insights. Returns the stream id where the handoff started, so that
 # the caller can copy the human part of the conversation into Rasa's tracker.
 RELEASE = _HELPERS + """
-local c = redis.call('HMGET', KEYS[1], 'owner', 'agent', 'handoff_from', 'claimed_at', 'last_agent')
+local c = redis.call('HMGET', KEYS[1], 'owner', 'agent', 'handoff_from', 'claimed_at', 'last_agent', 'lang')
 if c[1] == ARGV[4] and c[5] == ARGV[2] then return {'noop', c[3] or ''} end
 if c[1] ~= 'agent' or c[2] ~= ARGV[2] then return {'conflict', (c[1] or '') .. ':' .. (c[2] or '')} end
 local kind = 'handed_back'
@@ -145,6 +179,8 @@ event(kind, ARGV[1], {at = ARGV[3], agent = ARGV[2], resolution = ARGV[5]})
 redis.call('HSET', KEYS[1], 'owner', ARGV[4], 'agent', '', 'agent_name', '', 'last_agent', ARGV[2],
            'resolution', ARGV[5], 'released_at', ARGV[3])
 local handled = (tonumber(ARGV[3]) - tonumber(c[4])) / 1000
+insight(kind, ARGV[1], ARGV[3], c[6], {'agent', ARGV[2], 'resolution', kind == 'closed' and ARGV[5],
+                                       'seconds', tostring(handled)})
 redis.call('LPUSH', KEYS[5], handled)
 redis.call('LTRIM', KEYS[5], 0, 49)
 keep()
@@ -152,13 +188,16 @@ return {'ok', c[3] or ''}
 """
 
 # ARGV: conversation id, now ms, waited-since cutoff ms, retention s. A chat nobody claimed in time goes
-# back to the bot (which offers a ticket); only one web worker wins this.
+# back to the bot (which offers a ticket); only one web worker wins this. KEYS[5], [6]: insights.
 GIVE_UP_WAITING = _HELPERS + """
-local c = redis.call('HMGET', KEYS[1], 'owner', 'queue_member', 'queued_at', 'reason')
+local c = redis.call('HMGET', KEYS[1], 'owner', 'queue_member', 'queued_at', 'reason', 'lang')
 if c[1] ~= 'queued' then return {'noop', c[1] or ''} end
 if tonumber(c[3]) > tonumber(ARGV[3]) then return {'noop', 'queued'} end
 redis.call('ZREM', KEYS[3], c[2])
 event('no_agent', ARGV[1], {at = ARGV[2], reason = c[4]})
+local waited = seconds_since(c[3], ARGV[2])
+insight('abandoned', ARGV[1], ARGV[2], c[5], {'reason', c[4], 'seconds', waited})
+insight('queue_wait', ARGV[1], ARGV[2], c[5], {'seconds', waited, 'abandoned', '1'})
 redis.call('HSET', KEYS[1], 'owner', 'bot')
 keep()
 return {'ok', c[4]}
@@ -185,4 +224,15 @@ for i, key in ipairs(KEYS) do
   if redis.call('INCR', key) == 1 then redis.call('EXPIRE', key, ARGV[2 * i]) end
 end
 return 0
+"""
+
+# Insights' outbox (handoff/insights/events.py). KEYS: the outbox stream, the lost-events counter; ARGV: the
+# outbox's bound, then the event's field/value pairs. A full outbox (the SQL store down for long) refuses the
+# event and counts it as lost, exactly, instead of trimming older unwritten ones without a trace.
+RECORD_EVENT = """
+if redis.call('XLEN', KEYS[1]) >= tonumber(ARGV[1]) then
+  redis.call('INCR', KEYS[2])
+  return false
+end
+return redis.call('XADD', KEYS[1], '*', unpack(ARGV, 2))
 """

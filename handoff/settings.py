@@ -77,6 +77,13 @@ class HandoffSettings(KnowledgeSettings):
     typing_per_address: int = 120
     typing_window_s: int = 60
 
+    # Insights (handoff/insights): the SQL store of events (default: SQLite under var/), e.g.
+    # postgresql+psycopg://user@host:5432/db; a token /metrics then asks for (Bearer), unset: /metrics is open.
+    # The conformity the reviewed answers must reach is the knowledge base's TARGET_CONFORMITY (the one
+    # its thresholds are fitted to): the dashboard alerts when the Wilson interval's lower bound falls under it.
+    database_url: str | None = None
+    metrics_token: SecretStr | None = None
+
     # Agents answering tickets by email (handoff/ticket_replies/mailer.py). SMTP_URL: smtp://[user:password@]host[:port]
     # (25), with ?starttls=1 for STARTTLS (587), or smtps://… for TLS from the start (465). SMTP_FROM: the From of the
     # replies, e.g. "Lumen Mobile <help@lumen.example>" (its name signs them). Either unset: an email reply gets 409.

@@ -30,6 +30,11 @@ TICKETS = f"{PREFIX}:tickets"  # sorted set: ticket id -> filed at (ms), open ti
 TICKET_SEQUENCE = f"{PREFIX}:tickets:sequence"
 # A pub/sub channel nobody listens to, no key: published to just before a WAIT (handoff/connection.py).
 REPLICATION_MARK = f"{PREFIX}:replication-mark"
+# Insights (handoff/insights): the outbox of events not yet written to the SQL store (entries leave it
+# once written), its writers' consumer group, and the count of events refused because the outbox was full.
+INSIGHTS_EVENTS = "insights:events"
+INSIGHTS_WRITERS = "insights-writers"
+INSIGHTS_LOST = "insights:events:lost"
 
 
 def conversation(conversation_id: str) -> str:
