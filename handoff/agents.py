@@ -15,8 +15,9 @@ from knowledge import redis_keys as keys
 
 LANGUAGES = ("en", "fr")
 # An account is an advisor (the console), an editor (the content team's pages), or both; a
-# supervisor may also erase a customer's data (the agent API's /forget).
-ROLES = ("agent", "editor", "supervisor")
+# supervisor may also erase a customer's data (the agent API's /forget) and reads the insights; a
+# reviewer marks the bot's answers (handoff/insights/review.py).
+ROLES = ("agent", "editor", "supervisor", "reviewer")
 # Records saved before roles existed are advisors.
 DEFAULT_ROLES = ("agent",)
 # Advisors belong to one team (canned replies are shared per team); records saved before teams existed are "support".

@@ -13,6 +13,7 @@ from redis.asyncio import Redis
 
 from handoff import lua
 from handoff.agents import Agent, online_agents
+from handoff.insights.recording import ConversationInsights
 from handoff.ownership import (
     ClientIdReused,
     Owner,
@@ -105,6 +106,7 @@ class ConversationStore:
         self.settings = settings or HandoffSettings()
         self._scripts = {name: redis.register_script(getattr(lua, name)) for name in (
             "CUSTOMER_MESSAGE", "BOT_TURN", "CLAIM", "AGENT_MESSAGE", "TRANSFER", "RELEASE", "GIVE_UP_WAITING")}
+        self.insights = ConversationInsights(redis)
 
     def _keys(self, conversation_id: str) -> list[str]:
         return [keys.conversation(conversation_id), keys.messages(conversation_id), keys.QUEUE, keys.EVENTS]
@@ -140,6 +142,7 @@ class ConversationStore:
             if customer is not None:
                 link(pipe, customer, conversation_id, now, self._retention_s)
             await pipe.execute()
+        await self.insights.started(conversation_id)
         return conversation_id
 
     async def exists(self, conversation_id: str) -> bool:
@@ -156,8 +159,10 @@ class ConversationStore:
             raise ClientIdReused(client_id)
         return Owner(owner), message_id, fresh == ["duplicate"]
 
-    async def bot_turn(self, conversation_id: str, replies: list[BotReply], escalation: Escalation | None) -> tuple[str, str]:
+    async def bot_turn(self, conversation_id: str, replies: list[BotReply], escalation: Escalation | None,
+                       question: str = "") -> tuple[str, str]:
         """Append the bot's replies, and queue the conversation in the same step if they hand over.
+        `question`: what the customer asked, for the insights' record of the replies.
 
         Returns ("ok" | "queued" | "dropped", detail): dropped when the bot no longer owns the chat.
         """
@@ -169,12 +174,21 @@ class ConversationStore:
             args += [reason, escalation.lang, priority, queue_score(priority, now),
                      json.dumps(escalation.package, ensure_ascii=False),
                      keys.queue_member(escalation.lang, conversation_id)]
-        return await self._run("BOT_TURN", conversation_id, *args)
+        status, detail = await self._run("BOT_TURN", conversation_id, *args)
+        if status != "dropped":
+            handover = None
+            if status == "queued" and escalation is not None:
+                handover = {"reason": EscalationReason(escalation.reason).value, "lang": escalation.lang,
+                            "topic": escalation.package.get("topic")}
+            await self.insights.bot_replies(conversation_id, replies, question, handover)
+        return status, detail
 
     async def claim(self, conversation_id: str, agent: Agent) -> str:
         status, detail = await self._run("CLAIM", conversation_id, agent.username, agent.display_name, now_ms())
         if status == "conflict":
             raise TransitionConflict(conversation_id, detail)
+        if status == "ok":
+            await self.insights.claimed(conversation_id, agent.username)
         return status
 
     async def claim_next(self, agent: Agent) -> str | None:
@@ -188,10 +202,11 @@ class ConversationStore:
                 continue  # another agent was faster: try the next one
         return None
 
-    async def agent_message(self, conversation_id: str, agent: Agent, text: str) -> str:
+    async def agent_message(self, conversation_id: str, agent: Agent, text: str, used_suggestion: bool = False) -> str:
         status, detail = await self._run("AGENT_MESSAGE", conversation_id, agent.username, text, now_ms(), agent.display_name)
         if status == "conflict":
             raise TransitionConflict(conversation_id, detail)
+        await self.insights.agent_replied(conversation_id, agent.username, used_suggestion)
         return detail
 
     async def transfer(self, conversation_id: str, agent: Agent, to: Agent | None) -> str:
@@ -207,6 +222,8 @@ class ConversationStore:
             extra_keys=(keys.HANDLING_TIMES,))
         if status == "conflict":
             raise TransitionConflict(conversation_id, detail)
+        if status == "ok":
+            await self.insights.released(conversation_id, agent.username, owner is Owner.CLOSED, resolution)
         return status, detail
 
     async def hand_back(self, conversation_id: str, agent: Agent) -> tuple[str, str]:
@@ -226,7 +243,10 @@ class ConversationStore:
     async def give_up_waiting_one(self, conversation_id: str, older_than_s: float = 0.0) -> list[tuple[str, str]]:
         now = now_ms()
         status, reason = await self._run("GIVE_UP_WAITING", conversation_id, now, now - int(older_than_s * 1000))
-        return [(conversation_id, reason)] if status == "ok" else []
+        if status != "ok":
+            return []
+        await self.insights.gave_up_waiting(conversation_id, reason)
+        return [(conversation_id, reason)]
 
     async def queue(self, languages: tuple[str, ...] | None, limit: int = 500) -> list[QueueEntry]:
         members = await self.redis.zrange(keys.QUEUE, 0, limit - 1, withscores=True)
@@ -307,9 +327,11 @@ class ConversationStore:
         if not answered or answered[0][1].get("kind") != "bot":
             raise UnknownConversation(f"{conversation_id}/{message_id}")
         reply = json.loads(answered[0][1]["reply"])
-        return await self._append(conversation_id, {
+        feedback_id = await self._append(conversation_id, {
             "kind": "feedback", "for": message_id, "helpful": "yes" if helpful else "no",
             "article": reply.get("article") or "", "at": now_ms()})
+        await self.insights.feedback(conversation_id, message_id, helpful, reply.get("article"), reply.get("lang"))
+        return feedback_id
 
     async def wait_for_messages(self, conversation_id: str, after: str, block_ms: int) -> list[Message]:
         result = await self.redis.xread({keys.messages(conversation_id): after}, count=500, block=block_ms)

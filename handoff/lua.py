@@ -186,3 +186,14 @@ for i, key in ipairs(KEYS) do
 end
 return 0
 """
+
+# Insights' outbox (handoff/insights/events.py). KEYS: the outbox stream, the lost-events counter; ARGV: the
+# outbox's bound, then the event's field/value pairs. A full outbox (the SQL store down for long) refuses the
+# event and counts it as lost, exactly, instead of trimming older unwritten ones without a trace.
+RECORD_EVENT = """
+if redis.call('XLEN', KEYS[1]) >= tonumber(ARGV[1]) then
+  redis.call('INCR', KEYS[2])
+  return false
+end
+return redis.call('XADD', KEYS[1], '*', unpack(ARGV, 2))
+"""

@@ -115,7 +115,7 @@ class HandoffRelay:
         # A button press ("/request_human") says nothing about the topic: the agent wants the last question.
         question = text if not text.startswith("/") else await self._last_question(conversation_id, message_id)
         escalation = escalation_in(replies, question)
-        status, _ = await self.store.bot_turn(conversation_id, replies, escalation)
+        status, _ = await self.store.bot_turn(conversation_id, replies, escalation, question)
         if status == "queued":
             await self._pause_bot(conversation_id)
             assert escalation is not None
@@ -133,7 +133,7 @@ class HandoffRelay:
         replies = group_rasa_messages(messages)
         question = await self._question_answered_by(conversation_id, message_id)
         escalation = escalation_in(replies, question)
-        status, _ = await self.store.bot_turn(conversation_id, replies, escalation)
+        status, _ = await self.store.bot_turn(conversation_id, replies, escalation, question)
         if status == "queued":
             await self._pause_bot(conversation_id)
             assert escalation is not None

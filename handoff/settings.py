@@ -72,6 +72,14 @@ class HandoffSettings(KnowledgeSettings):
     typing_per_address: int = 120
     typing_window_s: int = 60
 
+    # Insights (handoff/insights): the SQL store of events (default: SQLite under var/), e.g.
+    # postgresql+psycopg://user@host:5432/db; the conformity the reviewed answers must reach (the dashboard
+    # alerts when the Wilson interval's lower bound falls under it); a token /metrics then asks for (Bearer),
+    # unset: /metrics is open.
+    database_url: str | None = None
+    target_conformity: float = Field(default=0.95, gt=0, le=1)
+    metrics_token: SecretStr | None = None
+
     # Agents answering tickets by email (handoff/ticket_replies/mailer.py). SMTP_URL: smtp://[user:password@]host[:port]
     # (25), with ?starttls=1 for STARTTLS (587), or smtps://… for TLS from the start (465). SMTP_FROM: the From of the
     # replies, e.g. "Lumen Mobile <help@lumen.example>" (its name signs them). Either unset: an email reply gets 409.

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from redis.asyncio import Redis
 from redis.asyncio.client import Pipeline
 
+from handoff.insights.events import EventKind, record_event
 from knowledge import redis_keys as keys
 from knowledge.contacts import contact_key, looks_like_contact  # noqa: F401  (erasure finds them here)
 
@@ -66,6 +67,7 @@ async def file_ticket(redis: Redis, conversation_id: str, contact: str, lang: st
         pipe.xadd(keys.EVENTS, {"type": "ticket_filed", "ticket": ticket.ticket_id, "conversation": conversation_id,
                                 "lang": lang, "reason": reason}, maxlen=10_000, approximate=True)
         await pipe.execute()
+    await record_event(redis, EventKind.TICKET_OPENED, conversation_id, lang, ticket=ticket.ticket_id, reason=reason)
     return ticket
 
 
@@ -87,7 +89,8 @@ async def open_tickets(redis: Redis, limit: int = 100) -> list[Ticket]:
 
 
 async def resolve_ticket(redis: Redis, ticket_id: str, agent: str, retention_s: int = DEFAULT_RETENTION_S) -> bool:
-    messages_key = await redis.hget(keys.ticket(ticket_id), "messages_key")
+    messages_key, conversation_id, lang = await redis.hmget(
+        keys.ticket(ticket_id), ["messages_key", "conversation_id", "lang"])
     async with redis.pipeline(transaction=True) as pipe:
         pipe.zrem(keys.TICKETS, ticket_id)
         pipe.hset(keys.ticket(ticket_id), mapping={"status": "done", "done_by": agent})
@@ -95,4 +98,6 @@ async def resolve_ticket(redis: Redis, ticket_id: str, agent: str, retention_s: 
         if messages_key:
             keep_transcript(pipe, messages_key, retention_s)
         removed, *_ = await pipe.execute()
+    if removed:
+        await record_event(redis, EventKind.TICKET_CLOSED, conversation_id or "", lang, ticket=ticket_id, agent=agent)
     return bool(removed)

@@ -28,6 +28,11 @@ PRESENCE = f"{PREFIX}:presence"  # sorted set: agent -> last time their console 
 HANDLING_TIMES = f"{PREFIX}:stats:handling"  # list of recent handling times (s), newest first
 TICKETS = f"{PREFIX}:tickets"  # sorted set: ticket id -> filed at (ms), open tickets only
 TICKET_SEQUENCE = f"{PREFIX}:tickets:sequence"
+# Insights (handoff/insights): the outbox of events not yet written to the SQL store (entries leave it
+# once written), its writers' consumer group, and the count of events refused because the outbox was full.
+INSIGHTS_EVENTS = "insights:events"
+INSIGHTS_WRITERS = "insights-writers"
+INSIGHTS_LOST = "insights:events:lost"
 
 
 def conversation(conversation_id: str) -> str:

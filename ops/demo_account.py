@@ -1,5 +1,6 @@
-"""The demo account `make run` makes on a first run (advisor and editor, English and French), so that a
-hand-over has someone to go to and the editor someone to sign in. Its login and password are kept in
+"""The demo account `make run` makes on a first run (advisor, editor, supervisor and reviewer, English and
+French), so that a hand-over has someone to go to, and the editor, the insights and the review someone to
+sign in. Its login and password are kept in
 var/demo-agent.txt (mode 600), written for a person to read: "login: demo" and "password: ..." lines."""
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from knowledge.settings import REPO_ROOT
 
 USERNAME = "demo"
 DISPLAY_NAME = "Demo agent"
+DEMO_ROLES = ("agent", "editor", "supervisor", "reviewer")
 ACCOUNT_FILE = REPO_ROOT / "var" / "demo-agent.txt"
 _PASSWORD = re.compile(r"password:\s*(\S+)")
 
@@ -56,10 +58,11 @@ async def ensure_demo_account(redis: Redis, path: Path = ACCOUNT_FILE) -> DemoAc
         if await list_agents(redis):
             return None
         password = kept or secrets.token_urlsafe(12)  # the same password after var/redis was wiped
-        await save_agent(redis, USERNAME, password, DISPLAY_NAME, ["en", "fr"], ["agent", "editor"])
+        await save_agent(redis, USERNAME, password, DISPLAY_NAME, ["en", "fr"], list(DEMO_ROLES))
     else:
-        if "editor" not in agent.roles:  # made before editors existed
-            await grant_roles(redis, USERNAME, ["editor"])
+        missing = [role for role in DEMO_ROLES if role not in agent.roles]
+        if missing:  # made before these roles existed
+            await grant_roles(redis, USERNAME, missing)
         # Someone may have changed it since (add-agent): a stale password is not shown.
         password = kept if kept and await verify_password(redis, USERNAME, kept) else None
     account = DemoAccount(USERNAME, password)

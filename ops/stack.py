@@ -122,6 +122,8 @@ def start_stack(workdir: Path, chroma_path: Path, with_web: bool = True, smtp_ur
         "TYPING_PER_CONVERSATION": "0",
         # Returning customers: tests sign customer ids with it (stack.env["CUSTOMER_ID_SECRET"]).
         "CUSTOMER_ID_SECRET": secrets.token_hex(16),
+        # The insights' SQL store: the stack's own SQLite file, unless DATABASE_URL names one.
+        "DATABASE_URL": f"sqlite:///{workdir / 'insights.db'}",
         **os.environ,
         "CHROMA_PATH": str(chroma_path),
         "HF_HUB_OFFLINE": "1",

@@ -63,6 +63,8 @@ class Session(BaseModel):
 
 class AgentText(BaseModel):
     text: str = Field(min_length=1)
+    # The console says so when the agent sent (or edited) a suggested answer: the insights count them.
+    from_suggestion: bool = False
 
 
 class ArticleSuggestion(BaseModel):
@@ -191,7 +193,8 @@ async def send(body: AgentText, agent: CurrentAgent, store: Store, settings: Set
     if not body.text.strip():
         raise HTTPException(422, "message is empty")
     with _transition():
-        return TransitionResult(status="ok", message_id=await store.agent_message(conversation_id, agent, body.text))
+        return TransitionResult(status="ok", message_id=await store.agent_message(
+            conversation_id, agent, body.text, used_suggestion=body.from_suggestion))
 
 
 @router.post("/conversations/{conversation_id}/suggest-article", status_code=201, responses=declared(400, 404))

@@ -2,6 +2,7 @@
 The conversation id is the customer's credential: unguessable, and required on every call."""
 from __future__ import annotations
 
+import time
 from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict
@@ -12,6 +13,7 @@ from fastapi.sse import EventSourceResponse, ServerSentEvent
 from pydantic import BaseModel, Field
 
 from handoff.conversations import CUSTOMER_KINDS
+from handoff.insights.metrics import TURN_SECONDS
 from handoff.ownership import ClientIdReused, UnknownConversation
 from handoff.rasa_client import RasaUnavailable
 from handoff.relay import CustomerTurn
@@ -117,8 +119,11 @@ async def send_message(
         raise HTTPException(422, "message is empty")
     # Before anything is stored: a refused message is not kept.
     _refuse_when_limited(await limiter.customer_message(conversation_id, address), "messages")
+    started = time.perf_counter()
     with _turn_with_the_bot(unknown="unknown conversation"):
         turn = await relay.customer_says(conversation_id, message.text, message.lang, message.client_id)
+    if turn.replies:  # the bot answered (not a message relayed to an advisor)
+        TURN_SECONDS.observe(time.perf_counter() - started)
     return CustomerTurnOut.of(turn)
 
 

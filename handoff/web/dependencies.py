@@ -130,6 +130,10 @@ async def _current_supervisor(request: Request) -> Agent:
     return await _logged_in(request, "supervisor")
 
 
+async def _current_reviewer(request: Request) -> Agent:
+    return await _logged_in(request, "reviewer")
+
+
 Settings = Annotated[HandoffSettings, Depends(_settings)]
 RedisClient = Annotated[Redis, Depends(_redis)]
 Store = Annotated[ConversationStore, Depends(_store)]
@@ -143,3 +147,4 @@ CustomerStreamSlot = Annotated[None, Depends(_customer_stream_slot)]
 CurrentAgent = Annotated[Agent, Depends(_current_agent)]
 CurrentEditor = Annotated[Agent, Depends(_current_editor)]
 CurrentSupervisor = Annotated[Agent, Depends(_current_supervisor)]
+CurrentReviewer = Annotated[Agent, Depends(_current_reviewer)]

@@ -14,6 +14,8 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.staticfiles import StaticFiles
 
 from handoff.connection import connect
+from handoff.insights.store import make_engine
+from handoff.insights.writer import OutboxWriter
 from handoff.conversations import ConversationStore
 from handoff.safeguards.rate_limits import RateLimiter
 from handoff.rasa_client import RasaClient
@@ -25,6 +27,7 @@ from knowledge.publishing.jobs import ContentJobs
 from handoff.web import agent_api, customer, editor_api, help_pages
 from handoff.web.access_log import hide_conversation_ids
 from handoff.web.canned import routes as canned_replies
+from handoff.web.insights import metrics_route, rating_api, review_api, summary_api
 from handoff.web.insights import pages as insights_pages
 from handoff.web.errors import install_error_handlers
 from handoff.web.stream_hub import StreamHub
@@ -94,12 +97,22 @@ def create_app(settings: HandoffSettings | None = None, http_transport: httpx.As
             hub.start()
             releaser = asyncio.create_task(relay.run_release_loop(
                 settings.max_wait_s, settings.presence_window_s, settings.release_every_s))
+            # Insights: events wait in Redis until this writer (one per web app, a blocking reader on a
+            # connection of its own) has them in the SQL store.
+            app.state.insights_engine = engine = make_engine(settings.database_url)
+            writer_redis = connect(settings.redis_url, single_connection=True)
+            writer = asyncio.create_task(OutboxWriter(writer_redis, engine).run())
             try:
                 yield
             finally:
                 releaser.cancel()
+                writer.cancel()
                 with suppress(asyncio.CancelledError):
                     await _bounded("the release loop", releaser)
+                with suppress(asyncio.CancelledError):
+                    await _bounded("the insights writer", writer)
+                await _bounded("the insights writer's connection", writer_redis.aclose())
+                engine.dispose()
                 await relay.drain()
                 await _bounded("the live streams' reader", hub.stop())
                 await _bounded("the Redis connections", redis.aclose())
@@ -122,6 +135,8 @@ def create_app(settings: HandoffSettings | None = None, http_transport: httpx.As
     app.include_router(canned_replies.router)
     app.include_router(returning_routes.router)
     app.include_router(returning_demo.router)
+    for insights in (summary_api, review_api, rating_api, metrics_route):
+        app.include_router(insights.router)
     insights_pages.include(app)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 

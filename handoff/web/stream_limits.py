@@ -22,6 +22,10 @@ class OpenStreamLimits:
     def open_count(self, kind: str, who: str) -> int:
         return self._open[(kind, who)]
 
+    def total(self) -> int:
+        """Customer live streams open in this process (each counts once per conversation)."""
+        return sum(count for (kind, _), count in self._open.items() if kind == "conversation")
+
     def take(self, conversation_id: str, address: str) -> StreamSlot:
         """One more stream open, until `give_back`; TooManyStreams when either cap is reached."""
         slot = (("conversation", conversation_id), ("address", address))

@@ -50,6 +50,7 @@ async def web(redis_url: str, fake_rasa: FakeRasa, tmp_path: Path, request: pyte
     monkeypatch.setenv("CHROMA_PATH", str(tmp_path / "chroma"))  # the content team's pages, unused here
     monkeypatch.delenv("CHROMA_HOST", raising=False)
     monkeypatch.setenv("EDITOR_DRAFTS_PATH", str(tmp_path / "drafts"))
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'insights.db'}")  # not the repo's var/
     from handoff.web.main import create_app  # here: the store's tests need none of the web app
 
     settings = HandoffSettings(redis_url=redis_url, rasa_url="http://rasa.test", actions_url="http://actions.test",

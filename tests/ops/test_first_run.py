@@ -50,7 +50,7 @@ async def test_a_first_run_makes_the_demo_account_and_keeps_just_its_login_and_p
     assert kept.read_text() == f"login: demo\npassword: {account.password}\n"
     assert stat.S_IMODE(kept.stat().st_mode) == 0o600
     agent = await verify_password(redis_client, "demo", account.password)
-    assert agent is not None and set(agent.roles) >= {"agent", "editor"} and set(agent.languages) == {"en", "fr"}
+    assert agent is not None and set(agent.roles) >= {"agent", "editor", "supervisor", "reviewer"} and set(agent.languages) == {"en", "fr"}
     assert await ensure_demo_account(redis_client, kept) == account  # the next run: the same account
 
 
@@ -62,7 +62,7 @@ async def test_the_file_an_earlier_version_wrote_becomes_login_and_password(redi
     assert await ensure_demo_account(redis_client, kept) == DemoAccount("demo", "old-pass-123")
     assert kept.read_text() == "login: demo\npassword: old-pass-123\n"
     demo = await get_agent(redis_client, "demo")
-    assert demo is not None and "editor" in demo.roles  # made before editors existed
+    assert demo is not None and {"editor", "supervisor", "reviewer"} <= set(demo.roles)  # made before these roles existed
 
 
 @pytest.mark.anyio
