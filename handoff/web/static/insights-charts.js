@@ -63,7 +63,7 @@
       data: {
         labels: names,
         datasets: [
-          { type: "bar", label: labels.interval, data: rows.map((r) => (r.low === null ? null : [r.low, r.high])),
+          { type: "bar", label: labels.interval, data: rows.map((r) => (r.reviewed ? [r.low, r.high] : null)),
             backgroundColor: COLOURS.soft, borderColor: COLOURS.brand, borderWidth: 1, borderSkipped: false, barPercentage: 0.5 },
           { type: "line", label: labels.estimate, data: rows.map((r) => r.estimate), showLine: false, pointRadius: 6,
             pointStyle: "rectRot", borderColor: COLOURS.brand, backgroundColor: COLOURS.brand },

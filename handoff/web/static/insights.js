@@ -95,8 +95,11 @@
   });
 
   // ---------------------------------------------------------------- formats
-  const percent = (value) => (value === null || value === undefined ? "–" : `${(value * 100).toFixed(1)} %`);
-  const number = (value) => (value === null || value === undefined ? "–" : value.toLocaleString(lang === "fr" ? "fr-FR" : "en-GB"));
+  const locale = () => (lang === "fr" ? "fr-FR" : "en-GB");
+  const decimal = (value, digits) => value.toLocaleString(locale(), { minimumFractionDigits: digits, maximumFractionDigits: digits });
+  const percent = (value) => (value === null || value === undefined ? "–" : `${decimal(value * 100, 1)} %`);
+  const number = (value) => (value === null || value === undefined ? "–" : value.toLocaleString(locale()));
+  const capitalised = (text) => text.charAt(0).toUpperCase() + text.slice(1);
   function duration(seconds) {
     if (seconds === null || seconds === undefined) return "–";
     if (seconds < 60) return `${Math.round(seconds)} s`;
@@ -106,7 +109,7 @@
   const isoDay = (ms) => new Date(ms).toISOString().slice(0, 10);
 
   // ---------------------------------------------------------------- state
-  const state = { me: null, summary: null, clusters: null, clustersRefused: false, proposal: null, canApply: false };
+  const state = { me: null, summary: null, clusters: null, clustersRefused: false, clustersError: null, proposal: null, canApply: false };
 
   function query() {
     const params = new URLSearchParams({ from: $("from").value, to: $("to").value });
@@ -139,6 +142,7 @@
       state.clusters = await api("GET", "/api/editor/unanswered");
     } catch (error) {
       state.clustersRefused = error.status === 403;
+      state.clustersError = error.status === 403 ? null : error.message;
       state.clusters = [];
     }
     renderClusters();
@@ -179,7 +183,7 @@
       card("decline-rate", c.declineRate, percent(s.decline_rate)),
       card("conformity", c.conformity, percent(conf.estimate),
         conf.reviewed ? t.interval(percent(conf.low), percent(conf.high), number(conf.reviewed)) : t.noReviews),
-      card("csat", c.csat, s.csat && s.csat.mean !== null ? `${s.csat.mean.toFixed(2)} / 5` : "–",
+      card("csat", c.csat, s.csat && s.csat.mean !== null ? `${decimal(s.csat.mean, 2)} / 5` : "–",
         s.csat ? t.csatLine(number(s.csat.count), percent(s.csat.satisfied_rate)) : null),
       card("helpful", c.helpful, percent(s.helpful && s.helpful.rate), s.helpful ? t.helpfulLine(number(s.helpful.yes), number(s.helpful.no)) : null),
       card("queue-wait", c.queueWait, duration(s.queue_wait_s && s.queue_wait_s.median), t.waitLine(duration(s.queue_wait_s && s.queue_wait_s.p90))),
@@ -204,7 +208,7 @@
       charts.escalations(escalations, (reason) => t.reasons[reason] || reason, t.handoversCount));
     const conf = s.conformity || {};
     const rows = [{ name: t.overall, ...conf }];
-    for (const [code, figures] of Object.entries(conf.by_lang || {})) rows.push({ name: t.langs[code] || code, ...figures });
+    for (const [code, figures] of Object.entries(conf.by_lang || {})) rows.push({ name: capitalised(t.langs[code] || code), ...figures });
     charts.draw("conformity", $("chart-conformity"), charts.conformity(rows, conf.target,
       { interval: t.interval95, estimate: t.estimate, target: t.target }));
     $("conformity-note").textContent = t.conformityNote(percent(conf.target));
@@ -224,7 +228,10 @@
   function renderClusters() {
     const list = $("unanswered");
     if (state.clusters === null) { show(list, el("li", { class: "muted", text: t.loading })); return; }
-    if (state.clustersRefused) { show(list, el("li", { class: "muted", text: t.unansweredNeedsEditor })); return; }
+    if (state.clustersRefused || state.clustersError) {
+      show(list, el("li", { class: "muted", text: state.clustersRefused ? t.unansweredNeedsEditor : state.clustersError }));
+      return;
+    }
     if (!state.clusters.length) { show(list, el("li", { class: "muted", text: t.noUnanswered })); return; }
     show(list, ...state.clusters.slice(0, 8).map((cluster) => el("li", { "data-testid": "unanswered-cluster" },
       el("span", { class: "title", text: cluster.title }), " ",

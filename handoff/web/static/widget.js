@@ -570,7 +570,7 @@ button:focus-visible, a:focus-visible, textarea:focus-visible { outline: 3px sol
     const buttons = box.querySelectorAll("button");
     for (const button of buttons) button.disabled = true;
     try {
-      const response = await postJson(conversationUrl(id, "/rating"), { rating: stars });
+      const response = await postJson(conversationUrl(id, "/rating"), { rating: stars, lang: LANG });
       if (!response.ok) throw new Error(`HTTP ${response.status}`);
       storageSet("localStorage", RATED_KEY, JSON.stringify([...ratedConversations().slice(-49), id]));
       box.replaceChildren(el("p", { role: "status", text: t.rateThanks }));
