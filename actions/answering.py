@@ -33,6 +33,7 @@ from actions.recording import record_reply
 from actions.replies import say
 from actions.routing import hand_over
 from actions.dialogue.smalltalk import SMALLTALK_RESPONSES, small_talk_reply, without_third_repeat
+from handoff.insights.metrics import DECISION_SECONDS
 from knowledge import wording
 from knowledge.answering.engine import KnowledgeEngine
 from knowledge.answering.followups import decide_in_context, next_context, topic_words
@@ -103,7 +104,8 @@ class ActionAnswerQuestion(CollaboratingAction):
             say(dispatcher, answer_reply(engine, asked, decision, service.settings))
             return events + _no_pending_handover(tracker)
 
-        understood = decide_in_context(engine, question, lang, context)
+        with DECISION_SECONDS.time():
+            understood = decide_in_context(engine, question, lang, context)
         decision = understood.decision
         events += remember(tracker, next_context(context, question, understood))
         topic = self.topics.match(question, lang)
@@ -198,7 +200,8 @@ class ActionHandOver(CollaboratingAction):
         decision = None
         if reason is None or typed_trigger:
             context = turn_context(tracker)
-            understood = decide_in_context(engine, question, lang, context)
+            with DECISION_SECONDS.time():
+                understood = decide_in_context(engine, question, lang, context)
             decision = understood.decision
             events += remember(tracker, next_context(context, question, understood))
         if reason is EscalationReason.NOT_HELPFUL and decision is not None and decision.outcome is not Outcome.ANSWER:

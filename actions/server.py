@@ -26,6 +26,7 @@ from sanic.worker.loader import AppLoader
 
 from actions.collaborators import knowledge_service
 from actions.suggestions import suggest_for_conversation
+from handoff.insights import metrics
 from knowledge.answering.service import KnowledgeService
 from knowledge.contract import SUGGESTIONS_PATH
 
@@ -64,6 +65,16 @@ TOKEN_ENV = "ACTIONS_TOKEN"
 OPEN_PATHS = frozenset({"/health"})
 
 
+def add_metrics(app: Sanic) -> None:
+    """GET /metrics: this process's metrics in Prometheus text format (chat_decision_seconds among them).
+    Behind ACTIONS_TOKEN like every other path (a scraper passes ?token=)."""
+
+    async def prometheus_metrics(request: Request) -> HTTPResponse:
+        return response.raw(metrics.exposition(), content_type=metrics.CONTENT_TYPE)
+
+    app.add_route(prometheus_metrics, "/metrics", methods=["GET"], name="metrics")
+
+
 def require_token(app: Sanic, token: str) -> None:
     """Every call but the health check must carry the token: nobody else may run an action (file a
     ticket for another customer's conversation) or read suggestions."""
@@ -91,6 +102,7 @@ def create_app(
     executor.register_package(actions_package)
     app = create_app_for_serve(executor, cors_origins=cors_origins, auto_reload=auto_reload, endpoints=endpoints)
     add_suggestions(app, service)
+    add_metrics(app)
     token = token if token is not None else os.environ.get(TOKEN_ENV) or None
     if token:
         require_token(app, token)

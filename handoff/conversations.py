@@ -141,8 +141,8 @@ class ConversationStore:
             pipe.expire(keys.conversation(conversation_id), self._retention_s)
             if customer is not None:
                 link(pipe, customer, conversation_id, now, self._retention_s)
+            await self.insights.started(pipe, conversation_id)
             await pipe.execute()
-        await self.insights.started(conversation_id)
         return conversation_id
 
     async def exists(self, conversation_id: str) -> bool:
@@ -167,20 +167,23 @@ class ConversationStore:
         Returns ("ok" | "queued" | "dropped", detail): dropped when the bot no longer owns the chat.
         """
         now = now_ms()
-        args: list[Any] = [now, len(replies), *(json.dumps(reply, ensure_ascii=False) for reply in replies)]
+        handover = None
+        if escalation:
+            handover = {"reason": EscalationReason(escalation.reason).value, "lang": escalation.lang,
+                        "topic": escalation.package.get("topic")}
+        events = self.insights.bot_turn_events(conversation_id, replies, question, handover, now)
+        args: list[Any] = [now, len(replies), *(json.dumps(reply, ensure_ascii=False) for reply in replies),
+                           json.dumps(events, ensure_ascii=False), self.insights.recorder.bound]
         if escalation:
             reason = EscalationReason(escalation.reason).value
             priority = priority_of(reason)
             args += [reason, escalation.lang, priority, queue_score(priority, now),
                      json.dumps(escalation.package, ensure_ascii=False),
                      keys.queue_member(escalation.lang, conversation_id)]
-        status, detail = await self._run("BOT_TURN", conversation_id, *args)
+        status, detail = await self._run("BOT_TURN", conversation_id, *args,
+                                         extra_keys=(keys.INSIGHTS_EVENTS, keys.INSIGHTS_LOST))
         if status != "dropped":
-            handover = None
-            if status == "queued" and escalation is not None:
-                handover = {"reason": EscalationReason(escalation.reason).value, "lang": escalation.lang,
-                            "topic": escalation.package.get("topic")}
-            await self.insights.bot_replies(conversation_id, replies, question, handover)
+            self.insights.count_bot_turn(replies, handover if status == "queued" else None)
         return status, detail
 
     async def claim(self, conversation_id: str, agent: Agent) -> str:

@@ -63,11 +63,13 @@ keep()
 return {owner, id, 'new'}
 """
 
-# ARGV: conversation id, now ms, reply count n, n JSON replies, then for an escalation:
+# ARGV: conversation id, now ms, reply count n, n JSON replies, the insights' events JSON (a list of flat
+# field/value lists: handoff/insights/recording.py) and the outbox's bound, then for an escalation:
 # reason, lang, priority, queue score, package JSON, queue member (absent when the turn does not escalate),
-# retention s.
+# retention s. KEYS[5], KEYS[6]: the insights' outbox and lost-events counter.
 # Bot replies are dropped unless the bot owns the conversation: a reply computed while an
-# agent took over must never reach the customer.
+# agent took over must never reach the customer. Their events go to the outbox in the same step, so
+# that the figures count exactly the replies customers got (as lua.RECORD_EVENT: a full outbox counts them lost).
 BOT_TURN = _HELPERS + """
 local owner = redis.call('HGET', KEYS[1], 'owner')
 if owner ~= 'bot' then return {'dropped', owner or ''} end
@@ -79,7 +81,13 @@ for i = 1, n do
   if first == '' then first = id end
 end
 keep()
-local base = 3 + n
+local insights = cjson.decode(ARGV[4 + n])
+if redis.call('XLEN', KEYS[5]) + #insights > tonumber(ARGV[5 + n]) then
+  redis.call('INCRBY', KEYS[6], #insights)
+else
+  for _, fields in ipairs(insights) do redis.call('XADD', KEYS[5], '*', unpack(fields)) end
+end
+local base = 5 + n
 if #ARGV == base + 1 then return {'ok', first} end  -- only the retention follows: no escalation
 local reason, lang, priority, score = ARGV[base + 1], ARGV[base + 2], ARGV[base + 3], ARGV[base + 4]
 local member = ARGV[base + 6]

@@ -73,11 +73,10 @@ class HandoffSettings(KnowledgeSettings):
     typing_window_s: int = 60
 
     # Insights (handoff/insights): the SQL store of events (default: SQLite under var/), e.g.
-    # postgresql+psycopg://user@host:5432/db; the conformity the reviewed answers must reach (the dashboard
-    # alerts when the Wilson interval's lower bound falls under it); a token /metrics then asks for (Bearer),
-    # unset: /metrics is open.
+    # postgresql+psycopg://user@host:5432/db; a token /metrics then asks for (Bearer), unset: /metrics is open.
+    # The conformity the reviewed answers must reach is the knowledge base's TARGET_CONFORMITY (the one
+    # its thresholds are fitted to): the dashboard alerts when the Wilson interval's lower bound falls under it.
     database_url: str | None = None
-    target_conformity: float = Field(default=0.95, gt=0, le=1)
     metrics_token: SecretStr | None = None
 
     # Agents answering tickets by email (handoff/ticket_replies/mailer.py). SMTP_URL: smtp://[user:password@]host[:port]

@@ -9,6 +9,7 @@ from enum import Enum
 from typing import Any
 
 from redis.asyncio import Redis
+from redis.asyncio.client import Pipeline
 
 from handoff import lua
 from handoff.insights import metrics
@@ -84,6 +85,14 @@ class EventRecorder:
             log.warning("insights: could not record a %s event: %s", getattr(kind, "value", kind), error)
             return None
         return str(added) if added else None
+
+
+    async def record_in(self, pipe: Pipeline, kind: EventKind, conversation_id: str, lang: str | None = None,
+                  channel: str = DEFAULT_CHANNEL, **fields: Any) -> None:
+        """The event queued on `pipe`: recorded in the same transaction as the pipeline's other commands."""
+        entry = event_fields(kind, conversation_id, lang, channel, **fields)
+        await self._script(keys=[keys.INSIGHTS_EVENTS, keys.INSIGHTS_LOST],
+                           args=[self.bound, *(item for pair in entry.items() for item in pair)], client=pipe)
 
 
 async def record_event(redis: Redis, kind: EventKind, conversation_id: str, lang: str | None = None,

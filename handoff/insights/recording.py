@@ -3,15 +3,19 @@ ownership scripts have committed it: a transition that did not happen records no
 counters. Reading what an event needs (waits, handling times) costs one HMGET of the conversation."""
 from __future__ import annotations
 
+import logging
 import time
 from typing import Any
 
 from redis.asyncio import Redis
+from redis.asyncio.client import Pipeline
 
 from handoff.insights import metrics
-from handoff.insights.events import EventKind, EventRecorder
+from handoff.insights.events import EventKind, EventRecorder, event_fields
 from knowledge import redis_keys as keys
 from knowledge.contract import BotReply
+
+log = logging.getLogger(__name__)
 
 
 def _seconds_since(start_ms: str | None, now_ms: int) -> float | None:
@@ -30,23 +34,41 @@ class ConversationInsights:
             values = [None] * len(names)
         return dict(zip(names, values))
 
-    async def started(self, conversation_id: str) -> None:
-        await self.recorder.record(EventKind.CONVERSATION_STARTED, conversation_id)
+    async def started(self, pipe: Pipeline, conversation_id: str) -> None:
+        """Queued on the pipeline (a transaction) that creates the conversation."""
+        await self.recorder.record_in(pipe, EventKind.CONVERSATION_STARTED, conversation_id)
 
-    async def bot_replies(self, conversation_id: str, replies: list[BotReply], question: str,
-                          handover: dict[str, Any] | None = None) -> None:
-        """The replies the customer got (one event and one count each); `handover`: reason, lang, topic."""
+    def bot_turn_events(self, conversation_id: str, replies: list[BotReply], question: str,
+                        handover: dict[str, Any] | None, at_ms: int) -> list[list[str]]:
+        """The events of a bot turn, as flat field/value lists: lua.BOT_TURN adds them to the outbox in the
+        step that stores the replies (one per reply; `handover`: reason, lang, topic, when the turn queues).
+        Never raises: a reply the insights cannot read is still given, its events counted as failures."""
+        try:
+            return self._bot_turn_events(conversation_id, replies, question, handover, at_ms)
+        except Exception as error:
+            metrics.RECORD_FAILURES.inc(len(replies) + (handover is not None))
+            log.warning("insights: the events of a bot turn could not be made: %s", error)
+            return []
+
+    def _bot_turn_events(self, conversation_id: str, replies: list[BotReply], question: str,
+                         handover: dict[str, Any] | None, at_ms: int) -> list[list[str]]:
+        entries = [event_fields(
+            EventKind.BOT_REPLY, conversation_id, reply.get("lang"), at_ms=at_ms, outcome=reply.get("outcome") or "text",
+            reason=reply.get("reason"), article=reply.get("article"), confidence=reply.get("confidence"),
+            topic=reply.get("topic"), question=question or None, answer=reply.get("text")) for reply in replies]
+        if handover is not None:
+            entries.append(event_fields(EventKind.HANDOVER, conversation_id, handover.get("lang"), at_ms=at_ms,
+                                        reason=handover["reason"], topic=handover.get("topic")))
+        return [[item for pair in entry.items() for item in pair] for entry in entries]
+
+    @staticmethod
+    def count_bot_turn(replies: list[BotReply], handover: dict[str, Any] | None) -> None:
+        """The replies the customer got (one count each) and the hand-over, if the turn queued the chat."""
         for reply in replies:
             outcome, reason, lang = reply.get("outcome"), reply.get("reason"), reply.get("lang")
             metrics.BOT_REPLIES.labels(metrics.label(outcome), metrics.label(reason), metrics.label(lang)).inc()
-            await self.recorder.record(
-                EventKind.BOT_REPLY, conversation_id, lang, outcome=outcome or "text", reason=reason,
-                article=reply.get("article"), confidence=reply.get("confidence"), topic=reply.get("topic"),
-                question=question or None, answer=reply.get("text"))
         if handover is not None:
             metrics.HANDOFFS.labels(metrics.label(handover["reason"])).inc()
-            await self.recorder.record(EventKind.HANDOVER, conversation_id, handover.get("lang"),
-                                       reason=handover["reason"], topic=handover.get("topic"))
 
     async def claimed(self, conversation_id: str, agent: str) -> None:
         state = await self._conversation(conversation_id, "lang", "queued_at", "claimed_at")

@@ -70,8 +70,6 @@ def make_engine(configured: str | None = None) -> Engine:
     """An engine for DATABASE_URL (SQLite under var/ when unset). It connects on first use, not here: the web
     app starts with the store down, and its tables are created then (ready)."""
     url = database_url(configured)
-    if url == database_url(None):
-        DEFAULT_DATABASE.parent.mkdir(exist_ok=True)
     engine = create_engine(url, pool_pre_ping=True, connect_args={"connect_timeout": 5} if "postgresql" in url else {})
     if engine.dialect.name == "sqlite":
         # Readers (the summary) and the writer at once: WAL lets them not block one another.
@@ -85,6 +83,8 @@ def make_engine(configured: str | None = None) -> Engine:
 def ready(engine: Engine) -> Engine:
     """The engine, its tables created if missing (checked once per engine that reached its database)."""
     if engine not in _READY:
+        if engine.url.database == str(DEFAULT_DATABASE):
+            DEFAULT_DATABASE.parent.mkdir(exist_ok=True)
         metadata.create_all(engine)
         _READY.add(engine)
     return engine

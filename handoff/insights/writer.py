@@ -38,13 +38,17 @@ class OutboxWriter:
         self.batch = batch
         self.claim_idle_ms = claim_idle_ms
         self.store_up = True
+        self._group_made = False
 
     async def ensure_group(self) -> None:
+        if self._group_made:
+            return
         try:
             await self.redis.xgroup_create(keys.INSIGHTS_EVENTS, keys.INSIGHTS_WRITERS, id="0", mkstream=True)
         except ResponseError as error:
             if "BUSYGROUP" not in str(error):
                 raise
+        self._group_made = True
 
     async def _next_entries(self, block_ms: int | None) -> list[Entry]:
         """This writer's own unacknowledged entries first (a failed write), then a dead writer's, then new ones."""
@@ -64,7 +68,12 @@ class OutboxWriter:
     async def write_once(self, block_ms: int | None = None) -> int:
         """Write one batch; the number of events it held. Raises when the SQL store is unreachable."""
         await self.ensure_group()
-        entries = await self._next_entries(block_ms)
+        try:
+            entries = await self._next_entries(block_ms)
+        except ResponseError as error:
+            if "NOGROUP" in str(error):  # Redis lost its data (flushed, restarted without persistence)
+                self._group_made = False
+            raise
         if not entries:
             return 0
         rows = []

@@ -147,6 +147,7 @@ def target(request: pytest.FixtureRequest, redis_server: RedisServer,
     settings = HandoffSettings(
         redis_url=redis_server.url, rasa_url="http://rasa.test", actions_url="http://actions.test",
         chroma_path=folder / "chroma", chroma_host=None, editor_drafts_path=folder / "drafts",
+        database_url=f"sqlite:///{folder / 'insights.db'}",
         messages_per_conversation=0, messages_per_address=0, conversations_per_address=0,
         typing_per_conversation=0, typing_per_address=0)
     _create_accounts(redis_server.url)

@@ -33,7 +33,10 @@ def filters(
     channel: str | None = Query(default=None, pattern="^[a-z_-]{1,32}$"),
 ) -> Filters:
     last = last or datetime.now(timezone.utc).date()
-    first = first or last - timedelta(days=DEFAULT_DAYS - 1)
+    try:
+        first = first or last - timedelta(days=DEFAULT_DAYS - 1)
+    except OverflowError:  # `to` in the first days of year 1
+        raise HTTPException(422, "`to` is too early for a period") from None
     if first > last:
         raise HTTPException(422, "`from` must not be after `to`")
     if (last - first).days >= MAX_DAYS:

@@ -698,8 +698,11 @@
     button.disabled = true;
     const id = current.id;
     try {
-      const result = await api("POST", `/api/agent/conversations/${encodeURIComponent(id)}/messages`, { text });
+      // The insights count replies that used a suggested answer (inserted, then perhaps edited).
+      const fromSuggestion = box.dataset.fromSuggestion === id;
+      const result = await api("POST", `/api/agent/conversations/${encodeURIComponent(id)}/messages`, { text, from_suggestion: fromSuggestion });
       box.value = "";
+      delete box.dataset.fromSuggestion;
       drafts.delete(id);
       if (current && current.id === id) {
         receive({ id: result.message_id, kind: "agent", text, at: Date.now(), agent: me.username, agent_name: me.display_name }, true);
@@ -851,6 +854,7 @@
     const box = $("reply");
     if (!box) return;
     box.value = box.value.trim() ? `${box.value.trimEnd()}\n\n${text}` : text;
+    box.dataset.fromSuggestion = current.id;
     drafts.set(current.id, box.value);
     box.focus();
     box.setSelectionRange(box.value.length, box.value.length);

@@ -125,3 +125,16 @@ async def test_a_rating_outside_1_to_5_is_refused(web: httpx.AsyncClient) -> Non
     for rating in (0, 6):
         assert (await web.post(f"/api/conversations/{conversation_id}/rating", json={"rating": rating})).status_code == 422
     assert (await web.post(f"/api/conversations/{'x' * 32}/rating", json={"rating": 3})).status_code == 404
+
+
+@pytest.mark.parametrize("web_settings", [{"database_url": "postgresql+psycopg://postgres@127.0.0.1:9/nowhere"}])
+async def test_with_the_store_down_customers_are_answered_and_events_wait(
+        web_settings: dict, web: httpx.AsyncClient, redis_client: Redis) -> None:
+    await save_agent(redis_client, "sue", PASSWORD, "Sue", ["en"], ["supervisor"])
+    _, turns = await conversation(web, "how do I reset my password?", "thanks")
+    assert [turn["replies"][0]["outcome"] for turn in turns] == ["answer", "answer"]
+    sue = await bearer(web, "sue")
+    down = await web.get("/api/insights/summary", headers=sue)
+    assert down.status_code == 503 and "Retry-After" in down.headers
+    metrics = (await web.get("/metrics")).text
+    assert "chat_insights_outbox_pending 3.0" in metrics  # the start and two replies wait in Redis
