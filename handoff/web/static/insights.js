@@ -33,6 +33,8 @@
       (low, target) => `Alerte conformité : la conformité des réponses relues peut descendre à ${low} (intervalle à 95 %), sous l'objectif de ${target}.`],
     pending: [(n) => `${n} events are waiting to be written to the analytics store: the figures will include them once it answers.`,
       (n) => `${n} événements attendent d'être écrits dans la base d'analyse : les chiffres les compteront dès qu'elle répondra.`],
+    lost: [(n) => `${n} events could not be kept while the store was down: the figures miss them.`,
+      (n) => `${n} événements n'ont pas pu être gardés pendant l'indisponibilité de la base : les chiffres ne les comptent pas.`],
     cards: {
       conversations: ["Conversations", "Conversations"], selfCare: ["Self-care rate", "Taux de selfcare"],
       answerRate: ["Answer rate", "Taux de réponse"], declineRate: ["Decline rate", "Taux de refus"],
@@ -174,8 +176,9 @@
     $("period").textContent = t.period(s.from, s.to, number(s.conversations));
     $("alert").hidden = !conf.alert;
     $("alert").textContent = conf.alert ? t.alert(percent(conf.low), percent(conf.target)) : "";
-    $("pending").hidden = !(s.pending_events > 0);
-    $("pending").textContent = s.pending_events > 0 ? t.pending(number(s.pending_events)) : "";
+    const waiting = [s.pending_events > 0 ? t.pending(number(s.pending_events)) : null, s.lost_events > 0 ? t.lost(number(s.lost_events)) : null];
+    $("pending").hidden = !waiting.some(Boolean);
+    $("pending").textContent = waiting.filter(Boolean).join(" ");
     show($("cards"),
       card("conversations", c.conversations, number(s.conversations), t.withMessages(number(s.conversations_with_messages))),
       card("self-care", c.selfCare, percent(s.self_care_rate)),
