@@ -81,7 +81,7 @@ def seed_history(database_url: str, days: int = 21, today: datetime | None = Non
     try:
         for back in range(days - 1, -1, -1):
             date = (today - timedelta(days=back)).date()
-            day = _Day(datetime.combine(date, time(8, 0), tzinfo=timezone.utc))
+            day = _Day(datetime.combine(date, time(0, 5), tzinfo=timezone.utc))
             for index in range(4 + (days - back) % 6):
                 number += 1
                 # Earlier weeks hand over more: plan 2 (a person) takes the place of plan 0 (an answer).

@@ -140,6 +140,8 @@
   }
 
   async function loadClusters() {
+    state.clusters = null;
+    renderClusters();
     try {
       state.clusters = await api("GET", "/api/editor/unanswered");
     } catch (error) {
@@ -152,7 +154,8 @@
 
   async function loadProposal() {
     try {
-      const [proposal, schema] = await Promise.all([api("GET", "/api/insights/proposal"), api("GET", "/openapi.json").catch(() => null)]);
+      const [proposal, schema] = await Promise.all([api("GET", `/api/insights/proposal?${query()}`),
+        api("GET", "/openapi.json").catch(() => null)]);
       state.proposal = proposal;
       state.canApply = Boolean(schema && schema.paths && schema.paths["/api/insights/proposal/apply"]);
     } catch {
@@ -239,7 +242,7 @@
     show(list, ...state.clusters.slice(0, 8).map((cluster) => el("li", { "data-testid": "unanswered-cluster" },
       el("span", { class: "title", text: cluster.title }), " ",
       el("span", { class: "chip", text: t.asked(cluster.count) }), " ",
-      el("span", { class: "chip", text: t.langs[cluster.lang] || cluster.lang }))));
+      el("span", { class: "chip", text: capitalised(t.langs[cluster.lang] || cluster.lang) }))));
   }
 
   function renderProposal() {
@@ -247,7 +250,7 @@
     const p = state.proposal;
     if (!p || p.proposed_threshold === null || p.proposed_threshold === undefined) { show(box, el("p", { class: "muted", text: t.noProposal })); return; }
     const row = (label, now, proposed) => el("tr", {}, el("th", { scope: "row", text: label }), el("td", { text: now }), el("td", { text: proposed }));
-    const fixed = (value) => (value === null || value === undefined ? "–" : value.toFixed(3));
+    const fixed = (value) => (value === null || value === undefined ? "–" : decimal(value, 3));
     show(box,
       el("table", { class: "table proposal", "data-testid": "proposal" },
         el("thead", {}, el("tr", {}, el("td"), el("th", { scope: "col", text: t.now }), el("th", { scope: "col", text: t.proposed }))),
@@ -272,11 +275,12 @@
   }
 
   // ---------------------------------------------------------------- filters
-  $("filters").addEventListener("submit", (event) => { event.preventDefault(); loadSummary(); });
+  const reload = () => Promise.all([loadSummary(), loadProposal()]);
+  $("filters").addEventListener("submit", (event) => { event.preventDefault(); reload(); });
   for (const id of ["preset-7", "preset-30"]) {
-    $(id).addEventListener("click", () => { setPeriod(Number($(id).dataset.days)); loadSummary(); });
+    $(id).addEventListener("click", () => { setPeriod(Number($(id).dataset.days)); reload(); });
   }
-  for (const id of ["lang-filter", "channel-filter"]) $(id).addEventListener("change", loadSummary);
+  for (const id of ["lang-filter", "channel-filter"]) $(id).addEventListener("change", reload);
 
   // ---------------------------------------------------------------- log in, language, start
   function applyStrings() {
