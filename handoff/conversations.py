@@ -174,8 +174,8 @@ class ConversationStore:
         events = self.insights.bot_turn_events(conversation_id, replies, question, handover, now)
         args: list[Any] = [now, len(replies), *(json.dumps(reply, ensure_ascii=False) for reply in replies),
                            json.dumps(events, ensure_ascii=False), self.insights.recorder.bound]
-        if escalation:
-            reason = EscalationReason(escalation.reason).value
+        if escalation and handover:
+            reason = handover["reason"]
             priority = priority_of(reason)
             args += [reason, escalation.lang, priority, queue_score(priority, now),
                      json.dumps(escalation.package, ensure_ascii=False),

@@ -16,7 +16,7 @@ class Rating(BaseModel):
     lang: str | None = Field(default=None, pattern="^(en|fr)$")
 
 
-@router.post("/{conversation_id}/rating", status_code=204, responses=declared(404, 429))
+@router.post("/{conversation_id}/rating", status_code=204, responses=declared(400, 404, 429))
 async def rate_conversation(body: Rating, store: Store, limiter: Limiter, address: ClientAddress,
                             conversation_id: KnownConversation) -> None:
     """Counted against the customer's message limits, as a "helpful?" answer is."""

@@ -33,7 +33,7 @@ async def review_sample(reviewer: CurrentReviewer, engine: InsightsEngine, n: in
     return await in_thread(partial(sample, engine, n, last - timedelta(days=days - 1), last, lang))
 
 
-@router.post("/{event_id}", status_code=204, responses=declared(404, 409, 422))
+@router.post("/{event_id}", status_code=204, responses=declared(400, 404, 409, 422))
 async def review_answer(body: Mark, reviewer: CurrentReviewer, engine: InsightsEngine,
                         event_id: str = EventId) -> None:
     try:
