@@ -40,8 +40,9 @@ UNANSWERED = ["can I pay my bill with bitcoin", "do you accept bitcoin for the b
 
 @dataclass(frozen=True)
 class InsightsSite:
+    """The web app's address and the supervisor (also reviewer and editor) who signs in."""
+
     web: str
-    redis_url: str
     username: str
 
 
@@ -52,20 +53,22 @@ def insights_site(tmp_path_factory: pytest.TempPathFactory, small_kb_v1: tuple[P
     database_url = f"sqlite:///{workdir / 'insights.db'}"
     seed_history(database_url)
     redis_port, web_port = free_port(), free_port()
-    redis_url = f"redis://127.0.0.1:{redis_port}/0"
-    env = {**os.environ, "CHROMA_PATH": str(workdir / "chroma"), "HF_HUB_OFFLINE": "1", "PYTHONPATH": str(REPO_ROOT),
-           "REDIS_URL": redis_url, "DATABASE_URL": database_url, "RASA_URL": "http://127.0.0.1:9", "SECURE_COOKIES": "false",
-           "EDITOR_DRAFTS_PATH": str(workdir / "drafts")}
-    env.pop("CHROMA_HOST", None)
-    site = Stack(workdir, env)
-    (workdir / "redis").mkdir()
+    redis_url, web = f"redis://127.0.0.1:{redis_port}/0", f"http://127.0.0.1:{web_port}"
+    # The web app's settings: its own Redis, store and help centre; no Rasa (nothing here talks to the bot).
+    settings = {"REDIS_URL": redis_url, "DATABASE_URL": database_url, "CHROMA_PATH": str(workdir / "chroma"),
+                "EDITOR_DRAFTS_PATH": str(workdir / "drafts"), "RASA_URL": "http://127.0.0.1:9", "SECURE_COOKIES": "false",
+                "HF_HUB_OFFLINE": "1", "PYTHONPATH": str(REPO_ROOT)}
+    venv = REPO_ROOT / ".venv-app" / "bin"
+    processes = {  # name -> (command, the address answering once it is up)
+        "redis": (["redis-server", "--port", str(redis_port), "--bind", "127.0.0.1", "--dir", str(workdir), "--save", ""], None),
+        "web": ([str(venv / "uvicorn"), "handoff.web.main:create_app", "--factory", "--timeout-graceful-shutdown", "5",
+                 "--host", "127.0.0.1", "--port", str(web_port)], f"{web}/healthz"),
+        "worker": ([str(venv / "python"), "-m", "knowledge.publishing.worker"], None),
+    }
+    site = Stack(workdir, {**{k: v for k, v in os.environ.items() if k != "CHROMA_HOST"}, **settings})
     try:
-        site.start("redis", ["redis-server", "--port", str(redis_port), "--bind", "127.0.0.1", "--dir", str(workdir / "redis"),
-                             "--save", ""])
-        site.start("web", [str(REPO_ROOT / ".venv-app/bin/uvicorn"), "handoff.web.main:create_app", "--factory",
-                           "--timeout-graceful-shutdown", "5", "--host", "127.0.0.1", "--port", str(web_port)],
-                   health=f"http://127.0.0.1:{web_port}/healthz")
-        site.start("worker", [str(REPO_ROOT / ".venv-app/bin/python"), "-m", "knowledge.publishing.worker"])
+        for name, (command, health) in processes.items():
+            site.start(name, command, health=health)
 
         async def create_supervisor() -> None:
             client = connect(redis_url)
@@ -76,7 +79,7 @@ def insights_site(tmp_path_factory: pytest.TempPathFactory, small_kb_v1: tuple[P
         unanswered = redis.Redis.from_url(redis_url, decode_responses=True)
         for number, question in enumerate(UNANSWERED):
             record_unanswered(unanswered, question, "en", "decline", "out_of_scope", f"conversation-{number}")
-        yield InsightsSite(f"http://127.0.0.1:{web_port}", redis_url, "sam")
+        yield InsightsSite(web, "sam")
     finally:
         site.stop()
 

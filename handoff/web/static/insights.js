@@ -3,27 +3,25 @@
  * worst articles, the content team's top unanswered questions, the answer threshold the reviews
  * suggest, and a CSV export of the period.
  *
- * Plain JavaScript, no build step: common.js (window.LumenCommon) for the log-in, strings and API
- * calls; insights-charts.js (window.InsightsCharts) for the Chart.js configurations. Everything
+ * Plain JavaScript, no build step: common.js (window.LumenCommon) and staff-page.js (window.StaffPage)
+ * for the log-in, strings and API calls; insights-charts.js (window.InsightsCharts) for the Chart.js configurations. Everything
  * from the server (article ids, questions) is inserted with textContent.
  */
 (() => {
   "use strict";
 
   const { $, el, show } = LumenCommon;
-  LumenCommon.mount();
 
   const LANG_KEY = "lumen-insights:lang";
   const DAY_MS = 86400000;
 
   // ---------------------------------------------------------------- strings: [English, French]
   const STRINGS = LumenCommon.strings({
-    loginTitle: ["Steering dashboard", "Tableau de pilotage"],
-    loginIntro: ["Log in to see how the assistant and the advisors are doing.",
-      "Connectez-vous pour suivre l'assistant et les conseillers."],
-    notSupervisor: ["This account is not a supervisor: ask an administrator for the supervisor role.",
-      "Ce compte n'est pas superviseur : demandez le rôle superviseur à un administrateur."],
-    product: ["Steering dashboard", "Tableau de pilotage"], reviewLink: ["Review answers", "Relire les réponses"],
+    // The log-in view's and the top bar's, then the filters', the cards', the charts' and the lists'.
+    loginTitle: ["Steering dashboard", "Tableau de pilotage"], product: ["Steering dashboard", "Tableau de pilotage"],
+    loginIntro: ["Log in to see how the assistant and the advisors are doing.", "Connectez-vous pour suivre l'assistant et les conseillers."],
+    notSupervisor: ["This account is not a supervisor: ask an administrator for the supervisor role.", "Ce compte n'est pas superviseur : "
+      + "demandez le rôle superviseur à un administrateur."], reviewLink: ["Review answers", "Relire les réponses"],
     from: ["From", "Du"], to: ["To", "Au"], last7: ["Last 7 days", "7 derniers jours"], last30: ["Last 30 days", "30 derniers jours"],
     langFilter: ["Language", "Langue"], channelFilter: ["Channel", "Canal"], all: ["All", "Tous"], widget: ["Chat widget", "Widget de chat"],
     show: ["Show", "Afficher"], exportCsv: ["Export CSV", "Exporter en CSV"],
@@ -84,16 +82,6 @@
     noProposal: ["Not enough reviewed answers for a proposal yet.", "Pas encore assez de réponses relues pour une proposition."],
     apply: ["Apply as a new knowledge-base version", "Appliquer comme nouvelle version de la base"],
     applied: ["Applied: the bot answers with the new threshold.", "Appliqué : le bot répond avec le nouveau seuil."],
-  });
-
-  let lang = LumenCommon.pickLanguage(LANG_KEY);
-  let t = STRINGS[lang];
-  const toast = LumenCommon.toaster(6000);
-
-  const api = LumenCommon.apiClient({
-    loggedOut: () => LumenCommon.showLogin(),
-    loggedOutMessage: "log in first",
-    explain: (data) => (data && typeof data.detail === "string" ? data.detail : t.failed),
   });
 
   // ---------------------------------------------------------------- formats
@@ -282,47 +270,19 @@
   }
   for (const id of ["lang-filter", "channel-filter"]) $(id).addEventListener("change", reload);
 
-  // ---------------------------------------------------------------- log in, language, start
-  function applyStrings() {
-    LumenCommon.applyStrings(lang, t);
-    document.title = `Lumen Mobile — ${t.product}`;
-  }
-
-  LumenCommon.onLanguageChange(LANG_KEY, (code) => {
-    lang = code;
-    t = STRINGS[lang];
-    applyStrings();
-    if (state.me) { renderSummary(); renderClusters(); renderProposal(); }
+  // ---------------------------------------------------------------- start: once a supervisor is signed in
+  let lang = "en";
+  let t = STRINGS.en;
+  const page = StaffPage.start({
+    role: "supervisor", langKey: LANG_KEY, strings: STRINGS, refused: "notSupervisor",
+    ready: (me) => { following(); state.me = me; return Promise.all([loadSummary(), loadClusters(), loadProposal()]); },
+    rendered: () => { following(); renderSummary(); renderClusters(); renderProposal(); },
   });
-
-  // Resolves to the text to show under the log-in form when the account may not see the page.
-  async function showApp(me) {
-    if (!me.roles.includes("supervisor")) {
-      LumenCommon.showLogin();
-      return t.notSupervisor;
-    }
-    state.me = me;
-    LumenCommon.clearPassword();
-    LumenCommon.showApp();
-    $("me").textContent = me.display_name;
-    $("review-link").hidden = !me.roles.includes("reviewer");
-    await Promise.all([loadSummary(), loadClusters(), loadProposal()]);
-    return "";
+  const { api, toast } = page;
+  function following() {
+    lang = page.lang();
+    t = page.t();
   }
-
-  LumenCommon.onLogin(async (username, password) => {
-    try {
-      await api("POST", "/api/agent/login", { username, password });
-      return await showApp(await api("GET", "/api/staff/me"));
-    } catch (error) {
-      return error.status === 401 ? t.badLogin : t.loginFailed;
-    }
-  });
-
-  LumenCommon.onLogout(api, "/api/staff/logout", () => { state.me = null; LumenCommon.showLogin(); });
-
-  applyStrings();
+  following();
   setPeriod(7);
-  api("GET", "/api/staff/me").then(showApp).then((refused) => { if (refused) $("login-error").textContent = refused; })
-    .catch(() => LumenCommon.showLogin());
 })();

@@ -2,51 +2,36 @@
  * answer, its article and confidence), marked correct / wrong article / should have handed over /
  * should have declined with a button or the keys 1-4. The marks make the dashboard's conformity.
  *
- * Plain JavaScript, no build step; common.js (window.LumenCommon) for the log-in, strings and API
- * calls. Questions and answers are inserted with textContent.
+ * Plain JavaScript, no build step; common.js (window.LumenCommon) and staff-page.js (window.StaffPage)
+ * for the log-in, strings and API calls. Questions and answers are inserted with textContent.
  */
 (() => {
   "use strict";
 
   const { $, el, show } = LumenCommon;
-  LumenCommon.mount();
 
   const LANG_KEY = "lumen-review:lang";
   const SAMPLE_SIZE = 10;
   const VERDICTS = ["correct", "wrong_article", "should_have_handed_over", "should_have_declined"];
 
   const STRINGS = LumenCommon.strings({
-    loginTitle: ["Answer review", "Relecture des réponses"],
-    loginIntro: ["Log in to check the answers the assistant gave customers.",
-      "Connectez-vous pour vérifier les réponses que l'assistant a données aux clients."],
-    notReviewer: ["This account is not a reviewer: ask an administrator for the reviewer role.",
-      "Ce compte n'est pas relecteur : demandez le rôle relecteur à un administrateur."],
-    product: ["Answer review", "Relecture des réponses"], dashboardLink: ["Dashboard", "Tableau de bord"],
-    langFilter: ["Language", "Langue"], all: ["All", "Toutes"],
-    correct: ["Correct", "Correcte"], wrongArticle: ["Wrong article", "Mauvais article"],
-    shouldHandOver: ["Should have handed over", "Aurait dû passer à un conseiller"],
-    shouldDecline: ["Should have declined", "Aurait dû décliner"],
-    hint: ["Keys 1 to 4 mark the answer; N skips to the next one.", "Les touches 1 à 4 notent la réponse ; N passe à la suivante."],
-    next: ["Next answer", "Réponse suivante"],
-    counter: [(index, total, marked) => `Answer ${index} of ${total} · ${marked} marked`,
-      (index, total, marked) => `Réponse ${index} sur ${total} · ${marked} notées`],
+    // The log-in view's and the top bar's, then the page's.
+    loginTitle: ["Answer review", "Relecture des réponses"], product: ["Answer review", "Relecture des réponses"],
+    loginIntro: ["Log in to check the answers the assistant gave customers.", "Connectez-vous pour vérifier les réponses que l'assistant a "
+      + "données aux clients."], dashboardLink: ["Dashboard", "Tableau de bord"], langFilter: ["Language", "Langue"], all: ["All", "Toutes"],
+    notReviewer: ["This account is not a reviewer: ask an administrator for the reviewer role.", "Ce compte n'est pas relecteur : demandez "
+      + "le rôle relecteur à un administrateur."], next: ["Next answer", "Réponse suivante"],
+    correct: ["Correct", "Correcte"], wrongArticle: ["Wrong article", "Mauvais article"], shouldDecline: ["Should have declined", "Aurait dû décliner"],
+    shouldHandOver: ["Should have handed over", "Aurait dû passer à un conseiller"], hint: ["Keys 1 to 4 mark the answer; N skips to the next "
+      + "one.", "Les touches 1 à 4 notent la réponse ; N passe à la suivante."],
+    counter: [(index, total, marked) => `Answer ${index} of ${total} · ${marked} marked`, (index, total, marked) => `Réponse ${index} sur ${total} · ${marked} notées`],
     question: ["Customer question", "Question du client"], answer: ["Bot's answer", "Réponse du bot"], article: "Article",
     confidence: ["Confidence", "Confiance"], when: ["When", "Quand"], language: ["Language", "Langue"],
     marked: { correct: ["Marked correct.", "Notée correcte."], wrong_article: ["Marked: wrong article.", "Notée : mauvais article."],
       should_have_handed_over: ["Marked: should have handed over.", "Notée : aurait dû passer à un conseiller."],
       should_have_declined: ["Marked: should have declined.", "Notée : aurait dû décliner."] },
     taken: ["Someone reviewed this answer already: next one.", "Quelqu'un a déjà relu cette réponse : suivante."],
-    nothing: ["Nothing left to review for now.", "Plus rien à relire pour l'instant."],
-    loading: ["Loading…", "Chargement…"],
-  });
-
-  let lang = LumenCommon.pickLanguage(LANG_KEY);
-  let t = STRINGS[lang];
-  const toast = LumenCommon.toaster(4000);
-  const api = LumenCommon.apiClient({
-    loggedOut: () => LumenCommon.showLogin(),
-    loggedOutMessage: "log in first",
-    explain: (data) => (data && typeof data.detail === "string" ? data.detail : t.failed),
+    nothing: ["Nothing left to review for now.", "Plus rien à relire pour l'instant."], loading: ["Loading…", "Chargement…"],
   });
 
   const state = { me: null, sample: null, index: 0, marked: 0, busy: false };
@@ -121,45 +106,18 @@
     else if (event.key === "n" || event.key === "N") { event.preventDefault(); next(); }
   });
 
-  function applyStrings() {
-    LumenCommon.applyStrings(lang, t);
-    document.title = `Lumen Mobile — ${t.product}`;
-  }
-
-  LumenCommon.onLanguageChange(LANG_KEY, (code) => {
-    lang = code;
-    t = STRINGS[lang];
-    applyStrings();
-    if (state.me) render();
+  // ---------------------------------------------------------------- start: once a reviewer is signed in
+  let lang = "en";
+  let t = STRINGS.en;
+  const page = StaffPage.start({
+    role: "reviewer", langKey: LANG_KEY, strings: STRINGS, refused: "notReviewer",
+    ready: (me) => { following(); state.me = me; return loadSample(); },
+    rendered: () => { following(); render(); },
   });
-
-  // Resolves to the text to show under the log-in form when the account may not review.
-  async function showApp(me) {
-    if (!me.roles.includes("reviewer")) {
-      LumenCommon.showLogin();
-      return t.notReviewer;
-    }
-    state.me = me;
-    LumenCommon.clearPassword();
-    LumenCommon.showApp();
-    $("me").textContent = me.display_name;
-    $("dashboard-link").hidden = !me.roles.includes("supervisor");
-    await loadSample();
-    return "";
+  const { api, toast } = page;
+  function following() {
+    lang = page.lang();
+    t = page.t();
   }
-
-  LumenCommon.onLogin(async (username, password) => {
-    try {
-      await api("POST", "/api/agent/login", { username, password });
-      return await showApp(await api("GET", "/api/staff/me"));
-    } catch (error) {
-      return error.status === 401 ? t.badLogin : t.loginFailed;
-    }
-  });
-
-  LumenCommon.onLogout(api, "/api/staff/logout", () => { state.me = null; LumenCommon.showLogin(); });
-
-  applyStrings();
-  api("GET", "/api/staff/me").then(showApp).then((refused) => { if (refused) $("login-error").textContent = refused; })
-    .catch(() => LumenCommon.showLogin());
+  following();
 })();
