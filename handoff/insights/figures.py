@@ -12,9 +12,8 @@ import math
 import statistics
 from collections import Counter, defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import Engine
 
@@ -26,8 +25,9 @@ Event = dict[str, Any]
 QUESTION_OUTCOMES = frozenset({"answer", "decline", "escalate"})
 
 
-@dataclass(frozen=True)
-class Filters:
+class Filters(NamedTuple):
+    """Whole UTC days first_day..last_day (inclusive); a language and a channel, or None for all."""
+
     first_day: date
     last_day: date
     lang: str | None = None
@@ -51,7 +51,18 @@ def p90(values: Iterable[float]) -> float | None:
 class Period:
     """The events of a period, filtered, grouped by conversation."""
 
-    def __init__(self, events: list[Event], filters: Filters) -> None:
+    def __init__(self, events: list[Event], filters: Filters, filtered: bool = False) -> None:
+        """`filtered`: the events were kept by these filters already (one day of a period)."""
+        self.filters = filters
+        self.events = events if filtered else self._kept(events, filters)
+        self.by_conversation: dict[str, list[Event]] = defaultdict(list)
+        for event in self.events:
+            self.by_conversation[event["conversation_id"]].append(event)
+
+    @staticmethod
+    def _kept(events: list[Event], filters: Filters) -> list[Event]:
+        if filters.lang is None and filters.channel is None:
+            return events
         lang_of: dict[str, str] = {}
         channel_of: dict[str, str] = {}
         for event in events:
@@ -65,11 +76,7 @@ class Period:
             channel = channel_of.get(event["conversation_id"], event["channel"])
             return (filters.lang is None or lang == filters.lang) and (filters.channel is None or channel == filters.channel)
 
-        self.filters = filters
-        self.events = [event for event in events if kept(event)]
-        self.by_conversation: dict[str, list[Event]] = defaultdict(list)
-        for event in self.events:
-            self.by_conversation[event["conversation_id"]].append(event)
+        return [event for event in events if kept(event)]
 
     @classmethod
     def load(cls, engine: Engine, filters: Filters) -> Period:
@@ -79,9 +86,13 @@ class Period:
         names = {kind.value for kind in kinds}
         return [event for event in self.events if event["kind"] in names]
 
-    def on(self, day: date) -> Period:
-        return Period([event for event in self.events if event["day"] == day],
-                      Filters(day, day, self.filters.lang, self.filters.channel))
+    def days(self) -> dict[date, Period]:
+        """The period day by day (every day of it, with or without events)."""
+        per_day: dict[date, list[Event]] = {day: [] for day in day_range(self.filters.first_day, self.filters.last_day)}
+        for event in self.events:
+            per_day.setdefault(event["day"], []).append(event)
+        return {day: Period(events, self.filters._replace(first_day=day, last_day=day), filtered=True)
+                for day, events in per_day.items()}
 
 
 def started_conversations(period: Period) -> list[str]:
@@ -213,8 +224,7 @@ def by_day(period: Period) -> list[dict[str, Any]]:
     """Per day of the period: conversations started, their self-care rate, the answer rate, hand-overs and
     CSAT mean of that day (each as defined above, on that day alone)."""
     days = []
-    for day in day_range(period.filters.first_day, period.filters.last_day):
-        one = period.on(day)
+    for day, one in period.days().items():
         days.append({"day": day.isoformat(), "conversations": len(started_conversations(one)),
                      "self_care_rate": self_care_rate(one), "answer_rate": answer_rate(one),
                      "handovers": len(one.of(EventKind.HANDOVER)), "csat_mean": csat(one)["mean"]})

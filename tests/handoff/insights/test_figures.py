@@ -105,3 +105,12 @@ def test_p90_is_the_nearest_rank() -> None:
 
 def test_a_period_keeps_its_channel(two_days: Engine) -> None:
     assert Period.load(two_days, Filters(D1, D2, channel="phone")).events == []
+
+
+def test_a_conversations_language_holds_on_every_day_of_the_period(engine: Engine) -> None:
+    e = Events()
+    e.add(D1, K.CONVERSATION_STARTED, "late")  # said nothing before midnight; French the next day
+    e.add(D2, K.BOT_REPLY, "late", "fr", outcome="answer", article="B", confidence=0.7)
+    e.write(engine)
+    days = summary(engine, Filters(D1, D2, lang="fr"), 0.95, pending_events=0)["by_day"]
+    assert [(day["conversations"], day["answer_rate"]) for day in days] == [(1, None), (0, 1.0)]
