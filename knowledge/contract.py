@@ -119,6 +119,8 @@ class BotReply(TypedDict, total=False):
     # Only when set: where the whole article is ("/help/<article id>", on the web app) when
     # `text` shows part of it (the passage of a long article that answers, or urgent steps).
     more_url: str
+    # Only when set: the reply closes the conversation (the bot's goodbye); the widget asks for a rating.
+    ends: bool
 
 
 # Replies that only say something: their payload is the outcome, the language and the text.
@@ -148,6 +150,7 @@ class Reply:
     ticket: str | None = None
     steps: str | None = None  # on an escalation: the named article's urgent steps, also in `text`
     more_url: str | None = None  # the whole article, when `text` shows part of it
+    ends: bool = False  # the conversation ends with it (the bot's goodbye)
 
     @classmethod
     def from_decision(
@@ -166,7 +169,10 @@ class Reply:
         """The custom payload: the same keys, in the same order, that the web app and widget read."""
         reason = None if self.reason is None else self.reason.value
         if self.outcome in _SAYING_ONLY:
-            return {"outcome": self.outcome.value, "lang": self.lang, "text": self.text}
+            saying: BotReply = {"outcome": self.outcome.value, "lang": self.lang, "text": self.text}
+            if self.ends:
+                saying["ends"] = True
+            return saying
         if self.outcome in _ABOUT_A_TICKET:
             return {"outcome": self.outcome.value, "ticket": self.ticket, "reason": reason, "lang": self.lang,
                     "text": self.text}
@@ -220,7 +226,7 @@ def parse_reply(payload: Mapping[str, Any]) -> Reply:
         outcome, payload.get("lang"), str(payload.get("text") or ""), parse_reason(outcome, payload.get("reason")),
         payload.get("article"), None if confidence is None else float(confidence), sources, route,
         payload.get("topic"), offer, tuple(payload.get("buttons") or ()), payload.get("ticket"),
-        _optional_text(payload, "steps"), _optional_text(payload, "more_url"),
+        _optional_text(payload, "steps"), _optional_text(payload, "more_url"), payload.get("ends") is True,
     )
 
 

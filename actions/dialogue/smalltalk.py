@@ -58,4 +58,5 @@ def small_talk_reply(tracker: Tracker, intent: str, lang: str) -> Reply | None:
     response = small_talk_response(tracker, intent)
     if response is None:
         return None
-    return without_third_repeat(tracker, Reply(Outcome.SMALLTALK, lang, wording.text(response, lang)))
+    ends = response == "utter_goodbye"  # the widget then asks the customer to rate the conversation
+    return without_third_repeat(tracker, Reply(Outcome.SMALLTALK, lang, wording.text(response, lang), ends=ends))

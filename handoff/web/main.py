@@ -28,6 +28,7 @@ from handoff.web import agent_api, customer, editor_api, help_pages
 from handoff.web.access_log import hide_conversation_ids
 from handoff.web.canned import routes as canned_replies
 from handoff.web.insights import metrics_route, rating_api, review_api, summary_api
+from handoff.web.insights import pages as insights_pages
 from handoff.web.errors import install_error_handlers
 from handoff.web.stream_hub import StreamHub
 from handoff.web.tickets import answer_api as ticket_answer_api
@@ -136,6 +137,7 @@ def create_app(settings: HandoffSettings | None = None, http_transport: httpx.As
     app.include_router(returning_demo.router)
     for insights in (summary_api, review_api, rating_api, metrics_route):
         app.include_router(insights.router)
+    insights_pages.include(app)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
     @app.get("/healthz", tags=["ops"])

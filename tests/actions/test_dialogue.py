@@ -179,6 +179,7 @@ async def test_no_to_anything_else_says_goodbye(answer: ActionAnswerQuestion, la
     messages, _ = await run(answer, tracker(no, intent="deny", language=lang, events=history))
     assert messages[0]["text"] == wording.text("utter_goodbye", lang)
     assert messages[0]["custom"]["outcome"] == "smalltalk"
+    assert messages[0]["custom"]["ends"] is True  # the widget asks for the conversation's rating on it
 
 
 @pytest.mark.parametrize(("lang", "yes"), [("en", "yes"), ("fr", "oui")])

@@ -26,6 +26,8 @@
   // Whose conversation the stored one is (the hash of the signed customer id; none: anonymous): another
   // customer logged in on this browser starts a conversation of their own.
   const IDENTITY_KEY = "lumen-chat:identity";
+  // The conversations this browser rated (1-5, once each): the question is not asked again.
+  const RATED_KEY = "lumen-chat:rated";
   const USER_ID = script.dataset.userId || "";
   const USER_HASH = USER_ID ? script.dataset.userHash || "" : "";
   const TYPING_EVERY_MS = 2500;
@@ -68,6 +70,9 @@
       helpfulYes: "This answer was helpful",
       helpfulNo: "This answer was not helpful",
       thanks: "Thanks for your feedback!",
+      rateTitle: "How would you rate this conversation?",
+      rateStar: (n) => `${n} out of 5`,
+      rateThanks: "Thank you for your rating!",
       sourceLine: (title) => `Source: ${title}`,
       sourceLabel: (title) => `Source article: ${title} (opens in a new tab)`,
       fullArticle: (title) => `Read the full article: ${title}`,
@@ -121,6 +126,9 @@
       helpfulYes: "Cette réponse m'a aidé",
       helpfulNo: "Cette réponse ne m'a pas aidé",
       thanks: "Merci pour votre avis !",
+      rateTitle: "Comment évaluez-vous cette conversation ?",
+      rateStar: (n) => `${n} sur 5`,
+      rateThanks: "Merci pour votre note !",
       sourceLine: (title) => `Source : ${title}`,
       sourceLabel: (title) => `Article source : ${title} (s'ouvre dans un nouvel onglet)`,
       fullArticle: (title) => `Lire l'article complet : ${title}`,
@@ -243,6 +251,13 @@ button:focus-visible, a:focus-visible, textarea:focus-visible { outline: 3px sol
 .feedback button svg { width: 14px; height: 14px; }
 .feedback button:hover:not(:disabled) { border-color: var(--brand); color: var(--brand-dark); }
 .feedback button:disabled { opacity: .5; cursor: default; }
+.rating { margin: 12px 4px; padding: 10px 12px; border: 1px solid var(--line); border-radius: 12px; background: #fff; text-align: center; font-size: 13.5px; }
+.rating p { margin: 0 0 6px; font-weight: 600; }
+.stars { display: inline-flex; gap: 4px; }
+.stars button { border: 0; background: none; font-size: 24px; line-height: 1; padding: 2px 4px; color: #c9c5dd; border-radius: 6px; }
+.stars:hover button, .stars:focus-within button { color: #f0b400; }
+.stars button:hover ~ button, .stars button:focus-visible ~ button { color: #c9c5dd; }
+.stars button:disabled { cursor: default; }
 .quick { display: flex; flex-wrap: wrap; gap: 6px; margin: 8px 0 0; }
 .quick button { border: 1.5px solid var(--brand); color: var(--brand-dark); background: #fff; border-radius: 999px; padding: 6px 14px; font-weight: 600; font-size: 14px; }
 .quick button:hover { background: var(--brand); color: #fff; }
@@ -525,6 +540,45 @@ button:focus-visible, a:focus-visible, textarea:focus-visible { outline: 3px sol
     }
   }
 
+  // ---------------------------------------------------------------- rating the conversation (1-5)
+  // The end of a conversation: an advisor closed it, the bot said goodbye (`ends` in its payload), or
+  // it filed a ticket.
+  function endsConversation(message) {
+    if (message.kind === "system") return message.event === "closed";
+    const reply = message.reply || {};
+    return message.kind === "bot" && (reply.ends === true || reply.outcome === "ticket");
+  }
+
+  function ratedConversations() {
+    try { return JSON.parse(storageGet("localStorage", RATED_KEY) || "[]"); } catch (_) { return []; }
+  }
+
+  function offerRating() {
+    const id = conversationId;
+    if (!id || ratedConversations().includes(id) || log.querySelector(".rating")) return;
+    const stars = el("div", { class: "stars", role: "group", "aria-label": t.rateTitle });
+    const box = el("div", { class: "rating", "data-rating": "" }, el("p", { text: t.rateTitle }), stars);
+    for (let n = 1; n <= 5; n += 1) {
+      stars.append(el("button", { type: "button", "aria-label": t.rateStar(n), "data-stars": String(n), text: "★",
+        onclick: () => sendRating(id, n, box) }));
+    }
+    log.append(box);
+    scrollDown();
+  }
+
+  async function sendRating(id, stars, box) {
+    const buttons = box.querySelectorAll("button");
+    for (const button of buttons) button.disabled = true;
+    try {
+      const response = await postJson(conversationUrl(id, "/rating"), { rating: stars, lang: LANG });
+      if (!response.ok) throw new Error(`HTTP ${response.status}`);
+      storageSet("localStorage", RATED_KEY, JSON.stringify([...ratedConversations().slice(-49), id]));
+      box.replaceChildren(el("p", { role: "status", text: t.rateThanks }));
+    } catch (_) {
+      for (const button of buttons) button.disabled = false;
+    }
+  }
+
   function thank(feedback) {
     feedback.replaceChildren(el("span", { text: t.thanks }));
   }
@@ -577,6 +631,7 @@ button:focus-visible, a:focus-visible, textarea:focus-visible { outline: 3px sol
     row.dataset.id = message.id;
     shown.set(message.id, row);
     place(row, message.id);
+    if (endsConversation(message)) offerRating();
     refreshQuickReplies();
     if (message.kind === "bot" && row.offsetHeight > log.clientHeight - 40) {
       log.scrollTop = row.offsetTop - 12; // a long answer is read from its start
