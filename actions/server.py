@@ -7,6 +7,7 @@ It takes rasa-sdk's command-line flags (`python -m rasa_sdk --help`), except --g
 """
 from __future__ import annotations
 
+import ctypes
 import hmac
 import json
 import logging
@@ -97,7 +98,23 @@ def create_app(
     return app
 
 
+# glibc's mallopt parameter, and the size from which blocks get pages of their own (glibc's initial default).
+M_MMAP_THRESHOLD = -3
+MMAP_THRESHOLD = 128 * 1024
+
+
+def return_large_blocks() -> bool:
+    """Large blocks go back to the system when freed. Once one is freed glibc raises that threshold and serves
+    later ones from its heap, which it keeps: building the knowledge base's classifiers left the action server
+    about 60 MB larger, and a higher peak (measured with `make bench`). False where there is no glibc."""
+    try:
+        return bool(ctypes.CDLL(None).mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD))
+    except (OSError, AttributeError):
+        return False
+
+
 def main(argv: list[str] | None = None) -> None:
+    return_large_blocks()
     parser = create_argument_parser()
     args = parser.parse_args(argv)
     if args.grpc:

@@ -32,7 +32,7 @@ def test_kernel_held_out_scores_equal_a_model_trained_without_the_group() -> Non
     group = np.array([1, 4, 6])
     kept = np.setdiff1d(np.arange(len(TEXTS)), group)
     # The same kernel (same TF-IDF vocabulary), solved again on the kept texts only.
-    gram = model._kernel(vectors, model._char_matrix, model._word_matrix)
+    gram = model._kernel(vectors, model._char_matrix_t.T, model._word_matrix_t.T)
     weights = np.linalg.solve(gram[np.ix_(kept, kept)] + KERNEL_RIDGE * np.eye(len(kept)), model._targets[kept])
     refit = gram[np.ix_(group, kept)] @ weights
     assert np.allclose(model.held_out_scores([group])[0], refit)
@@ -84,3 +84,11 @@ def test_passage_retriever_finds_the_document_one_of_whose_sentences_the_questio
     assert retriever.labels[int(np.argmax(scores))] == "doc/loire"
     scores = retriever.scores("Dans quelle mer se jette la Seine ?", _vectors(1, seed=6)[0], "fr")
     assert retriever.labels[int(np.argmax(scores))] == "doc/seine"
+
+
+def test_kernel_scores_a_question_as_its_training_text_was_scored() -> None:
+    """The transposed TF-IDF matrices kept for questions give the scores the training gram gives."""
+    vectors = _vectors(len(TEXTS))
+    model = KernelClassifier(TEXTS, vectors, LABELS)
+    gram = model._kernel(vectors, model._chars.transform(TEXTS), model._words.transform(TEXTS))
+    assert np.allclose(model.scores(TEXTS[2:3], vectors[2:3]), gram[2:3] @ model._weights, rtol=1e-12, atol=1e-12)
