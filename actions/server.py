@@ -24,6 +24,7 @@ from sanic import Sanic, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 from sanic.worker.loader import AppLoader
+from threadpoolctl import threadpool_limits
 
 from actions.collaborators import knowledge_service
 from actions.suggestions import suggest_for_conversation
@@ -86,6 +87,11 @@ def create_app(
 ) -> Sanic:
     """Built in each Sanic worker process (AppLoader), as rasa-sdk builds its own. `token`: the
     secret every call must carry (default: the ACTIONS_TOKEN environment variable; none if unset)."""
+    return_large_blocks()
+    # One BLAS thread: a question's products are small (one row against ~1,500), and OpenBLAS's threads,
+    # waiting for cores that Rasa and the web app hold, made the kernel classifier 20-40x slower (py-spy
+    # under `make bench`: a third of the action server's time).
+    threadpool_limits(1, user_api="blas")
     # rasa-sdk 3.21 with Rasa 3.6 is this project's choice (two Pythons, README): nothing for a user to act on.
     warnings.filterwarnings("ignore", message="Your versions of rasa and rasa_sdk might not be compatible")
     executor = ActionExecutor()
@@ -114,7 +120,6 @@ def return_large_blocks() -> bool:
 
 
 def main(argv: list[str] | None = None) -> None:
-    return_large_blocks()
     parser = create_argument_parser()
     args = parser.parse_args(argv)
     if args.grpc:
