@@ -4,8 +4,8 @@ and agents on loopback, over the widget's own path.
     .venv-app/bin/python -m ops.bench [--customers 50] [--duration 60] [--pause 3] [--web URL --redis-url URL]
 
 Phases, each bounded by --duration and --max-turns:
-  floor      a bare turn of our Rasa model ("are you a bot?": intent bot_challenge, static utter_iamabot,
-             no action call) at a human pace, then closed-loop at rising concurrency until throughput stops growing;
+  floor      a bare turn of our Rasa model ("are you a bot?": intent bot_challenge, small talk from the answering
+             action) at a human pace, then closed-loop at rising concurrency until throughput stops growing;
   questions  answerable help-centre questions (knowledge/sample_dev.jsonl) the same two ways; latency from the
              customer's POST to the bot's replies in its response (widget.js reads them there);
   relay      agent -> customer messages (agent POST to the customer's live stream), the same two ways.
@@ -31,6 +31,7 @@ from ops.bench_customers import (Message, RasaRestChannel, ReplyCheck, answerabl
 from ops.bench_load import Budget, Pace, Samples, Saturation, saturate
 from ops.bench_relay import open_conversations, relay_at_pace, relay_saturation, stream_drops
 from ops.bench_stack import BenchStack, bench_stack, peak_memory_mb
+from ops.profiling.sampling import profile_during
 
 PHASES = ("floor", "questions", "relay")
 # Targets of issue 4.
@@ -55,6 +56,8 @@ class BenchOptions:
     dev_file: Path
     phases: tuple[str, ...]
     seed: int
+    profile_s: float = 0.0  # > 0: py-spy samples Rasa and the action server this long into each saturation
+    profile_dir: Path = REPO_ROOT / "var" / "bench" / "profiles"
 
 
 def load_average() -> list[float]:
@@ -74,9 +77,13 @@ async def bot_phase(stack: BenchStack, name: str, messages: list[Message], check
                                    options.pace.closed_loop(), Budget(options.saturation_s, options.max_turns),
                                    options.seed, show_progress=False)
 
-    saturation: Saturation = await saturate(f"{name} saturation", level, options.max_concurrency)
+    profiled = {key: stack.pids()[key] for key in ("rasa", "actions") if key in stack.pids()} if options.profile_s else {}
+    async with profile_during(profiled, options.profile_s, options.profile_dir / name.replace(" ", "-")) as profiles:
+        saturation: Saturation = await saturate(f"{name} saturation", level, options.max_concurrency)
     result = {"at_pace": at_pace.summary(), "answered": at_pace.summary("answer"), "saturation": saturation.summary(),
               "load_average_after": load_average()}
+    if profiles:
+        result["profiles"] = profiles
     if direct_to_rasa and stack.rasa:
         tqdm.write(f"== {name}: Rasa's REST channel directly (no web app), saturation, load {load_average()}")
 
@@ -248,6 +255,9 @@ def parse_args(argv: list[str] | None = None) -> tuple[argparse.Namespace, Bench
                         help="an environment variable for the stack started, e.g. EMBEDDING_CACHE_SIZE=0 (repeatable)")
     parser.add_argument("--out", type=Path, default=REPO_ROOT / "var" / "bench" / "bench.json")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--profile", type=float, default=0, metavar="SECONDS",
+                        help="sample Rasa and the action server with py-spy this long into each saturation "
+                             "(top items in the JSON, stacks under var/bench/profiles/)")
     args = parser.parse_args(argv)
     phases = tuple(p.strip() for p in args.phases.split(",") if p.strip())
     unknown = set(phases) - set(PHASES)
@@ -269,6 +279,7 @@ def parse_args(argv: list[str] | None = None) -> tuple[argparse.Namespace, Bench
         pace=Pace(args.pause, args.turns[0], args.turns[1]), saturation_s=args.saturation_seconds,
         max_concurrency=args.max_concurrency, relay_conversations=args.relay_conversations,
         relay_pause_s=args.relay_pause, dev_file=args.dev_file, phases=phases, seed=args.seed,
+        profile_s=args.profile, profile_dir=args.out.parent / "profiles",
     )
 
 

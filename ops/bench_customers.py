@@ -15,9 +15,11 @@ import httpx
 from knowledge.contract import BotReply, group_rasa_messages
 from ops.bench_load import Budget, Pace, Samples, progress_bar
 
-# Asking whether this is a bot: intent bot_challenge, answered by the static utter_iamabot (no action call).
+# Asking whether this is a bot: intent bot_challenge. Since issue 12 small talk goes through action_answer_question
+# too (one action call, the knowledge base consulted): utter_iamabot, or utter_still_here the third time in a row
+# (actions/dialogue/smalltalk.py: the bot never sends the same text three times running).
 BARE_TURNS = (("are you a bot?", "en"), ("are you a robot?", "en"), ("tu es un robot ?", "fr"))
-BARE_REPLY_STARTS = ("I'm a virtual assistant", "Je suis un assistant virtuel")
+BARE_REPLY_STARTS = ("I'm a virtual assistant", "Je suis un assistant virtuel", "I'm still here", "Je reste là")
 # After these the conversation is no longer the bot's to answer (a person, a form): the customer leaves.
 LEAVING_OUTCOMES = {"decline", "escalate"}
 

@@ -6,6 +6,9 @@ Rasa's validator sees only stories and rules: it calls every response a custom a
 the intent the web app triggers from outside "not found in the NLU training data". Rasa puts its own
 warning filters first when its command line starts, so PYTHONWARNINGS cannot remove these: ours go in after.
 The libraries' deprecation notices are ignored from the start, before Rasa's imports raise them.
+
+It also takes the work Rasa repeats on every custom action call out (bot/runtime/action_calls.py): a new HTTP
+session per call, the response schema checked against the meta-schema per call.
 """
 from __future__ import annotations
 
@@ -32,6 +35,10 @@ def main() -> None:
         _quiet()
 
     rasa_common._filter_warnings = filter_warnings
+    from bot.runtime.action_calls import check_responses_once, keep_sessions
+
+    keep_sessions()
+    check_responses_once()
     rasa_main()
 
 

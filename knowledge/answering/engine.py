@@ -15,6 +15,7 @@ from knowledge.answering.matching import PassageRetriever, Ranking, blended_rank
 from knowledge.answering.reviewed import ReviewedFit, fit_on_reviewed, load_reviewed, training_label
 from knowledge.answering.triggers import NO_ANSWER_LABEL, TriggerExample, reason_of_label
 from knowledge.answering.variants import (
+    FittedWeights,
     TrainingRow,
     VariantModel,
     language_mask,
@@ -62,8 +63,11 @@ class KnowledgeEngine:
         embeddings: Embeddings,
         settings: KnowledgeSettings,
         thresholds: Thresholds | None = None,
+        fits: FittedWeights | None = None,
     ) -> None:
+        """`fits`: where the linear classifier on all rows is found if another process fitted it (service.py)."""
         self.snapshot = snapshot
+        self._fits = fits
         self.settings = settings
         self._embeddings = embeddings
         dimension = snapshot.unit_vectors.shape[1] if snapshot.unit_vectors.size else 1
@@ -75,7 +79,7 @@ class KnowledgeEngine:
             rows, self._reviewed_rows = self._base_rows, {}
         self._passages = passage_retriever(snapshot)
         self._evidence = passage_retriever(snapshot, with_variants=True)
-        self._use_variants(VariantModel(snapshot, rows, similarity_floor(embeddings)))
+        self._use_variants(VariantModel(snapshot, rows, similarity_floor(embeddings), fits))
         self.reviewed_fit: ReviewedFit | None = None
         self._ranking_parts: dict[tuple[tuple[str, ...], tuple[str | None, ...]], tuple] = {}
         self.thresholds = thresholds or self.calibrate()
@@ -136,7 +140,7 @@ class KnowledgeEngine:
             # at the target: on a small help centre whose customers each ask about another detail,
             # others' questions can blur the classifiers' margins more than they teach.
             trained, trained_variants, trained_rows = fit, self.variants, self._reviewed_rows
-            self._use_variants(VariantModel(self.snapshot, self._base_rows, self.variants.similarity_floor))
+            self._use_variants(VariantModel(self.snapshot, self._base_rows, self.variants.similarity_floor, self._fits))
             self._reviewed_rows = {}
             untrained = self._fit_on_reviewed(thresholds)
             if untrained.answer_rate_fitted > trained.answer_rate_fitted:

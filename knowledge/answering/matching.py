@@ -132,11 +132,24 @@ def fit_in_row_space(model: LogisticRegression, features: csr_matrix, labels: li
     model.n_features_in_ = features.shape[1]
 
 
+@dataclass(frozen=True)
+class LinearWeights:
+    """A fitted VariantClassifier's logistic regression: what fitting it again would give."""
+
+    classes: np.ndarray
+    coef: np.ndarray
+    intercept: np.ndarray
+
+
 class VariantClassifier:
-    """Which article (or escalation trigger) a question is a variant of."""
+    """Which article (or escalation trigger) a question is a variant of.
+
+    `fitted`: the weights a fit on exactly these rows gave (stored by the process that fitted them):
+    used as they are instead of fitting again (a fit costs seconds of CPU per process)."""
 
     def __init__(
-        self, texts: Sequence[str], vectors: np.ndarray, labels: Sequence[str], similarity_floor: float = 0.0
+        self, texts: Sequence[str], vectors: np.ndarray, labels: Sequence[str], similarity_floor: float = 0.0,
+        fitted: LinearWeights | None = None,
     ) -> None:
         self._chars = TfidfVectorizer(preprocessor=fold, analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True)
         self._words = TfidfVectorizer(preprocessor=fold, ngram_range=(1, 2), sublinear_tf=True)
@@ -148,11 +161,18 @@ class VariantClassifier:
             [csr_matrix((vectors - self._center) * self._dense_weight), self._chars.fit_transform(texts), self._words.fit_transform(texts)]
         ).tocsr()
         self._model = LogisticRegression(C=20.0, max_iter=3000)
-        if features.shape[0] < features.shape[1] and features.shape[0] <= MAX_KERNEL_ROWS:
+        if fitted is not None:
+            self._model.classes_, self._model.coef_, self._model.intercept_ = fitted.classes, fitted.coef, fitted.intercept
+            self._model.n_features_in_ = features.shape[1]
+        elif features.shape[0] < features.shape[1] and features.shape[0] <= MAX_KERNEL_ROWS:
             fit_in_row_space(self._model, features, list(labels))
         else:
             self._model.fit(features, list(labels))
         self.labels: list[str] = [str(label) for label in self._model.classes_]
+
+    @property
+    def weights(self) -> LinearWeights:
+        return LinearWeights(self._model.classes_, self._model.coef_, self._model.intercept_)
 
     def probabilities(self, texts: Sequence[str], vectors: np.ndarray) -> np.ndarray:
         features = hstack(
@@ -179,20 +199,22 @@ class KernelClassifier:
         self._words = TfidfVectorizer(preprocessor=fold, ngram_range=(1, 2), sublinear_tf=True)
         self._sharpness = KERNEL_SHARPNESS / (1.0 - similarity_floor)
         self._vectors = np.asarray(vectors, dtype=np.float64)
-        self._char_matrix = self._chars.fit_transform(texts)
-        self._word_matrix = self._words.fit_transform(texts)
+        char_matrix, word_matrix = self._chars.fit_transform(texts), self._words.fit_transform(texts)
+        # Kept transposed, in CSR: `x @ matrix.T` converted the transpose to CSR for every question.
+        self._char_matrix_t = char_matrix.T.tocsr()
+        self._word_matrix_t = word_matrix.T.tocsr()
         self.labels: list[str] = sorted({str(label) for label in labels})
         index = {label: i for i, label in enumerate(self.labels)}
         self._targets = np.zeros((len(labels), len(self.labels)))
         self._targets[np.arange(len(labels)), [index[str(label)] for label in labels]] = 1.0
-        gram = self._kernel(self._vectors, self._char_matrix, self._word_matrix)
+        gram = self._kernel(self._vectors, char_matrix, word_matrix)
         gram[np.diag_indices_from(gram)] += KERNEL_RIDGE
         self._factor = cho_factor(gram, overwrite_a=True)
         self._weights = cho_solve(self._factor, self._targets)
 
     def _kernel(self, vectors: np.ndarray, chars: csr_matrix, words: csr_matrix) -> np.ndarray:
         dense = np.exp(self._sharpness * (np.asarray(vectors, dtype=np.float64) @ self._vectors.T - 1.0))
-        return KERNEL_DENSE_WEIGHT * dense + (chars @ self._char_matrix.T).toarray() + (words @ self._word_matrix.T).toarray()
+        return KERNEL_DENSE_WEIGHT * dense + (chars @ self._char_matrix_t).toarray() + (words @ self._word_matrix_t).toarray()
 
     def scores(self, texts: Sequence[str], vectors: np.ndarray) -> np.ndarray:
         """(questions, labels): about 1 for the label a question is a variant of, about 0 for the others."""
@@ -299,7 +321,7 @@ class PassageRetriever:
         self._sentences = BM25(sentences)
         self._sentence_article = np.asarray(sentence_article, dtype=int)
         self._chars = TfidfVectorizer(preprocessor=fold, analyzer="char_wb", ngram_range=(3, 5), sublinear_tf=True)
-        self._char_matrix = self._chars.fit_transform(texts)
+        self._char_matrix_t = self._chars.fit_transform(texts).T.tocsr()  # transposed once, as in KernelClassifier
 
     def scores(self, text: str, vector: np.ndarray, lang: str) -> np.ndarray:
         """Fused score per label (article)."""
@@ -307,7 +329,7 @@ class PassageRetriever:
         whole = self._bm25.scores(tokens)
         best_sentence = np.zeros(len(self.labels))
         np.maximum.at(best_sentence, self._sentence_article, self._sentences.scores(tokens))
-        chars = (self._chars.transform([text]) @ self._char_matrix.T).toarray()[0]
+        chars = (self._chars.transform([text]) @ self._char_matrix_t).toarray()[0]
         dense = np.full(len(self.labels), -1.0)
         np.maximum.at(dense, self._passage_label, self._passage_vectors @ vector)
         return _zscore(whole) + _zscore(best_sentence) + _zscore(chars) + _zscore(dense)

@@ -1,17 +1,21 @@
 """The live knowledge base the bot answers from: follows the published version as it changes."""
 from __future__ import annotations
 
+import base64
+import io
 import json
 import logging
 import threading
 import time
 from dataclasses import asdict, dataclass
 
+import numpy as np
 from chromadb.api import ClientAPI
 
 from knowledge.answering.calibration import CALIBRATION_METHOD, Thresholds
 from knowledge.embeddings import make_embeddings, model_tag
 from knowledge.answering.engine import KnowledgeEngine
+from knowledge.answering.matching import LinearWeights
 from knowledge.contract import Decision
 from knowledge.settings import KnowledgeSettings
 from knowledge.index.snapshot import KnowledgeSnapshot, load_snapshot, read_version
@@ -84,6 +88,27 @@ def inherit_thresholds(
     return lineage
 
 
+class StoredFits:
+    """Linear classifiers' weights kept beside the thresholds in Chroma: the process that calibrates a version
+    (ingest, the content worker) fits them, and the action servers load them rather than fit again."""
+
+    def __init__(self, client: ClientAPI, collection_name: str) -> None:
+        self._client = client
+        self._name = collection_name
+
+    def load(self, key: str) -> LinearWeights | None:
+        saved = load_calibration(self._client, self._name, f"linear-{key}")
+        if saved is None:
+            return None
+        with np.load(io.BytesIO(base64.b64decode(saved)), allow_pickle=False) as arrays:
+            return LinearWeights(arrays["classes"], arrays["coef"], arrays["intercept"])
+
+    def save(self, key: str, weights: LinearWeights) -> None:
+        buffer = io.BytesIO()
+        np.savez(buffer, classes=weights.classes, coef=weights.coef, intercept=weights.intercept)
+        save_calibration(self._client, self._name, f"linear-{key}", base64.b64encode(buffer.getvalue()).decode("ascii"))
+
+
 def engine_for(snapshot: KnowledgeSnapshot, client: ClientAPI, settings: KnowledgeSettings,
                borrowed: Thresholds | None = None) -> KnowledgeEngine:
     """An engine over this snapshot, calibrating only if its version never was (then saved).
@@ -94,7 +119,8 @@ def engine_for(snapshot: KnowledgeSnapshot, client: ClientAPI, settings: Knowled
     key = calibration_key(snapshot.version, settings)
     saved = load_calibration(client, settings.collection_name, key)
     thresholds = Thresholds.from_json(saved) if saved else borrowed
-    engine = KnowledgeEngine(snapshot, load_matcher_examples(), embeddings, settings, thresholds)
+    engine = KnowledgeEngine(snapshot, load_matcher_examples(), embeddings, settings, thresholds,
+                             StoredFits(client, settings.collection_name))
     if saved is None and borrowed is None and not snapshot.is_empty:
         save_calibration(client, settings.collection_name, _lineage_id(key), json.dumps(asdict(Lineage(snapshot.version, 0))))
         save_calibration(client, settings.collection_name, key, engine.thresholds.to_json())

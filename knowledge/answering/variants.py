@@ -3,15 +3,20 @@ and passages and on the escalation triggers' examples; what deciding scores a qu
 and what calibration cross-validates."""
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 import numpy as np
+import sklearn
 from langchain_core.embeddings import Embeddings
 
 from knowledge.answering.matching import (
+    DENSE_WEIGHT,
     MAX_KERNEL_ROWS,
     KernelClassifier,
+    LinearWeights,
     Ranking,
     VariantClassifier,
     blended_ranking,
@@ -68,12 +73,38 @@ def trigger_vectors(embeddings: Embeddings, triggers: Sequence[TriggerExample], 
     return _EMBEDDED[key][1]
 
 
-def linear_classifier(rows: Sequence[TrainingRow], similarity_floor: float = 0.0) -> VariantClassifier | None:
+class FittedWeights(Protocol):
+    """Where linear classifiers fitted once are kept, by the fingerprint of what they were fitted on."""
+
+    def load(self, key: str) -> LinearWeights | None: ...
+
+    def save(self, key: str, weights: LinearWeights) -> None: ...
+
+
+def training_fingerprint(texts: Sequence[str], vectors: np.ndarray, labels: Sequence[str], similarity_floor: float) -> str:
+    """Changes with anything a linear classifier's fit depends on (the rows, exactly; the library; its settings)."""
+    digest = hashlib.sha256(f"linear|sklearn {sklearn.__version__}|C 20|{DENSE_WEIGHT!r}|{similarity_floor!r}|"
+                            f"{vectors.dtype}|{vectors.shape}".encode())
+    for text, label in zip(texts, labels, strict=True):
+        digest.update(f"{text}\0{label}\0".encode())
+    digest.update(np.ascontiguousarray(vectors).tobytes())
+    return digest.hexdigest()[:40]
+
+
+def linear_classifier(rows: Sequence[TrainingRow], similarity_floor: float = 0.0,
+                      fits: FittedWeights | None = None) -> VariantClassifier | None:
+    """`fits`: where a fit of exactly these rows may be found, and where this one is kept if it is new."""
     if len({r.label for r in rows}) < 2:
         return None
-    return VariantClassifier(
-        [r.text for r in rows], np.stack([r.vector for r in rows]), [r.label for r in rows], similarity_floor
-    )
+    texts, vectors, labels = [r.text for r in rows], np.stack([r.vector for r in rows]), [r.label for r in rows]
+    if fits is None:
+        return VariantClassifier(texts, vectors, labels, similarity_floor)
+    key = training_fingerprint(texts, vectors, labels, similarity_floor)
+    fitted = fits.load(key)
+    classifier = VariantClassifier(texts, vectors, labels, similarity_floor, fitted=fitted)
+    if fitted is None:
+        fits.save(key, classifier.weights)
+    return classifier
 
 
 def kernel_classifier(rows: Sequence[TrainingRow], similarity_floor: float = 0.0) -> KernelClassifier | None:
@@ -105,8 +136,10 @@ class VariantModel:
     """The kernel classifier (built at once) and the linear one (fitted on first use: with a
     saved calibration that gives it no weight, never), over the same labels."""
 
-    def __init__(self, snapshot: KnowledgeSnapshot, rows: Sequence[TrainingRow], similarity_floor: float = 0.0) -> None:
+    def __init__(self, snapshot: KnowledgeSnapshot, rows: Sequence[TrainingRow], similarity_floor: float = 0.0,
+                 fits: FittedWeights | None = None) -> None:
         self.snapshot = snapshot
+        self.fits = fits
         self.rows = list(rows)
         self.similarity_floor = similarity_floor
         self.kernel = kernel_classifier(self.rows, similarity_floor)
@@ -120,7 +153,7 @@ class VariantModel:
 
     def linear(self) -> VariantClassifier | None:
         if not self.linear_fitted:
-            self._linear = linear_classifier(self.rows, self.similarity_floor)
+            self._linear = linear_classifier(self.rows, self.similarity_floor, self.fits)
             self.linear_fitted = True
         return self._linear
 

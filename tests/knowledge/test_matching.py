@@ -36,7 +36,7 @@ def test_kernel_held_out_scores_equal_a_model_trained_without_the_group() -> Non
     group = np.array([1, 4, 6])
     kept = np.setdiff1d(np.arange(len(TEXTS)), group)
     # The same kernel (same TF-IDF vocabulary), solved again on the kept texts only.
-    gram = model._kernel(vectors, model._char_matrix, model._word_matrix)
+    gram = model._kernel(vectors, model._char_matrix_t.T, model._word_matrix_t.T)
     weights = np.linalg.solve(gram[np.ix_(kept, kept)] + KERNEL_RIDGE * np.eye(len(kept)), model._targets[kept])
     refit = gram[np.ix_(group, kept)] @ weights
     assert np.allclose(model.held_out_scores([group])[0], refit)
@@ -108,3 +108,11 @@ def test_logistic_regression_fitted_in_the_row_space_predicts_as_if_fitted_on_th
     assert list(in_row_space.classes_) == list(direct.classes_)
     for tested in (features, vectorizer.transform(unseen)):
         np.testing.assert_allclose(in_row_space.predict_proba(tested), direct.predict_proba(tested), atol=1e-8)
+
+
+def test_kernel_scores_a_question_as_its_training_text_was_scored() -> None:
+    """The transposed TF-IDF matrices kept for questions give the scores the training gram gives."""
+    vectors = _vectors(len(TEXTS))
+    model = KernelClassifier(TEXTS, vectors, LABELS)
+    gram = model._kernel(vectors, model._chars.transform(TEXTS), model._words.transform(TEXTS))
+    assert np.allclose(model.scores(TEXTS[2:3], vectors[2:3]), gram[2:3] @ model._weights, rtol=1e-12, atol=1e-12)
