@@ -3,7 +3,7 @@ HAProxy's, the three Sentinels', and Rasa's endpoints.yml. Every port is `base` 
 offset, so that `make run-cluster` (base 9000) and the failover test (base 9050) can run side by side."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from string import Template
 
@@ -19,34 +19,23 @@ FAILOVER_TIMEOUT_MS = 5000
 RASA_LOCK_LIFETIME_S = 6
 
 
+# What clients use, HAProxy's frontends, at base + their place in this list.
+FRONTENDS = ("web", "rasa", "actions", "redis", "stats", "chroma")
+
+
 @dataclass(frozen=True)
 class Ports:
     base: int
+    web: int = field(init=False)
+    rasa: int = field(init=False)
+    actions: int = field(init=False)
+    redis: int = field(init=False)
+    stats: int = field(init=False)
+    chroma: int = field(init=False)
 
-    # What clients use: HAProxy's frontends.
-    @property
-    def web(self) -> int:
-        return self.base
-
-    @property
-    def rasa(self) -> int:
-        return self.base + 1
-
-    @property
-    def actions(self) -> int:
-        return self.base + 2
-
-    @property
-    def redis(self) -> int:
-        return self.base + 3
-
-    @property
-    def stats(self) -> int:
-        return self.base + 4
-
-    @property
-    def chroma(self) -> int:
-        return self.base + 5
+    def __post_init__(self) -> None:
+        for offset, frontend in enumerate(FRONTENDS):
+            object.__setattr__(self, frontend, self.base + offset)  # frozen: set once, here
 
     # The processes behind them.
     def web_app(self, replica: int) -> int:
