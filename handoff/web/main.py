@@ -3,13 +3,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable
 from contextlib import asynccontextmanager, suppress
 from pathlib import Path
 
 import httpx
 from fastapi import FastAPI
-from fastapi.responses import FileResponse
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.staticfiles import StaticFiles
 
@@ -33,7 +32,7 @@ from handoff.web.errors import install_error_handlers
 from handoff.web.stream_hub import StreamHub
 from handoff.web.tickets import answer_api as ticket_answer_api
 from handoff.web.stream_limits import OpenStreamLimits
-from handoff.web.page_policies import unframed_page_headers, widget_page_headers
+from handoff.web.page_policies import static_page, unframed_page_headers, widget_page_headers
 from handoff.web.returning import demo_page as returning_demo, routes as returning_routes
 from knowledge.publishing.workspace import ContentTeam, DraftWorkspace
 from knowledge.redis_client import connect_sync
@@ -53,13 +52,6 @@ PAGES = {
     # Browsers ask for it on every site, whatever the page says (and for /docs and the API's own responses).
     "/favicon.ico": ("favicon.ico", "image/x-icon", None),
 }
-
-
-def _page(file: Path, media_type: str | None, headers: dict[str, str]) -> Callable[[], Awaitable[FileResponse]]:
-    async def page() -> FileResponse:
-        return FileResponse(file, media_type=media_type, headers=headers)
-
-    return page
 
 
 async def _bounded(what: str, step: Awaitable[object], seconds: float = SHUTDOWN_STEP_S) -> None:
@@ -155,5 +147,5 @@ def create_app(settings: HandoffSettings | None = None, http_transport: httpx.As
 
     framing = {"widget": widget_page_headers(settings), "nobody": unframed_page_headers(), None: {}}
     for path, (file, media_type, framed_by) in PAGES.items():
-        app.add_api_route(path, _page(STATIC / file, media_type, framing[framed_by]), methods=["GET"], include_in_schema=False)
+        app.add_api_route(path, static_page(STATIC / file, framing[framed_by], media_type), methods=["GET"], include_in_schema=False)
     return app

@@ -5,6 +5,11 @@ The console, the editor and the help articles may be framed by nobody (clickjack
 pages ("/" and "/demo") by the sites allowed to embed the widget (WIDGET_ORIGINS)."""
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+from fastapi.responses import FileResponse
+
 from handoff.settings import HandoffSettings
 
 # Images may come from anywhere over https: help articles (Markdown) may show pictures hosted elsewhere.
@@ -39,3 +44,11 @@ def widget_page_headers(settings: HandoffSettings) -> dict[str, str]:
     """The chat pages: framed only by the sites allowed to embed the widget ("*": any site)."""
     origins = [origin.strip() for origin in settings.widget_origins if origin.strip()]
     return _headers(" ".join(origins) if origins else "'self'")
+
+
+def static_page(file: Path, headers: dict[str, str], media_type: str | None = None) -> Callable[[], Awaitable[FileResponse]]:
+    """A route that serves one of the app's pages with its policy headers."""
+    async def page() -> FileResponse:
+        return FileResponse(file, media_type=media_type, headers=headers)
+
+    return page

@@ -7,17 +7,15 @@ reviewer need not be an advisor, so the account and the log-out here ask for a s
 The figures and reviews themselves come from the insights API (summary_api, review_api)."""
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request, Response
-from fastapi.responses import FileResponse
 
 from handoff.agents import session_agent
 from handoff.web.dependencies import RedisClient, end_session, session_token
 from handoff.web.errors import declared
-from handoff.web.page_policies import unframed_page_headers
+from handoff.web.page_policies import static_page, unframed_page_headers
 from handoff.web.same_origin import same_origin_changes
 
 STATIC = Path(__file__).resolve().parent.parent / "static"
@@ -26,13 +24,6 @@ PAGES = {"/insights": "insights.html", "/review": "review.html"}
 # The account routes: a change (log out) from another site is refused, as on the agent and editor APIs.
 staff = APIRouter(prefix="/api/staff", tags=["staff"], dependencies=[Depends(same_origin_changes)],
                   responses=declared(403))
-
-
-def _page(file: Path) -> Callable[[], Awaitable[FileResponse]]:
-    async def page() -> FileResponse:
-        return FileResponse(file, headers=unframed_page_headers())
-
-    return page
 
 
 @staff.get("/me", responses=declared(401))
@@ -53,5 +44,5 @@ async def logout(request: Request, response: Response) -> None:
 def include(app: FastAPI) -> None:
     """The two pages (outside the API schema) and the account routes."""
     for path, file in PAGES.items():
-        app.add_api_route(path, _page(STATIC / file), methods=["GET"], include_in_schema=False)
+        app.add_api_route(path, static_page(STATIC / file, unframed_page_headers()), methods=["GET"], include_in_schema=False)
     app.include_router(staff)
