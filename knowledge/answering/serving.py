@@ -8,6 +8,7 @@ meanwhile) and writes the version it answers from, every second, into one Redis 
 """
 from __future__ import annotations
 
+import atexit
 import json
 import logging
 import os
@@ -75,13 +76,37 @@ def bot_state(reports: list[Report], live_kb_version: str | None) -> BotState:
     return BotState.READY if all(r.kb_version == live_kb_version for r in reports) else BotState.LOADING
 
 
-def watch(service: KnowledgeService, redis: Redis, every_s: float = REPORT_EVERY_S) -> threading.Thread:
-    """Start the daemon thread that loads each new version at once and reports the one answered from."""
+@dataclass
+class Watcher:
+    """The running watcher thread; stopped before the interpreter exits (see watch)."""
+
+    thread: threading.Thread
+    stopping: threading.Event
+
+    def stop(self, timeout_s: float = 10.0) -> None:
+        self.stopping.set()
+        self.thread.join(timeout_s)
+
+    def __enter__(self) -> Watcher:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.stop()
+
+
+def watch(service: KnowledgeService, redis: Redis, every_s: float = REPORT_EVERY_S) -> Watcher:
+    """Start the thread that loads each new version at once and reports the one answered from.
+
+    A daemon thread left running at exit can be inside Chroma's or the embedder's native code while
+    the process tears them down, which crashes it (a segmentation fault after a clean run): the
+    watcher is stopped and joined at exit instead.
+    """
     collection = service.settings.collection_name
     tag = process_tag()
+    stopping = threading.Event()
 
     def run() -> None:
-        while True:
+        while not stopping.is_set():
             try:
                 service.latest_engine()  # loads a newly published version in this thread, never in a reply
                 write_report(redis, collection, service.answering_version, tag)
@@ -89,8 +114,10 @@ def watch(service: KnowledgeService, redis: Redis, every_s: float = REPORT_EVERY
                 logger.warning("could not report the knowledge-base version answered from (%s)", error)
             except Exception:  # a broken version: the service keeps the previous one; try again
                 logger.exception("knowledge-base watcher")
-            time.sleep(every_s)
+            stopping.wait(every_s)
 
     thread = threading.Thread(target=run, name="knowledge-watch", daemon=True)
+    watcher = Watcher(thread, stopping)
     thread.start()
-    return thread
+    atexit.register(watcher.stop)
+    return watcher

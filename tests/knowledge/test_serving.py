@@ -37,16 +37,16 @@ def test_the_first_question_after_ready_is_answered_from_the_new_version(small_k
     # Thresholds kept (as a small change would): the test is about loading, not calibrating.
     settings = KnowledgeSettings(chroma_path=small_kb.chroma, recalibrate_share=1.0)
     service = KnowledgeService(settings, small_kb.client)
-    watch(service, client, every_s=0.2)
-    _wait_ready(client, small_kb)
-
-    (small_kb.folder / "gift-cards.md").write_text(GIFT_CARDS_MD, encoding="utf-8")
-    assert publish([small_kb.folder / "gift-cards.md"], author="erin", settings=settings, client=small_kb.client).published
-    assert _state(client, small_kb) is BotState.LOADING  # reported v1 moments ago; v2 is live in Chroma
-    print(f"\nthe bot answered from v2 {_wait_ready(client, small_kb):.1f} s after the publish returned")
-    # No question in between: the watcher loaded it, so the reply path needs no second try.
-    decision = service.decide("can I pay with a gift card", "en")
-    assert (decision.outcome.value, decision.article) == ("answer", GIFT_CARDS_ID)
+    with watch(service, client, every_s=0.2) as watcher:
+        _wait_ready(client, small_kb)
+        (small_kb.folder / "gift-cards.md").write_text(GIFT_CARDS_MD, encoding="utf-8")
+        assert publish([small_kb.folder / "gift-cards.md"], author="erin", settings=settings, client=small_kb.client).published
+        assert _state(client, small_kb) is BotState.LOADING  # reported v1 moments ago; v2 is live in Chroma
+        print(f"\nthe bot answered from v2 {_wait_ready(client, small_kb):.1f} s after the publish returned")
+        # No question in between: the watcher loaded it, so the reply path needs no second try.
+        decision = service.decide("can I pay with a gift card", "en")
+        assert (decision.outcome.value, decision.article) == ("answer", GIFT_CARDS_ID)
+    assert not watcher.thread.is_alive()  # stopped: nothing runs into the next tests or the exit
 
 
 def test_reports_of_stopped_processes_and_garbage_do_not_count(redis_url: str) -> None:
