@@ -79,9 +79,10 @@ test-conversations:
 
 # One session, one stack: the end-to-end and browser tests run last (tests/conftest.py orders them).
 # PYTEST_ARGS selects, e.g. PYTEST_ARGS='-m "not e2e"' for the quick tests alone (markers in pytest.ini).
+# -X faulthandler: a native crash after the session (at exit) still prints every thread's stack.
 PYTEST_ARGS ?=
 test-app:
-	$(APP_PY) -m pytest -q tests --ignore=tests/bot --ignore=tests/conversations $(PYTEST_ARGS)
+	$(APP_PY) -X faulthandler -m pytest -q tests --ignore=tests/bot --ignore=tests/conversations $(PYTEST_ARGS)
 
 test-browser:
 	$(APP_PY) -m pytest -q tests --ignore=tests/bot --ignore=tests/conversations -m browser
