@@ -101,11 +101,13 @@ class StoredFits:
         if saved is None:
             return None
         with np.load(io.BytesIO(base64.b64decode(saved)), allow_pickle=False) as arrays:
-            return LinearWeights(arrays["classes"], arrays["coef"], arrays["intercept"])
+            over_rows = bool(arrays["over_rows"]) if "over_rows" in arrays.files else False
+            return LinearWeights(arrays["classes"], arrays["coef"], arrays["intercept"], over_rows)
 
     def save(self, key: str, weights: LinearWeights) -> None:
         buffer = io.BytesIO()
-        np.savez(buffer, classes=weights.classes, coef=weights.coef, intercept=weights.intercept)
+        np.savez(buffer, classes=weights.classes, coef=weights.coef, intercept=weights.intercept,
+                 over_rows=np.array(weights.over_rows))
         save_calibration(self._client, self._name, f"linear-{key}", base64.b64encode(buffer.getvalue()).decode("ascii"))
 
 

@@ -34,7 +34,9 @@ def test_a_fit_is_stored_and_the_next_one_loads_it_with_the_same_probabilities(
     fitted = linear_classifier(rows, 0.2, fits)
     assert fitted is not None
     key = training_fingerprint(TEXTS, np.stack([r.vector for r in rows]), LABELS, 0.2)
-    assert fits.load(key) is not None
+    stored = fits.load(key)
+    # Kept over the 8 training rows (fit_in_row_space), not over the thousands of n-gram features.
+    assert stored is not None and stored.over_rows and stored.coef.shape == (3, len(TEXTS))
 
     def no_fit(*args: object, **kwargs: object) -> None:
         raise AssertionError("fitted again")
