@@ -6,10 +6,12 @@ import json
 import math
 import secrets
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from redis.asyncio import Redis
+from redis.asyncio.client import Pipeline
 
 from handoff import lua
 from handoff.agents import Agent, online_agents
@@ -122,14 +124,18 @@ class ConversationStore:
     def _retention_s(self) -> int:
         return self.settings.conversation_retention_s
 
-    async def _append(self, conversation_id: str, fields: dict[str, Any]) -> str:
-        """A message outside the ownership scripts (suggestions, feedback), the expiry refreshed with it."""
+    async def _append(self, conversation_id: str, fields: dict[str, Any],
+                      also: Callable[[Pipeline], Awaitable[None]] | None = None) -> str:
+        """A message outside the ownership scripts (suggestions, feedback), the expiry refreshed with it;
+        `also` queues more on the same transaction (the insights event of a feedback)."""
         async with self.redis.pipeline(transaction=True) as pipe:
             pipe.xadd(keys.messages(conversation_id), fields)
             # As the scripts do (lua.keep): the stream's expiry set if it had none, else only lengthened.
             pipe.expire(keys.messages(conversation_id), self._retention_s, nx=True)
             pipe.expire(keys.messages(conversation_id), self._retention_s, gt=True)
             pipe.expire(keys.conversation(conversation_id), self._retention_s)
+            if also is not None:
+                await also(pipe)
             message_id, *_ = await pipe.execute()
         return str(message_id)
 
@@ -326,11 +332,11 @@ class ConversationStore:
         if not answered or answered[0][1].get("kind") != "bot":
             raise UnknownConversation(f"{conversation_id}/{message_id}")
         reply = json.loads(answered[0][1]["reply"])
-        feedback_id = await self._append(conversation_id, {
+        return await self._append(conversation_id, {
             "kind": "feedback", "for": message_id, "helpful": "yes" if helpful else "no",
-            "article": reply.get("article") or "", "at": now_ms()})
-        await self.insights.feedback(conversation_id, message_id, helpful, reply.get("article"), reply.get("lang"))
-        return feedback_id
+            "article": reply.get("article") or "", "at": now_ms()},
+            also=lambda pipe: self.insights.feedback(pipe, conversation_id, message_id, helpful, reply.get("article"),
+                                                     reply.get("lang")))
 
     async def wait_for_messages(self, conversation_id: str, after: str, block_ms: int) -> list[Message]:
         result = await self.redis.xread({keys.messages(conversation_id): after}, count=500, block=block_ms)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from redis.asyncio import Redis
 from redis.asyncio.client import Pipeline
 
-from handoff.insights.events import EventKind, record_event
+from handoff.insights.events import EventKind, EventRecorder, record_event
 from knowledge import redis_keys as keys
 from knowledge.contacts import contact_key, looks_like_contact  # noqa: F401  (erasure finds them here)
 
@@ -66,8 +66,9 @@ async def file_ticket(redis: Redis, conversation_id: str, contact: str, lang: st
             pipe.expire(keys.tickets_of_contact(contact_key(contact)), retention_s)
         pipe.xadd(keys.EVENTS, {"type": "ticket_filed", "ticket": ticket.ticket_id, "conversation": conversation_id,
                                 "lang": lang, "reason": reason}, maxlen=10_000, approximate=True)
+        await EventRecorder(redis).record_in(pipe, EventKind.TICKET_OPENED, conversation_id, lang,
+                                             ticket=ticket.ticket_id, reason=reason)
         await pipe.execute()
-    await record_event(redis, EventKind.TICKET_OPENED, conversation_id, lang, ticket=ticket.ticket_id, reason=reason)
     return ticket
 
 

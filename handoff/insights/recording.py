@@ -58,10 +58,11 @@ class ConversationInsights:
         if handover is not None:
             metrics.HANDOFFS.labels(metrics.label(handover["reason"])).inc()
 
-    async def feedback(self, conversation_id: str, message_id: str, helpful: bool, article: str | None,
-                       lang: str | None) -> None:
-        await self.recorder.record(EventKind.FEEDBACK, conversation_id, lang, message_id=message_id,
-                                   helpful=helpful, article=article or None)
+    async def feedback(self, pipe: Pipeline, conversation_id: str, message_id: str, helpful: bool,
+                       article: str | None, lang: str | None) -> None:
+        """Queued on the transaction that stores the feedback beside the conversation."""
+        await self.recorder.record_in(pipe, EventKind.FEEDBACK, conversation_id, lang, message_id=message_id,
+                                      helpful=helpful, article=article or None)
 
     async def rating(self, conversation_id: str, rating: int, lang: str | None) -> None:
         await self.recorder.record(EventKind.RATING, conversation_id, lang, rating=rating)
