@@ -107,10 +107,16 @@ async def end_session(request: Request, response: Response) -> None:
     response.delete_cookie(SESSION_COOKIE)
 
 
-async def _logged_in(request: Request, role: str) -> Agent:
+async def _current_staff(request: Request) -> Agent:
+    """Whoever is logged in, whatever their roles (their own account, their log-out)."""
     agent = await session_agent(request.app.state.redis, session_token(request))
     if agent is None:
         raise HTTPException(401, "log in first", headers={"WWW-Authenticate": "Bearer"})
+    return agent
+
+
+async def _logged_in(request: Request, role: str) -> Agent:
+    agent = await _current_staff(request)
     if not agent.has_role(role):
         raise HTTPException(403, f"this account does not have the {role} role")
     return agent
@@ -144,6 +150,7 @@ ClientAddress = Annotated[str, Depends(client_address)]
 KnownConversation = Annotated[str, Depends(_known_conversation)]
 Hub = Annotated[StreamHub, Depends(_stream_hub)]
 CustomerStreamSlot = Annotated[None, Depends(_customer_stream_slot)]
+CurrentStaff = Annotated[Agent, Depends(_current_staff)]
 CurrentAgent = Annotated[Agent, Depends(_current_agent)]
 CurrentEditor = Annotated[Agent, Depends(_current_editor)]
 CurrentSupervisor = Annotated[Agent, Depends(_current_supervisor)]

@@ -10,10 +10,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request, Response
+from fastapi import APIRouter, Depends, FastAPI, Request, Response
 
-from handoff.agents import session_agent
-from handoff.web.dependencies import RedisClient, end_session, session_token
+from handoff.web.dependencies import CurrentStaff, end_session
 from handoff.web.errors import declared
 from handoff.web.page_policies import static_page, unframed_page_headers
 from handoff.web.same_origin import same_origin_changes
@@ -27,11 +26,8 @@ staff = APIRouter(prefix="/api/staff", tags=["staff"], dependencies=[Depends(sam
 
 
 @staff.get("/me", responses=declared(401))
-async def me(request: Request, redis: RedisClient) -> dict[str, Any]:
+async def me(agent: CurrentStaff) -> dict[str, Any]:
     """The account behind the session, with its roles: the pages show what it may do."""
-    agent = await session_agent(redis, session_token(request))
-    if agent is None:
-        raise HTTPException(401, "log in first", headers={"WWW-Authenticate": "Bearer"})
     return {**agent.public(), "roles": list(agent.roles)}
 
 
