@@ -22,7 +22,7 @@ import yaml
 OUT_OF_SCOPE = Path(__file__).parent.parent / "out_of_scope.yml"
 FOLDS = 4
 # Part of the key thresholds are stored under: bump it whenever the way they are computed changes.
-CALIBRATION_METHOD = "18"
+CALIBRATION_METHOD = "19"
 # Prior share of customer questions that no article answers; weighs the held-out-article
 # negatives against the held-out variants when computing precision.
 OUT_OF_SCOPE_SHARE = 0.05
@@ -50,6 +50,9 @@ class Thresholds:
     answer_by_language: dict[str, float] = field(default_factory=dict)
     # The variant classifiers train on the fitted part of the reviewed questions too.
     trained_on_reviewed: bool = False
+    # The passage retriever's view weights fitted on reviewed questions about plain documents
+    # (matching.fit_fusion_weights): its confidence is then a probability. None: views summed, margin.
+    passage_weights: list[float] | None = None
 
     def answer_for(self, lang: str) -> float:
         return self.answer_by_language.get(lang, self.answer)

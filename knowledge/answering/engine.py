@@ -11,8 +11,23 @@ from langchain_core.embeddings import Embeddings
 from knowledge import wording as replies
 from knowledge.answering.calibration import Thresholds
 from knowledge.answering.fitting import fit_thresholds
-from knowledge.answering.matching import PassageRetriever, Ranking, blended_ranking, margin_ranking, with_passage_evidence
-from knowledge.answering.reviewed import ReviewedFit, fit_on_reviewed, load_reviewed, training_label
+from knowledge.answering.matching import (
+    PassageRetriever,
+    Ranking,
+    blended_ranking,
+    fit_fusion_weights,
+    margin_ranking,
+    probability_ranking,
+    with_passage_evidence,
+)
+from knowledge.answering.reviewed import (
+    MIN_ANSWERABLE,
+    ReviewedFit,
+    fit_on_reviewed,
+    load_reviewed,
+    passage_answer_threshold,
+    training_label,
+)
 from knowledge.answering.triggers import NO_ANSWER_LABEL, TriggerExample, reason_of_label
 from knowledge.answering.variants import (
     FittedWeights,
@@ -82,6 +97,7 @@ class KnowledgeEngine:
         self._use_variants(VariantModel(snapshot, rows, similarity_floor(embeddings), fits))
         self.reviewed_fit: ReviewedFit | None = None
         self._ranking_parts: dict[tuple[tuple[str, ...], tuple[str | None, ...]], tuple] = {}
+        self._passage_weights = thresholds.passage_weights if thresholds is not None else None
         self.thresholds = thresholds or self.calibrate()
 
     def _use_variants(self, model: VariantModel) -> None:
@@ -129,6 +145,31 @@ class KnowledgeEngine:
     def calibrate(self) -> Thresholds:
         """Thresholds fitted on this snapshot's own articles (minutes on a large base), then
         refitted on the site's reviewed customer questions when it has some."""
+        return self._fit_passages_on_reviewed(self._calibrate_variants())
+
+    def _fit_passages_on_reviewed(self, thresholds: Thresholds) -> Thresholds:
+        """With enough reviewed questions about plain documents, the passage retriever's views are weighted
+        as those questions show (its confidence becomes a probability) and its answer threshold is the lowest
+        at which their answers reach the target: the pseudo-questions cut from the articles' sentences
+        (calibration.passage_threshold) answered too readily on real questions (piaf: 0.888 conformity)."""
+        if self._passages is None:
+            return thresholds
+        documents = {label: column for column, label in enumerate(self._passages.labels)}
+        fit = [q for q in self.reviewed if not q.held_out and (q.expected in documents or q.expected == "no_answer")]
+        about_documents = [i for i, q in enumerate(fit) if q.expected in documents]
+        if len(about_documents) < MIN_ANSWERABLE:
+            return thresholds
+        langs = [self.language_of(q.text, q.lang) for q in fit]
+        views = [self._passages.features(q.text, vector, lang) for q, vector, lang in zip(fit, self.embed([q.text for q in fit]), langs)]
+        weights = [float(w) for w in fit_fusion_weights([views[i] for i in about_documents],
+                                                          [documents[fit[i].expected] for i in about_documents])]
+        rankings = [self._passage_ranking(view, lang, weights) for view, lang in zip(views, langs)]
+        self._passage_weights = weights
+        answer = passage_answer_threshold(fit, rankings, self.settings.target_conformity)
+        logger.debug("passage views weighted %s, answer threshold %.3f", weights, answer)
+        return replace(thresholds, passage_weights=weights, passage_answer=answer)
+
+    def _calibrate_variants(self) -> Thresholds:
         rank_passages = self.rank_passages if self._passages is not None else None
         thresholds = fit_thresholds(self.variants, self.embed, rank_passages, self.settings, self.passage_evidence)
         reviewed = self.reviewed
@@ -238,9 +279,15 @@ class KnowledgeEngine:
     def rank_passages(self, text: str, vector: np.ndarray, lang: str) -> Ranking:
         if self._passages is None:
             return Ranking([], [], 0.0)
-        scores = self._passages.scores(text, vector, lang)
+        return self._passage_ranking(self._passages.features(text, vector, lang), lang, self._passage_weights)
+
+    def _passage_ranking(self, views: np.ndarray, lang: str, weights: list[float] | None) -> Ranking:
+        assert self._passages is not None
         labels = self._passages.labels
-        return margin_ranking(labels, scores, language_mask(self.snapshot.articles, labels, lang))
+        allowed = language_mask(self.snapshot.articles, labels, lang)
+        if weights is None:
+            return margin_ranking(labels, views.sum(axis=0), allowed)
+        return probability_ranking(labels, np.asarray(weights) @ views, allowed)
 
     def language_of(self, question: str, hint: str | None = None, fallback: str | None = None) -> str:
         """The language given, else the one the question is written in, else the fallback."""

@@ -161,6 +161,12 @@ def _answer_threshold(questions: Sequence[ReviewedQuestion], rankings: Sequence[
     )
 
 
+def passage_answer_threshold(questions: Sequence[ReviewedQuestion], rankings: Sequence[Ranking],
+                             target_conformity: float) -> float:
+    """The passage path's answer threshold on reviewed questions ranked by it (their fitted part)."""
+    return _answer_threshold(questions, rankings, lambda label: True, target_conformity)
+
+
 def wilson_lower_bound(right: np.ndarray, total: np.ndarray, z: float) -> np.ndarray:
     share = right / np.maximum(total, 1)
     centre = share + z * z / (2 * total)

@@ -13,8 +13,10 @@ from knowledge.answering.matching import (
     PassageRetriever,
     blended_ranking,
     content_tokens,
+    fit_fusion_weights,
     fit_in_row_space,
     label_share,
+    probability_ranking,
 )
 
 TEXTS = [
@@ -116,3 +118,27 @@ def test_kernel_scores_a_question_as_its_training_text_was_scored() -> None:
     model = KernelClassifier(TEXTS, vectors, LABELS)
     gram = model._kernel(vectors, model._chars.transform(TEXTS), model._words.transform(TEXTS))
     assert np.allclose(model.scores(TEXTS[2:3], vectors[2:3]), gram[2:3] @ model._weights, rtol=1e-12, atol=1e-12)
+
+
+def test_the_passage_views_are_weighted_as_the_reviewed_questions_show() -> None:
+    """One view ranks the answering article first, three are noise: the fit leans on the first, and its
+    probability of the best article is the confidence (a sure question more confident than an unsure one)."""
+    rng = np.random.default_rng(3)
+    articles, questions = 40, 300
+    expected = rng.integers(0, articles, questions)
+    views = []
+    for answer in expected:
+        view = rng.normal(size=(4, articles))
+        view[3, answer] += 2.5
+        views.append(view)
+    weights = fit_fusion_weights(views, list(expected))
+    assert weights[3] > 3 * np.abs(weights[:3]).max()
+    labels = [f"doc/{i}" for i in range(articles)]
+    sure = np.zeros(articles)
+    sure[7] = 8.0
+    unsure = np.zeros(articles)
+    unsure[[7, 8]] = 1.0
+    assert probability_ranking(labels, sure, None).best == "doc/7"
+    assert probability_ranking(labels, sure, None).confidence > 0.9 > probability_ranking(labels, unsure, None).confidence
+    only_even = np.arange(articles) % 2 == 0  # another language's articles are left out of the softmax
+    assert probability_ranking(labels, sure, only_even).best != "doc/7"
