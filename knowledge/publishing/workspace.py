@@ -248,4 +248,4 @@ class ContentTeam:
         """The live version, and whether the running action servers answer from it yet."""
         head = read_head(self.client, self.settings.collection_name)
         reports = fresh_reports(self._redis, self.settings.collection_name)
-        return (head.number if head else None), bot_state(reports, head.kb_version if head else None)
+        return (head.number if head else None), bot_state(reports, head.answering if head else None)
