@@ -45,7 +45,7 @@ async def threshold_proposal(supervisor: CurrentSupervisor, engine: InsightsEngi
     return {**result, "live_version": await anyio.to_thread.run_sync(team.live_version), "apply_refused": refused}
 
 
-@router.post("/apply", status_code=202, responses=declared(409))
+@router.post("/apply", status_code=202, responses=declared(400, 409))
 async def apply_proposal(body: ApplyRequest, editor: CurrentEditor, engine: InsightsEngine, settings: Settings,
                          team: Team, filters: PeriodFilters) -> dict[str, Any]:
     """Apply the period's proposal as a new knowledge-base version (a job: poll /api/editor/jobs/{id}): the same

@@ -1,7 +1,8 @@
 /* Steering dashboard (/insights, supervisor role): the figures of a period as cards and charts,
  * the conformity of reviewed answers with its 95 % interval (and an alert under the target), the
  * worst articles, the content team's top unanswered questions, the answer threshold the reviews
- * suggest, and a CSV export of the period.
+ * suggest (applied as a new knowledge-base version by an account with the editor role too), and a CSV
+ * export of the period.
  *
  * Plain JavaScript, no build step: common.js (window.LumenCommon) and staff-page.js (window.StaffPage)
  * for the log-in, strings and API calls; insights-charts.js (window.InsightsCharts) for the Chart.js configurations. Everything
