@@ -63,7 +63,7 @@ def proposal(engine: Engine, period: Period, target: float, basis: Basis = "esti
         if proposed is not None else None,
         "basis": f"{basis}: the lowest reviewed confidence whose reviewed answers at or above it reach the target "
                  "by " + ("their share marked correct" if basis == "estimate" else "the Wilson 95 % lower bound")
-                 + "; current_threshold = the lowest confidence answered in the period; read-only",
+                 + "; current_threshold = the lowest confidence answered in the period",
     }
 
 

@@ -247,6 +247,8 @@ def test_an_editor_applies_the_proposed_threshold_and_rolls_it_back_from_the_ver
 
     page.locator("#apply-proposal").click()
     expect(page.locator("#toast")).to_contain_text(f"Applied: v{live + 1} is live")
+    expect(page.get_by_test_id("live-thresholds")).to_contain_text(
+        f"v{live + 1}, live, sets the answer threshold from reviewed answers: every language ≥ {shown['proposed_threshold']:.3f}")
     versions = page.request.get(f"{web}/api/editor/versions").json()
     assert versions["live"] == live + 1
     applied = versions["versions"][0]

@@ -75,7 +75,7 @@ def test_an_editor_applies_the_proposal_as_a_version_that_a_rollback_undoes(web:
 
     # Nothing reviewed: nothing to apply, and nothing changes.
     empty = web.get("/api/insights/proposal", headers=pat).json()
-    assert empty["proposed_threshold"] is None and empty["live_version"] == 1
+    assert empty["proposed_threshold"] is None and (empty["live_version"], empty["live_answer_thresholds"]) == (1, {})
     assert empty["apply_refused"].startswith("0 reviewed answers in this period: a proposal is applied from 30 at least")
     refused = web.post("/api/insights/proposal/apply", headers=pat, json={"version": 1})
     assert refused.status_code == 422 and refused.json()["detail"] == empty["apply_refused"]
@@ -98,6 +98,8 @@ def test_an_editor_applies_the_proposal_as_a_version_that_a_rollback_undoes(web:
     first_day = TODAY - timedelta(days=6)  # the default period: the last 7 days
     assert version["note"] == f"thresholds from {RIGHT + WRONG} reviewed answers ({first_day} to {TODAY}, en)"
     assert applied["diff"]["added"] == applied["diff"]["changed"] == applied["diff"]["removed"] == []
+    now = web.get("/api/insights/proposal?lang=en", headers=pat).json()
+    assert (now["live_version"], now["live_answer_thresholds"]) == (2, {"en": pytest.approx(proposed)})
     after = preview(web, pat, PROBE, "live")
     assert after["outcome"] == "decline" and after["confidence"] == pytest.approx(before["confidence"])
 

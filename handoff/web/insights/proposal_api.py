@@ -35,14 +35,18 @@ def _proposed(engine: Engine, filters: Filters, settings: HandoffSettings) -> di
 async def threshold_proposal(supervisor: CurrentSupervisor, engine: InsightsEngine, settings: Settings, team: Team,
                              filters: PeriodFilters) -> dict[str, Any]:
     """An answer threshold recalibrated from the reviewed answers of the period; `live_version`: the version the
-    bot answers from (what applying it builds on), `apply_refused`: why it cannot be applied, or null."""
+    bot answers from (what applying it builds on), `live_answer_thresholds`: the answer thresholds it sets from
+    reviewed answers (language, "*" for all; {}: the calibrated ones), `apply_refused`: why the proposal cannot
+    be applied, or null."""
     result = await in_thread(lambda: _proposed(engine, filters, settings))
     try:
         thresholds_to_apply(result, filters, settings.min_reviews_to_apply)
         refused = None
     except NotApplicable as error:
         refused = str(error)
-    return {**result, "live_version": await anyio.to_thread.run_sync(team.live_version), "apply_refused": refused}
+    head = await anyio.to_thread.run_sync(team.live_head)
+    return {**result, "live_version": head.number if head else None,
+            "live_answer_thresholds": head.answer_thresholds if head else {}, "apply_refused": refused}
 
 
 @router.post("/apply", status_code=202, responses=declared(400, 409))

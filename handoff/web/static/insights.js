@@ -86,6 +86,8 @@
       + "the editor's \"Versions\" rolls it back.", (live, scope) => `L'appliquer republie les articles en ligne (v${live}) en une nouvelle version `
       + `qui répond à partir de ce seuil en ${scope} ; les « Versions » de l'éditeur permettent d'y revenir.`],
     everyLanguage: ["every language", "toutes les langues"],
+    liveThresholds: [(live, list) => `v${live}, live, sets the answer threshold from reviewed answers: ${list}.`,
+      (live, list) => `La v${live}, en ligne, fixe le seuil de réponse d'après les relectures : ${list}.`],
     applyNeedsEditor: ["Applying it needs the editor role.", "L'appliquer demande le rôle éditeur."],
     applying: ["Applying…", "Application…"],
     applied: [(v) => `Applied: v${v} is live, the bot answers with the new threshold within seconds.`,
@@ -258,8 +260,16 @@
       ...applyControls(p));
   }
 
-  // Only an editor applies a proposal (a content job, like a publish), and only one the server finds applicable.
+  // The thresholds the live version sets from reviewed answers, if any; then the apply button.
   function applyControls(p) {
+    const set = Object.entries(p.live_answer_thresholds || {})
+      .map(([code, value]) => `${code === "*" ? t.everyLanguage : t.langs[code] || code} ≥ ${decimal(value, 3)}`);
+    const inForce = set.length ? el("p", { class: "muted", "data-testid": "live-thresholds", text: t.liveThresholds(p.live_version, set.join(", ")) }) : null;
+    return [inForce, ...applyButton(p)];
+  }
+
+  // Only an editor applies a proposal (a content job, like a publish), and only one the server finds applicable.
+  function applyButton(p) {
     if (p.apply_refused) return [el("p", { class: "muted", "data-testid": "apply-refused", text: p.apply_refused })];
     if (!isEditor()) return [el("p", { class: "muted", text: t.applyNeedsEditor })];
     const scope = $("lang-filter").value ? t.langs[$("lang-filter").value] || $("lang-filter").value : t.everyLanguage;
