@@ -83,6 +83,9 @@ class HandoffSettings(KnowledgeSettings):
     # its thresholds are fitted to): the dashboard alerts when the Wilson interval's lower bound falls under it.
     database_url: str | None = None
     metrics_token: SecretStr | None = None
+    # The reviewed answers a threshold proposal needs before the content team may apply it as a new
+    # knowledge-base version (under it: 422).
+    min_reviews_to_apply: int = Field(default=30, ge=1)
 
     # Agents answering tickets by email (handoff/ticket_replies/mailer.py). SMTP_URL: smtp://[user:password@]host[:port]
     # (25), with ?starttls=1 for STARTTLS (587), or smtps://… for TLS from the start (465). SMTP_FROM: the From of the

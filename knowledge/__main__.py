@@ -175,7 +175,10 @@ def _versions(args: argparse.Namespace, settings: KnowledgeSettings) -> int:
     listed = versions(settings)
     for version in listed:
         mark = "  <- live" if version.number == live else ""
-        note = f" ({version.note})" if version.note else ""
+        sets = ", ".join(f"{lang} {value:.3f}" for lang, value in version.answer_thresholds.items())
+        details = [version.note] if version.note else []
+        details += [f"answer thresholds {sets}"] if sets else []
+        note = f" ({'; '.join(details)})" if details else ""
         print(
             f"{version.label}\t{version.created_at}\t{version.author}\t{version.kind.value}{note}\t"
             f"{version.summary()}\t{version.articles} articles{mark}"

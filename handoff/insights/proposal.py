@@ -1,9 +1,9 @@
 """An answer threshold recalibrated from the reviewed answers: the lowest confidence threshold at which the
 reviewed answers it keeps reach the target conformity, and the answer rate it would have given.
 
-Read-only: the answer thresholds are fitted per language inside the action server's engine
-(knowledge/answering/fitting.py, calibration.py) and are not part of a knowledge-base version, so applying a
-proposal as a new version needs the publishing pipeline to carry thresholds first (not done here)."""
+Computed read-only here; the content team applies it as a new knowledge-base version that sets the answer
+threshold of the period's language, or of every language (thresholds_to_apply; the version is made by
+knowledge/publishing/publish.py: apply_answer_thresholds, and rolled back like any other)."""
 from __future__ import annotations
 
 from typing import Any, Literal
@@ -12,10 +12,15 @@ from sqlalchemy import Engine
 
 from handoff.insights.conformity import wilson
 from handoff.insights.events import EventKind
-from handoff.insights.figures import Period, question_turns, rate
+from handoff.insights.figures import Filters, Period, question_turns, rate
 from handoff.insights.review import Verdict, reviewed_answers
+from knowledge.index.versions import ANY_LANGUAGE
 
 Basis = Literal["estimate", "wilson_low"]
+
+
+class NotApplicable(Exception):
+    """Why a proposal cannot be applied (the message says it to the content team)."""
 
 
 def _conformity(marked: list[tuple[dict[str, Any], str]], basis: Basis) -> float | None:
@@ -58,5 +63,20 @@ def proposal(engine: Engine, period: Period, target: float, basis: Basis = "esti
         if proposed is not None else None,
         "basis": f"{basis}: the lowest reviewed confidence whose reviewed answers at or above it reach the target "
                  "by " + ("their share marked correct" if basis == "estimate" else "the Wilson 95 % lower bound")
-                 + "; current_threshold = the lowest confidence answered in the period; read-only",
+                 + "; current_threshold = the lowest confidence answered in the period",
     }
+
+
+def thresholds_to_apply(result: dict[str, Any], filters: Filters, min_reviewed: int) -> dict[str, float]:
+    """The answer thresholds a knowledge-base version applying this proposal sets: the period's language's,
+    or every language's when the period has none. NotApplicable when there is no proposed threshold, fewer
+    than `min_reviewed` reviewed answers, or a channel filter (the thresholds are the same on every channel)."""
+    if filters.channel:
+        raise NotApplicable("the answer thresholds are the same on every channel: apply a proposal made on all channels")
+    if result["reviewed"] < min_reviewed:
+        raise NotApplicable(f"{result['reviewed']} reviewed answers in this period: a proposal is applied from "
+                            f"{min_reviewed} at least; review more answers or take a longer period")
+    if result["proposed_threshold"] is None:
+        raise NotApplicable(f"no threshold makes the {result['reviewed']} reviewed answers reach the target "
+                            f"conformity ({result['target']:.0%}): there is no proposal to apply")
+    return {filters.lang or ANY_LANGUAGE: float(result["proposed_threshold"])}

@@ -26,7 +26,7 @@ from knowledge.publishing.jobs import ContentJobs
 from handoff.web import agent_api, customer, editor_api, help_pages
 from handoff.web.access_log import hide_conversation_ids
 from handoff.web.canned import routes as canned_replies
-from handoff.web.insights import metrics_route, rating_api, review_api, summary_api
+from handoff.web.insights import metrics_route, proposal_api, rating_api, review_api, summary_api
 from handoff.web.insights import pages as insights_pages
 from handoff.web.errors import install_error_handlers
 from handoff.web.stream_hub import StreamHub
@@ -127,7 +127,7 @@ def create_app(settings: HandoffSettings | None = None, http_transport: httpx.As
     app.include_router(canned_replies.router)
     app.include_router(returning_routes.router)
     app.include_router(returning_demo.router)
-    for insights in (summary_api, review_api, rating_api, metrics_route):
+    for insights in (summary_api, proposal_api, review_api, rating_api, metrics_route):
         app.include_router(insights.router)
     insights_pages.include(app)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")

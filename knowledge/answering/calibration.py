@@ -13,11 +13,13 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
 import yaml
+
+from knowledge.index.versions import ANY_LANGUAGE
 
 OUT_OF_SCOPE = Path(__file__).parent.parent / "out_of_scope.yml"
 FOLDS = 4
@@ -56,6 +58,17 @@ class Thresholds:
 
     def answer_for(self, lang: str) -> float:
         return self.answer_by_language.get(lang, self.answer)
+
+    def with_answer_thresholds(self, set_by_language: dict[str, float]) -> Thresholds:
+        """These thresholds with the answer thresholds a knowledge-base version sets (from reviewed answers):
+        language -> threshold, ANY_LANGUAGE for every language (then a language's own entry still wins)."""
+        if not set_by_language:
+            return self
+        answer, by_language = self.answer, dict(self.answer_by_language)
+        if ANY_LANGUAGE in set_by_language:
+            answer, by_language = set_by_language[ANY_LANGUAGE], {}
+        by_language.update({lang: value for lang, value in set_by_language.items() if lang != ANY_LANGUAGE})
+        return replace(self, answer=answer, answer_by_language=by_language)
 
     def to_json(self) -> str:
         return json.dumps(asdict(self))

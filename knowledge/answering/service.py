@@ -19,6 +19,7 @@ from knowledge.answering.matching import LinearWeights
 from knowledge.contract import Decision
 from knowledge.settings import KnowledgeSettings
 from knowledge.index.snapshot import KnowledgeSnapshot, load_snapshot, read_version
+from knowledge.index.versions import read_head
 from knowledge.store import load_calibration, make_client, save_calibration
 from knowledge.answering.reviewed import file_fingerprint
 from knowledge.answering.triggers import load_matcher_examples
@@ -112,11 +113,13 @@ class StoredFits:
 
 
 def engine_for(snapshot: KnowledgeSnapshot, client: ClientAPI, settings: KnowledgeSettings,
-               borrowed: Thresholds | None = None) -> KnowledgeEngine:
+               borrowed: Thresholds | None = None, answer_thresholds: dict[str, float] | None = None) -> KnowledgeEngine:
     """An engine over this snapshot, calibrating only if its version never was (then saved).
 
     borrowed: thresholds to use, unsaved, when this version has none stored (a preview borrows the
-    live version's rather than calibrating a draft: seconds instead of a minute)."""
+    live version's rather than calibrating a draft: seconds instead of a minute).
+    answer_thresholds: those a knowledge-base version sets from reviewed answers, over the calibrated
+    ones (never saved with them: the calibration of the same articles stays what it was)."""
     embeddings = make_embeddings(settings)
     key = calibration_key(snapshot.version, settings)
     saved = load_calibration(client, settings.collection_name, key)
@@ -126,12 +129,16 @@ def engine_for(snapshot: KnowledgeSnapshot, client: ClientAPI, settings: Knowled
     if saved is None and borrowed is None and not snapshot.is_empty:
         save_calibration(client, settings.collection_name, _lineage_id(key), json.dumps(asdict(Lineage(snapshot.version, 0))))
         save_calibration(client, settings.collection_name, key, engine.thresholds.to_json())
+    if answer_thresholds:
+        engine.thresholds = engine.thresholds.with_answer_thresholds(answer_thresholds)
     return engine
 
 
 def build_engine(client: ClientAPI, settings: KnowledgeSettings) -> KnowledgeEngine:
-    """An engine over the published version as it is now."""
-    return engine_for(load_snapshot(client, settings.collection_name), client, settings)
+    """An engine over the published version as it is now, with the answer thresholds it sets."""
+    head = read_head(client, settings.collection_name)
+    return engine_for(load_snapshot(client, settings.collection_name), client, settings,
+                      answer_thresholds=head.answer_thresholds if head else None)
 
 
 class KnowledgeService:
@@ -187,7 +194,8 @@ class KnowledgeService:
 
     @property
     def answering_version(self) -> str:
-        """The knowledge-base version (head kb_version) the engine answering now was built from, or an older one."""
+        """What the engine answering now was built from (Head.answering: the articles' version and the answer
+        thresholds set on it), or an older one."""
         with self._lock:
             return self._seen
 

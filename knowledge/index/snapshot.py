@@ -43,9 +43,10 @@ def snapshot_version(content_hashes: list[str]) -> str:
 
 
 def read_version(client: ClientAPI, collection_name: str, embeddings: Embeddings | None = None) -> str:
-    """Cheap check whether the knowledge base changed since a snapshot was taken."""
+    """Cheap check whether what the bot answers with changed since a snapshot was taken: the articles,
+    or the answer thresholds set on them (Head.answering)."""
     head = read_head(client, collection_name)
-    return head.kb_version if head is not None else snapshot_version([])
+    return head.answering if head is not None else snapshot_version([])
 
 
 def snapshot_of(archive: Archive, articles: Sequence[Article]) -> KnowledgeSnapshot:

@@ -4,9 +4,15 @@ Each publish, ingest or rollback records a version: its manifest (article id -> 
 hash, see knowledge/index/archive.py), who, when, and what changed. The "head" record names the
 version the bot answers from; moving it is a single write, so a reader sees either the
 old version or the new one, never half of a publish.
+
+A version may also carry answer thresholds the content team set from reviewed answers
+(`answer_thresholds`, language -> threshold, ANY_LANGUAGE for all): they replace the calibrated
+answer thresholds of those languages. The head carries them too, so that one read says what the
+bot answers with (`Head.answering`).
 """
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -18,6 +24,8 @@ from chromadb.api.models.Collection import Collection
 from knowledge.store import VERSIONS_SUFFIX, raw_collection
 
 HEAD = "head"
+# The key of answer thresholds that apply to every language.
+ANY_LANGUAGE = "*"
 # Chroma needs a vector per record; versions are looked up by id only.
 _NO_VECTOR = [1.0]
 
@@ -26,6 +34,7 @@ class VersionKind(str, Enum):
     PUBLISH = "publish"
     ROLLBACK = "rollback"
     INGEST = "ingest"  # `python -m knowledge ingest`, evaluation: no checks
+    THRESHOLDS = "thresholds"  # the same articles, answer thresholds set from reviewed answers
 
 
 @dataclass(frozen=True)
@@ -40,6 +49,7 @@ class VersionInfo:
     changed: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
     note: str = ""  # e.g. "rollback to v3"
+    answer_thresholds: dict[str, float] = field(default_factory=dict)  # set from reviewed answers, by language
 
     @property
     def label(self) -> str:
@@ -53,6 +63,24 @@ class VersionInfo:
 class Head:
     number: int
     kb_version: str
+    answer_thresholds: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def answering(self) -> str:
+        """What the bot answers with: the articles' version, and the answer thresholds set on it if any
+        (the running action servers reload when it changes; they report it, see serving.py)."""
+        return answering_version(self.kb_version, self.answer_thresholds)
+
+
+def answering_version(kb_version: str, answer_thresholds: dict[str, float]) -> str:
+    if not answer_thresholds:
+        return kb_version
+    digest = hashlib.sha256(json.dumps(answer_thresholds, sort_keys=True).encode()).hexdigest()[:8]
+    return f"{kb_version}+t{digest}"
+
+
+def _thresholds(meta: dict) -> dict[str, float]:
+    return {lang: float(value) for lang, value in json.loads(str(meta.get("answer_thresholds") or "{}")).items()}
 
 
 def _collection(client: ClientAPI, name: str) -> Collection:
@@ -76,7 +104,7 @@ def read_head(client: ClientAPI, name: str) -> Head | None:
     if not got["ids"]:
         return None
     meta = got["metadatas"][0]
-    return Head(int(meta["number"]), str(meta["kb_version"]))
+    return Head(int(meta["number"]), str(meta["kb_version"]), _thresholds(meta))
 
 
 def _info(meta: dict, document: str) -> VersionInfo:
@@ -92,6 +120,7 @@ def _info(meta: dict, document: str) -> VersionInfo:
         changed=list(content["changed"]),
         removed=list(content["removed"]),
         note=str(meta.get("note") or ""),
+        answer_thresholds=_thresholds(meta),
     )
 
 
@@ -122,6 +151,7 @@ def record_version(
     changed: list[str],
     removed: list[str],
     note: str = "",
+    answer_thresholds: dict[str, float] | None = None,
 ) -> VersionInfo:
     """Store a new version and make it the head: from now on the bot answers from it.
 
@@ -143,16 +173,19 @@ def record_version(
         changed=sorted(changed),
         removed=sorted(removed),
         note=note,
+        answer_thresholds=dict(sorted((answer_thresholds or {}).items())),
     )
     document = json.dumps(
         {"manifest": dict(sorted(manifest.items())), "added": info.added, "changed": info.changed, "removed": info.removed},
         ensure_ascii=False,
     )
+    thresholds = json.dumps(info.answer_thresholds)
     metadata = {
         "number": number, "author": author, "created_at": info.created_at, "kind": kind.value,
         "kb_version": kb_version, "articles": len(manifest), "note": note,
-        "added": len(added), "changed": len(changed), "removed": len(removed),
+        "added": len(added), "changed": len(changed), "removed": len(removed), "answer_thresholds": thresholds,
     }
     collection.add(ids=[_record_id(number)], embeddings=[_NO_VECTOR], documents=[document], metadatas=[metadata])
-    collection.upsert(ids=[HEAD], embeddings=[_NO_VECTOR], documents=[""], metadatas=[{"number": number, "kb_version": kb_version}])
+    collection.upsert(ids=[HEAD], embeddings=[_NO_VECTOR], documents=[""],
+                      metadatas=[{"number": number, "kb_version": kb_version, "answer_thresholds": thresholds}])
     return info

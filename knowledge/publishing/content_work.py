@@ -22,6 +22,7 @@ from knowledge.articles import Article
 from knowledge.embeddings import make_embeddings
 from knowledge.index.snapshot import current_articles
 from knowledge.publishing.preview import PreviewResult, preview_with
+from knowledge.publishing.answer_thresholds import apply_answer_thresholds
 from knowledge.publishing.publish import PublishResult, proposed_engine, publish, rollback
 from knowledge.publishing.workspace import ClusterGone, DraftWorkspace, NotFound, WorkspaceFile
 from knowledge.settings import KnowledgeSettings
@@ -87,6 +88,10 @@ class ContentWork:
 
     def rollback(self, version: int, author: str) -> PublishResult:
         return rollback(version, author=author, settings=self.settings, client=self.client)
+
+    def apply_answer_thresholds(self, thresholds: dict[str, float], base: int, note: str, author: str) -> PublishResult:
+        return apply_answer_thresholds(thresholds, base=base, note=note, author=author, settings=self.settings,
+                                       client=self.client)
 
     # ------------------------------------------------------------ preview
     def live_engine(self) -> KnowledgeEngine:

@@ -3,7 +3,7 @@
 Everything that needs the embedding model runs in the worker (knowledge/publishing/worker.py), so
 that the web app stays I/O-bound. Two kinds of job, on one queue:
 
-- long ones (check, publish, rollback): one at a time. While one is queued or running, another is
+- long ones (check, publish, rollback, thresholds: answer thresholds set as a new version): one at a time. While one is queued or running, another is
   refused (JobBusy, naming who runs what); the page polls the job's state. A job, its state and
   its result stay in Redis for an hour: they outlive a restart of the web app that started it.
 - quick ones (preview, the clusters of unanswered questions, the live articles, an article made
@@ -34,7 +34,7 @@ from knowledge.settings import KnowledgeSettings
 
 QUEUE = "content"
 TASKS = "knowledge.publishing.tasks"  # the functions the worker runs, by name: the web app never imports them
-LONG_KINDS = ("check", "publish", "rollback")
+LONG_KINDS = ("check", "publish", "rollback", "thresholds")
 KEEP_JOB_S = 3600
 QUICK_KEEP_S = 60
 # A preview of a changed draft calibrates it first: seconds here, minutes on a large knowledge base.
@@ -54,7 +54,7 @@ class JobState(str, Enum):
 @dataclass(frozen=True)
 class ContentJob:
     id: str
-    kind: str  # check, publish, rollback
+    kind: str  # one of LONG_KINDS
     editor: str
     state: JobState
     started_ms: int  # when it was accepted

@@ -14,6 +14,11 @@ The new version's thresholds are stored before it goes live, so the running acti
 A small change keeps the live thresholds (see knowledge/answering/service.py: Lineage) until the
 articles changed since the last calibration pass RECALIBRATE_SHARE of the base.
 
+Answer thresholds set from reviewed answers (answer_thresholds.py: the same articles as a new
+version) stay set through the publishes that keep the calibrated thresholds they were set over;
+a publish that calibrates afresh drops them. A rollback brings back those of the version it goes
+back to, so rolling back a thresholds version restores the thresholds before it.
+
 One publish, rollback or ingest at a time: a second one while the first runs is refused with
 PublishInProgress (knowledge/index/write_lock.py; dry runs need no lock).
 """
@@ -58,6 +63,7 @@ from knowledge.index.snapshot import KnowledgeSnapshot, current_articles, snapsh
 from knowledge.sources import SourceProblem, load_sources
 from knowledge.store import load_calibration, make_client
 from knowledge.index.versions import (
+    Head,
     VersionInfo,
     VersionKind,
     list_versions,
@@ -68,8 +74,8 @@ from knowledge.index.versions import (
 )
 from knowledge.index.write_lock import PublishInProgress, write_lock
 
-__all__ = ["Diff", "PublishInProgress", "PublishResult", "check", "live_version", "proposed_engine", "publish", "publish_lock",
-           "rollback", "versions"]
+__all__ = ["Diff", "PublishInProgress", "PublishResult", "author_or_user", "check", "live_version", "proposed_engine",
+           "publish", "publish_lock", "rollback", "versions"]
 
 
 @dataclass
@@ -131,22 +137,23 @@ class _KnowledgeBase:
         embedded = self.archive.ensure(articles, self.embeddings, show_progress=show_progress)
         return snapshot_of(self.archive, articles), embedded
 
-    def make_live(self, articles: Sequence[Article], author: str, kind: VersionKind, diff: Diff, note: str = "") -> VersionInfo:
+    def make_live(self, articles: Sequence[Article], author: str, kind: VersionKind, diff: Diff, note: str = "",
+                  answer_thresholds: dict[str, float] | None = None) -> VersionInfo:
         write_live(self.client, self.name, articles, self.archive)
         return record_version(
             self.client, self.name, {a.id: a.content_hash for a in articles},
             snapshot_version([a.content_hash for a in articles]), author, kind,
-            added=diff.added, changed=diff.changed, removed=diff.removed, note=note,
+            added=diff.added, changed=diff.changed, removed=diff.removed, note=note, answer_thresholds=answer_thresholds,
         )
 
 
 def publish_lock(settings: KnowledgeSettings | None = None, who: str = "") -> AbstractContextManager[None]:
     """Held while a publish or rollback runs; raises PublishInProgress at once if another writer holds it."""
     settings = settings or KnowledgeSettings()
-    return write_lock(settings.chroma_path, who or _author(None), "publish or rollback")
+    return write_lock(settings.chroma_path, who or author_or_user(None), "publish or rollback")
 
 
-def _author(author: str | None) -> str:
+def author_or_user(author: str | None) -> str:
     if author:
         return author
     try:
@@ -197,7 +204,17 @@ def _engine_after(
             kb.settings.recalibrate_share, len(proposed.articles),
         )
     engine = engine_for(snapshot, kb.client, kb.settings)  # calibrates unless thresholds are stored
-    return engine, load_lineage(kb.client, kb.settings, snapshot.version)
+    lineage = load_lineage(kb.client, kb.settings, snapshot.version)
+    engine.thresholds = engine.thresholds.with_answer_thresholds(_kept_answer_thresholds(kb, head, lineage))
+    return engine, lineage
+
+
+def _kept_answer_thresholds(kb: _KnowledgeBase, head: Head | None, lineage: Lineage | None) -> dict[str, float]:
+    """The answer thresholds the live version sets, if the new one keeps the calibration they were set over."""
+    if head is None or not head.answer_thresholds or lineage is None:
+        return {}
+    parent = load_lineage(kb.client, kb.settings, head.kb_version)
+    return dict(head.answer_thresholds) if parent is not None and parent.calibrated_on == lineage.calibrated_on else {}
 
 
 def publish(
@@ -224,7 +241,7 @@ def publish(
     kb = _KnowledgeBase(settings, client)
     if dry_run:
         return _publish(kb, paths, author, True, confirm, replace, current, show_progress, recalibrate)
-    with publish_lock(kb.settings, _author(author)):
+    with publish_lock(kb.settings, author_or_user(author)):
         return _publish(kb, paths, author, False, confirm, replace, current, show_progress, recalibrate)
 
 
@@ -253,7 +270,9 @@ def _publish(
     result.duplicates = find_duplicates(proposed.articles, vectors, focus=proposed.focus)
     result.blocked = bool(result.regressions) and not confirm and not dry_run
     if not dry_run and not result.blocked:
-        result.version = kb.make_live(proposed.articles, _author(author), VersionKind.PUBLISH, proposed.diff)
+        kept = _kept_answer_thresholds(kb, read_head(kb.client, kb.name), result.lineage)
+        result.version = kb.make_live(proposed.articles, author_or_user(author), VersionKind.PUBLISH, proposed.diff,
+                                      answer_thresholds=kept)
     result.seconds = time.perf_counter() - started
     return result
 
@@ -310,23 +329,26 @@ def rollback(
     """
     kb = _KnowledgeBase(settings, client)
     number = parse_version(version)
-    with publish_lock(kb.settings, _author(author)):
+    with publish_lock(kb.settings, author_or_user(author)):
         return _rollback(kb, number, author)
 
 
 def _rollback(kb: _KnowledgeBase, number: int, author: str | None) -> PublishResult:
     started = time.perf_counter()
-    _, manifest = load_manifest(kb.client, kb.name, number)
+    target, manifest = load_manifest(kb.client, kb.name, number)
     archived = kb.archive.articles(list(manifest.values()))
     articles = sorted((archived[h] for h in manifest.values()), key=lambda a: a.id)
     live = kb.live()
     head = read_head(kb.client, kb.name)
     result = PublishResult(diff=diff_of({i: a.content_hash for i, a in live.items()}, articles), base=head.number if head else None)
-    if not result.diff.is_empty:
+    thresholds_differ = target.answer_thresholds != (head.answer_thresholds if head else {})
+    if not result.diff.is_empty or thresholds_differ:
         snapshot = snapshot_of(kb.archive, articles)
         if load_calibration(kb.client, kb.name, calibration_key(snapshot.version, kb.settings)) is None:
             engine_for(snapshot, kb.client, kb.settings)
         result.lineage = load_lineage(kb.client, kb.settings, snapshot.version)
-        result.version = kb.make_live(articles, _author(author), VersionKind.ROLLBACK, result.diff, note=f"rollback to v{number}")
+        result.version = kb.make_live(articles, author_or_user(author), VersionKind.ROLLBACK, result.diff, note=f"rollback to v{number}",
+                                      answer_thresholds=target.answer_thresholds)
     result.seconds = time.perf_counter() - started
     return result
+

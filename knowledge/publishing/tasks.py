@@ -84,6 +84,11 @@ def rollback(where: dict[str, Any], author: str, version: int) -> dict[str, Any]
     return _recorded(lambda: publish_report(content_work(where).rollback(version, author), []))
 
 
+def thresholds(where: dict[str, Any], author: str, answer_thresholds: dict[str, float], base: int, note: str) -> dict[str, Any]:
+    """Answer thresholds set from reviewed answers, as a new version of the live articles."""
+    return _recorded(lambda: publish_report(content_work(where).apply_answer_thresholds(answer_thresholds, base, note, author), []))
+
+
 # ---------------------------------------------------------------- quick jobs: the request waits
 
 

@@ -28,7 +28,7 @@ from filelock import FileLock
 from redis import Redis
 
 from knowledge.answering.serving import BotState, bot_state, fresh_reports
-from knowledge.index.versions import VersionInfo, list_versions, read_head
+from knowledge.index.versions import Head, VersionInfo, list_versions, read_head
 from knowledge.publishing.jobs import ContentJobs, JobRefused
 from knowledge.settings import KnowledgeSettings
 from knowledge.sources import MAX_FILE_BYTES, SUPPORTED_SUFFIXES, SourceProblem, load_sources, slug
@@ -241,11 +241,15 @@ class ContentTeam:
         return list_versions(self.client, self.settings.collection_name)
 
     def live_version(self) -> int | None:
-        head = read_head(self.client, self.settings.collection_name)
+        head = self.live_head()
         return head.number if head else None
+
+    def live_head(self) -> Head | None:
+        """The live version: its number, articles' version and the answer thresholds it sets."""
+        return read_head(self.client, self.settings.collection_name)
 
     def bot_state(self) -> tuple[int | None, BotState]:
         """The live version, and whether the running action servers answer from it yet."""
         head = read_head(self.client, self.settings.collection_name)
         reports = fresh_reports(self._redis, self.settings.collection_name)
-        return (head.number if head else None), bot_state(reports, head.kb_version if head else None)
+        return (head.number if head else None), bot_state(reports, head.answering if head else None)

@@ -1,7 +1,8 @@
 """The steering dashboard and the answer review in a real browser (chromium), against the real web app,
 Redis, an SQLite insights store and a content worker: a supervisor signs in, the charts are drawn and the
 cards say what the summary API says, the period changes, the CSV export downloads the period's days, and
-one answer is marked on the review page. Screenshots: var/screenshots/<test>/insights-*.png, review-*.png.
+one answer is marked on the review page; an editor applies the proposed answer threshold as a new version and
+rolls it back from the editor's versions. Screenshots: var/screenshots/<test>/insights-*.png, review-*.png.
 
 The pages need no Rasa: this module starts only Redis, the web app and a content worker (the top unanswered
 questions are the content team's clusters) on three weeks of service written into the store beforehand."""
@@ -24,11 +25,15 @@ from playwright.sync_api import Browser, Page, expect
 
 from handoff.agents import save_agent
 from handoff.connection import connect
+from handoff.insights.events import EventKind
+from handoff.insights.review import Verdict, mark
+from handoff.insights.store import make_engine
 from knowledge.settings import REPO_ROOT
 from knowledge.unanswered.events import record_unanswered
 from ops.stack import Stack, free_port
 from tests.e2e.browser import PASSWORD, run_async, screenshots_folder
 from tests.e2e.insights_history import seed_history
+from tests.handoff.insights.events_by_hand import Events
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
 
@@ -47,10 +52,17 @@ class InsightsSite:
 
 
 @pytest.fixture(scope="module")
-def insights_site(tmp_path_factory: pytest.TempPathFactory, small_kb_v1: tuple[Path, Path]) -> Iterator[InsightsSite]:
+def insights_store(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """The site's insights store (SQLite): a test may add events and reviews to it."""
+    return f"sqlite:///{tmp_path_factory.mktemp('insights-store') / 'insights.db'}"
+
+
+@pytest.fixture(scope="module")
+def insights_site(tmp_path_factory: pytest.TempPathFactory, small_kb_v1: tuple[Path, Path],
+                  insights_store: str) -> Iterator[InsightsSite]:
     workdir = tmp_path_factory.mktemp("insights-site")
     shutil.copytree(small_kb_v1[1], workdir / "chroma")
-    database_url = f"sqlite:///{workdir / 'insights.db'}"
+    database_url = insights_store
     seed_history(database_url)
     redis_port, web_port = free_port(), free_port()
     redis_url, web = f"redis://127.0.0.1:{redis_port}/0", f"http://127.0.0.1:{web_port}"
@@ -202,3 +214,55 @@ def test_a_supervisor_reads_the_dashboard_changes_the_period_exports_csv_and_rev
                               headers={"Origin": web})
     assert again.status == 409  # marked once, by one reviewer
     shots(page, "review-2-marked")
+
+
+def _sure_answers_reviewed_correct(database_url: str, count: int = 40) -> None:
+    """Today's answers at a confidence none of the history reaches, all marked correct: a threshold is proposed."""
+    engine = make_engine(database_url)
+    events = Events()
+    today = datetime.now(timezone.utc).date()
+    ids = [events.add(today, EventKind.BOT_REPLY, f"sure-{i}", "en", outcome="answer", article="lumen/failed-payment-en",
+                      confidence=0.999, question="my payment failed", answer="a") for i in range(count)]
+    events.write(engine)
+    for event_id in ids:
+        mark(engine, event_id, "rita", Verdict.CORRECT)
+    engine.dispose()
+
+
+def test_an_editor_applies_the_proposed_threshold_and_rolls_it_back_from_the_versions(
+        insights_site: InsightsSite, insights_store: str, page: Page, request: pytest.FixtureRequest) -> None:
+    web = insights_site.web
+    shots = Shots(screenshots_folder(request.node.name))
+    _sure_answers_reviewed_correct(insights_store)
+    page.goto(f"{web}/insights")
+    page.locator("#login-username").fill(insights_site.username)
+    page.locator("#login-password").fill(PASSWORD)
+    page.locator("#login-form button[type=submit]").click()
+    expect(page.get_by_test_id("proposal")).to_be_visible()
+    shown = page.request.get(f"{web}/api/insights/proposal").json()
+    assert shown["apply_refused"] is None and shown["proposed_threshold"] is not None
+    live = shown["live_version"]
+    expect(page.locator("#proposal")).to_contain_text(f"live articles (v{live}) again")
+    shots(page, "insights-proposal")
+
+    page.locator("#apply-proposal").click()
+    expect(page.locator("#toast")).to_contain_text(f"Applied: v{live + 1} is live")
+    expect(page.get_by_test_id("live-thresholds")).to_contain_text(
+        f"v{live + 1}, live, sets the answer threshold from reviewed answers: every language ≥ {shown['proposed_threshold']:.3f}")
+    versions = page.request.get(f"{web}/api/editor/versions").json()
+    assert versions["live"] == live + 1
+    applied = versions["versions"][0]
+    assert (applied["kind"], applied["author"]) == ("thresholds", insights_site.username)
+    assert applied["answer_thresholds"] == {"*": pytest.approx(shown["proposed_threshold"])}
+    assert applied["note"].startswith(f"thresholds from {shown['reviewed']} reviewed answers")
+
+    page.goto(f"{web}/editor")
+    page.get_by_role("tab", name="Versions").click()
+    row = page.locator(f"tr[data-version='{live + 1}']")
+    expect(row.get_by_test_id("version-thresholds")).to_contain_text("answer threshold all languages")
+    shots(page, "editor-versions-with-thresholds")
+    page.locator(f"button[data-rollback='{live}']").click()
+    page.locator(f"button[data-rollback='{live}']").click()  # armed, then confirmed
+    expect(page.locator("#toast")).to_contain_text(f"v{live} is live again (as v{live + 2})")
+    rolled = page.request.get(f"{web}/api/editor/versions").json()
+    assert rolled["live"] == live + 2 and rolled["versions"][0]["answer_thresholds"] == {}

@@ -1,4 +1,4 @@
-"""Supervisors' insights: the figures of a period as JSON, per day as CSV, and the threshold proposal."""
+"""Supervisors' insights: the figures of a period as JSON, and per day as CSV (the threshold proposal: proposal_api)."""
 from __future__ import annotations
 
 import csv
@@ -9,7 +9,6 @@ from typing import Any
 from fastapi import APIRouter, Depends, Response
 
 from handoff.insights.figures import Period, by_day
-from handoff.insights.proposal import proposal
 from handoff.insights.report import BY_DAY_FIELDS, summary
 from handoff.insights.writer import lost_events, waiting_events
 from handoff.web.dependencies import CurrentSupervisor, RedisClient, Settings
@@ -42,11 +41,3 @@ async def insights_export(supervisor: CurrentSupervisor, engine: InsightsEngine,
     name = f"insights-{filters.first_day.isoformat()}-{filters.last_day.isoformat()}.csv"
     return Response(text.getvalue(), media_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})
-
-
-@router.get("/proposal")
-async def threshold_proposal(supervisor: CurrentSupervisor, engine: InsightsEngine, settings: Settings,
-                             filters: PeriodFilters) -> dict[str, Any]:
-    """An answer threshold recalibrated from the reviewed answers of the period (read-only: see
-    handoff/insights/proposal.py for why it is not applied from here)."""
-    return await in_thread(lambda: proposal(engine, Period.load(engine, filters), settings.target_conformity))

@@ -39,6 +39,7 @@
     makes: ["Makes", "Articles"], noArticle: ["no article", "aucun article"], problems: ["To fix", "À corriger"],
     running: {
       check: ["Checking", "Vérification"], publish: ["Publishing", "Publication"], rollback: ["Rolling back", "Retour arrière"],
+      thresholds: ["Setting the answer thresholds", "Réglage des seuils de réponse"],
     },
     runningFor: [(what, s) => `${what}… ${Math.round(s)} s (embedding and calibrating can take a while)`,
       (what, s) => `${what}… ${Math.round(s)} s (l'indexation et le calibrage peuvent prendre un moment)`],
@@ -93,7 +94,10 @@
     confirmRollback: [(v) => `Confirm: make v${v} live again`, (v) => `Confirmer : remettre v${v} en ligne`],
     rolledBack: [(v, to) => `v${to} is live again (as v${v}).`, (v, to) => `v${to} est de nouveau en ligne (en tant que v${v}).`],
     noVersions: ["Nothing published yet.", "Rien de publié pour l'instant."],
-    kinds: { publish: ["publish", "publication"], rollback: ["rollback", "retour arrière"], ingest: ["ingest", "indexation"] },
+    kinds: { publish: ["publish", "publication"], rollback: ["rollback", "retour arrière"], ingest: ["ingest", "indexation"],
+      thresholds: ["answer thresholds", "seuils de réponse"] },
+    thresholdsSet: [(list) => `answer threshold ${list}`, (list) => `seuil de réponse ${list}`],
+    allLanguages: ["all languages", "toutes les langues"],
     unansweredTitle: ["What customers asked that the bot could not answer", "Ce que les clients ont demandé sans obtenir de réponse"],
     unansweredIntro: ["Declined and escalated questions, answers marked unhelpful and advisors' suggestions, grouped by meaning, newest first.",
       "Questions déclinées ou transmises, réponses jugées inutiles et suggestions des conseillers, regroupées par sens, les plus récentes d'abord."],
@@ -378,6 +382,14 @@
     renderVersions();
   }
 
+  // The answer thresholds a version sets from reviewed answers (the insights page applies them), if any.
+  function thresholdsLine(thresholds) {
+    const entries = Object.entries(thresholds || {});
+    if (!entries.length) return null;
+    const list = entries.map(([code, value]) => `${code === "*" ? t.allLanguages : code} ≥ ${value.toFixed(3)}`).join(", ");
+    return el("li", { "data-testid": "version-thresholds", text: t.thresholdsSet(list) });
+  }
+
   function renderVersions() {
     const data = state.versions;
     if (!data) return;
@@ -393,7 +405,8 @@
         el("td", { text: v.author }),
         el("td", { text: when(v.created_at) }),
         el("td", {}, el("span", { class: "muted", text: `${t.kinds[v.kind] || v.kind}${v.note ? ` · ${v.note}` : ""}` }),
-          el("ul", {}, changes.map(([label, ids]) => el("li", { text: `${label}: ${ids.join(", ")}` })))),
+          el("ul", {}, changes.map(([label, ids]) => el("li", { text: `${label}: ${ids.join(", ")}` })),
+            thresholdsLine(v.answer_thresholds))),
         el("td", {}, v.number === data.live ? null : el("button", {
           class: armed ? "btn small danger" : "btn small", type: "button", "data-rollback": String(v.number), disabled: jobRunning,
           text: armed ? t.confirmRollback(v.number) : t.rollback, onclick: () => rollBack(v.number),

@@ -1,7 +1,8 @@
 /* Steering dashboard (/insights, supervisor role): the figures of a period as cards and charts,
  * the conformity of reviewed answers with its 95 % interval (and an alert under the target), the
  * worst articles, the content team's top unanswered questions, the answer threshold the reviews
- * suggest, and a CSV export of the period.
+ * suggest (applied as a new knowledge-base version by an account with the editor role too), and a CSV
+ * export of the period.
  *
  * Plain JavaScript, no build step: common.js (window.LumenCommon) and staff-page.js (window.StaffPage)
  * for the log-in, strings and API calls; insights-charts.js (window.InsightsCharts) for the Chart.js configurations. Everything
@@ -81,7 +82,17 @@
     proposalBasis: [(n, basis) => `From ${n} reviewed answers (${basis}).`, (n, basis) => `D'après ${n} réponses relues (${basis}).`],
     noProposal: ["Not enough reviewed answers for a proposal yet.", "Pas encore assez de réponses relues pour une proposition."],
     apply: ["Apply as a new knowledge-base version", "Appliquer comme nouvelle version de la base"],
-    applied: ["Applied: the bot answers with the new threshold.", "Appliqué : le bot répond avec le nouveau seuil."],
+    applyScope: [(live, scope) => `Applying it publishes the live articles (v${live}) again as a new version answering at this threshold in ${scope}; `
+      + "the editor's \"Versions\" rolls it back.", (live, scope) => `L'appliquer republie les articles en ligne (v${live}) en une nouvelle version `
+      + `qui répond à partir de ce seuil en ${scope} ; les « Versions » de l'éditeur permettent d'y revenir.`],
+    everyLanguage: ["every language", "toutes les langues"],
+    liveThresholds: [(live, list) => `v${live}, live, sets the answer threshold from reviewed answers: ${list}.`,
+      (live, list) => `La v${live}, en ligne, fixe le seuil de réponse d'après les relectures : ${list}.`],
+    applyNeedsEditor: ["Applying it needs the editor role.", "L'appliquer demande le rôle éditeur."],
+    applying: ["Applying…", "Application…"],
+    applied: [(v) => `Applied: v${v} is live, the bot answers with the new threshold within seconds.`,
+      (v) => `Appliqué : la v${v} est en ligne, le bot répond avec le nouveau seuil d'ici quelques secondes.`],
+    alreadyApplied: ["The live version already answers at this threshold.", "La version en ligne répond déjà à partir de ce seuil."],
   });
 
   // ---------------------------------------------------------------- formats
@@ -99,7 +110,9 @@
   const isoDay = (ms) => new Date(ms).toISOString().slice(0, 10);
 
   // ---------------------------------------------------------------- state
-  const state = { me: null, summary: null, clusters: null, clustersRefused: false, clustersError: null, proposal: null, canApply: false };
+  const state = { me: null, summary: null, clusters: null, clustersRefused: false, clustersError: null, proposal: null };
+  const JOB_POLL_MS = 500;
+  const isEditor = () => Boolean(state.me && (state.me.roles || []).includes("editor"));
 
   function query() {
     const params = new URLSearchParams({ from: $("from").value, to: $("to").value });
@@ -142,10 +155,7 @@
 
   async function loadProposal() {
     try {
-      const [proposal, schema] = await Promise.all([api("GET", `/api/insights/proposal?${query()}`),
-        api("GET", "/openapi.json").catch(() => null)]);
-      state.proposal = proposal;
-      state.canApply = Boolean(schema && schema.paths && schema.paths["/api/insights/proposal/apply"]);
+      state.proposal = await api("GET", `/api/insights/proposal?${query()}`);
     } catch {
       state.proposal = null;
     }
@@ -247,18 +257,43 @@
           row(t.proposalRows.conformity, percent(p.conformity_now), percent(p.conformity_proposed)),
           row(t.proposalRows.answerRate, percent(p.answer_rate_now), percent(p.answer_rate_proposed)))),
       el("p", { class: "muted", text: t.proposalBasis(number(p.reviewed), p.basis || "") }),
-      state.canApply ? el("button", { id: "apply-proposal", class: "btn primary", type: "button", text: t.apply, onclick: applyProposal }) : null);
+      ...applyControls(p));
+  }
+
+  // The thresholds the live version sets from reviewed answers, if any; then the apply button.
+  function applyControls(p) {
+    const set = Object.entries(p.live_answer_thresholds || {})
+      .map(([code, value]) => `${code === "*" ? t.everyLanguage : t.langs[code] || code} ≥ ${decimal(value, 3)}`);
+    const inForce = set.length ? el("p", { class: "muted", "data-testid": "live-thresholds", text: t.liveThresholds(p.live_version, set.join(", ")) }) : null;
+    return [inForce, ...applyButton(p)];
+  }
+
+  // Only an editor applies a proposal (a content job, like a publish), and only one the server finds applicable.
+  function applyButton(p) {
+    if (p.apply_refused) return [el("p", { class: "muted", "data-testid": "apply-refused", text: p.apply_refused })];
+    if (!isEditor()) return [el("p", { class: "muted", text: t.applyNeedsEditor })];
+    const scope = $("lang-filter").value ? t.langs[$("lang-filter").value] || $("lang-filter").value : t.everyLanguage;
+    return [el("p", { class: "muted", text: t.applyScope(p.live_version, scope) }),
+      el("button", { id: "apply-proposal", class: "btn primary", type: "button", text: t.apply, onclick: applyProposal })];
   }
 
   async function applyProposal() {
-    $("apply-proposal").disabled = true;
+    const button = $("apply-proposal");
+    button.disabled = true;
+    button.textContent = t.applying;
     try {
-      await api("POST", "/api/insights/proposal/apply", {});
-      toast(t.applied);
+      let job = await api("POST", `/api/insights/proposal/apply?${query()}`, { version: state.proposal.live_version });
+      while (job.state === "running") {
+        await new Promise((resolve) => setTimeout(resolve, JOB_POLL_MS));
+        job = await api("GET", `/api/editor/jobs/${job.id}`);
+      }
+      if (job.state === "failed") throw new Error(job.error);
+      toast(job.result.version ? t.applied(job.result.version.number) : t.alreadyApplied);
       await loadProposal();
     } catch (error) {
       toast(error.message, true);
-      $("apply-proposal").disabled = false;
+      button.disabled = false;
+      button.textContent = t.apply;
     }
   }
 
