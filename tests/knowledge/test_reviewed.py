@@ -156,3 +156,42 @@ def test_only_the_fitted_part_of_the_reviewed_questions_trains_and_each_kind_has
     assert training_label(question(fitted, "escalate", "customer_request"), with_variants) == "@request_human"
     assert training_label(question(fitted, "escalate", "sensitive"), with_variants) is None  # the engine picks the article
     assert training_label(question(fitted, "no_answer"), with_variants) == "@no_answer"
+
+
+def _leaning_fit(shares: dict[str, tuple[str, float]], generic_questions: Sequence[tuple[str, str]] = ()) -> ReviewedFit:
+    """20 sensitive questions then 200 answerable ones, none answered or escalated on its best label (the
+    no-answer label, or a sensitive article below its threshold); each leans towards the sensitive articles
+    by the share given, against a self-calibrated 0.6."""
+    questions = [ReviewedQuestion(f"q{i}", f"q{i}", "en", "escalate" if i < 20 else "kb/a", "sensitive" if i < 20 else None)
+                 for i in range(220)]
+
+    def rank(texts: Sequence[str], langs: Sequence[str | None], blend: float) -> list[Ranking]:
+        return [Ranking([shares[t][0]], [0.1], 0.1, sensitive_share=shares[t][1]) for t in texts]
+
+    return fit_on_reviewed(
+        Thresholds(answer=0.9, escalate_request=0.5, escalate_sensitive=0.5, sensitive_share=0.6), questions, rank,
+        escalates=lambda label: label in ("@complaint", "kb/sensitive"),
+        requests=lambda label: label.startswith("@"), target_conformity=0.97, blends=(0.0,),
+        generic_questions=generic_questions,
+    )
+
+
+def test_the_sensitive_share_is_lowered_as_far_as_it_rarely_hands_over_an_answerable_question() -> None:
+    shares = {f"q{i}": ("kb/sensitive", 0.45) if i < 20 else ("@no_answer", 0.1) for i in range(220)}
+    shares |= {"q30": ("@no_answer", 0.5), "q31": ("@no_answer", 0.42)}  # answerable questions leaning that way
+    fit = _leaning_fit(shares)
+    # One of the fitted answerable questions may be handed over (1 %), not two.
+    fitted_leaning = sorted((shares[q][1] for q in ("q30", "q31") if not is_held_out(q)), reverse=True)
+    assert fit.thresholds.sensitive_share <= 0.6
+    if len(fitted_leaning) == 2:
+        assert fitted_leaning[1] < fit.thresholds.sensitive_share <= fitted_leaning[0]
+    assert fit.thresholds.sensitive_share >= 0.3  # never below half the self-calibrated share
+
+
+def test_the_sensitive_share_stays_above_every_generic_question_and_is_never_raised() -> None:
+    shares = {f"q{i}": ("kb/sensitive", 0.45) if i < 20 else ("@no_answer", 0.1) for i in range(220)}
+    shares["I have a problem"] = ("@no_answer", 0.5)
+    fit = _leaning_fit(shares, [("en", "I have a problem")])
+    assert 0.5 < fit.thresholds.sensitive_share <= 0.6
+    shares["I have a problem"] = ("@no_answer", 0.9)
+    assert _leaning_fit(shares, [("en", "I have a problem")]).thresholds.sensitive_share == 0.6
