@@ -28,7 +28,7 @@ def raise_if_cancelled() -> None:
 
 
 def connect(url: str, single_connection: bool = False) -> Redis:
-    """A client that rides out a Redis restart: commands retry with backoff for about 2.4 s.
+    """A client that rides out a Redis restart: commands retry with backoff for about 3.4 s.
     `single_connection`: one connection of its own, outside the shared pool (a blocking reader)."""
     return Redis.from_url(
         url,

@@ -12,13 +12,15 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 from redis.retry import Retry
 
-# A command retries this often, 0.2 + 0.4 + 0.8 + 1 s apart: about 2.4 s in all, longer than Redis takes
-# to restart on its append-only file, and short enough that a customer hears "retry" (503) within
-# the 5 s the widget promises while Redis stays down (12 retries capped at 2 s made that 19 s).
-RETRIES = 4
+# A command retries this often, 0.2 + 0.4 + 0.8 + 1 + 1 s apart: about 3.4 s in all, longer than Redis
+# takes to restart on its append-only file or Sentinel to promote a replica behind HAProxy (about 2 s
+# from the kill to HAProxy's switch in `make failover` at load 5-6, longer on a busier machine: 2.4 s
+# left no margin), and short enough that a customer hears "retry" (503) within the 5 s the widget
+# promises while Redis stays down (12 retries capped at 2 s made that 19 s).
+RETRIES = 5
 BACKOFF_CAP_S = 1.0
 # Each attempt's wait for a connection: a Redis on the network connects in milliseconds, and 2 s leaves
-# room for one lost SYN (resent after 1 s). An unreachable host then fails after about 5 x 2 + 2.4 s
+# room for one lost SYN (resent after 1 s). An unreachable host then fails after about 6 x 2 + 3.4 s
 # instead of waiting out redis-py's default at each attempt (5 s in redis-py 8.1; none in older ones,
 # Rasa's 4.6 among them, which leaves it to the OS: about 2 minutes).
 CONNECT_TIMEOUT_S = 2.0

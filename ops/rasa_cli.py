@@ -8,7 +8,11 @@ warning filters first when its command line starts, so PYTHONWARNINGS cannot rem
 The libraries' deprecation notices are ignored from the start, before Rasa's imports raise them.
 
 It also takes the work Rasa repeats on every custom action call out (bot/runtime/action_calls.py): a new HTTP
-session per call, the response schema checked against the meta-schema per call.
+session per call, the response schema checked against the meta-schema per call. And its Redis tracker and
+lock stores retry a command cut by a lost connection (bot/runtime/redis_stores.py), as the web app's
+clients do: a Redis failover costs a turn a few seconds' wait instead of an error and a stale lock ticket;
+and a turn waiting for a conversation's lock whose holder died no longer waits for ever
+(bot/runtime/ticket_lock.py).
 """
 from __future__ import annotations
 
@@ -36,9 +40,13 @@ def main() -> None:
 
     rasa_common._filter_warnings = filter_warnings
     from bot.runtime.action_calls import check_responses_once, keep_sessions
+    from bot.runtime.redis_stores import retry_redis_commands
+    from bot.runtime.ticket_lock import requeue_expired_waiters
 
     keep_sessions()
     check_responses_once()
+    retry_redis_commands()
+    requeue_expired_waiters()
     rasa_main()
 
 

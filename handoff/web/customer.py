@@ -32,7 +32,7 @@ from handoff.web.dependencies import (
     Store,
     StreamId,
 )
-from handoff.web.errors import RETRY_LATER, declared
+from handoff.web.errors import RETRY_SOON, declared
 from handoff.web.live import conversation_events
 from handoff.web.returning.routes import CustomerIdentity, customer_or_refuse
 from knowledge.contract import BotReply
@@ -79,7 +79,7 @@ def _turn_with_the_bot(unknown: str) -> Iterator[None]:
     try:
         yield
     except RasaUnavailable as error:
-        raise HTTPException(503, f"the assistant is unavailable, please retry: {error}", headers=RETRY_LATER) from error
+        raise HTTPException(503, f"the assistant is unavailable, please retry: {error}", headers=RETRY_SOON) from error
     except UnknownConversation:
         raise HTTPException(404, unknown) from None
     except ClientIdReused as error:

@@ -4,8 +4,13 @@ routes declare in the API's schema.
 - The conversation store (Redis) is unreachable: 503 with a retry hint; nothing was changed.
   The assistant (Rasa, or its action server) is down: customer routes answer 503 the same way
   (handoff/web/customer.py). The widget turns either into a sentence in the customer's language.
-  No content worker answers: the editor's routes too (handoff/web/editor_api.py). Every 503 carries
-  RETRY_LATER.
+  Both carry RETRY_SOON: what causes them is over in seconds when the stores and services are
+  replicated (a Redis failover, a crashed replica routed around), and the client met it only after
+  waiting it out for seconds already (the Redis client's retries; the proxy's and the web app's
+  resending of a cut request). The widget waits the longer of the hint and its own growing
+  back-off, so a long outage is not polled every second.
+  No content worker answers: the editor's routes too (handoff/web/editor_api.py), with RETRY_LATER:
+  a worker is started by someone, not in seconds.
 - Text that is not valid Unicode (a lone surrogate such as "\\ud800" in a JSON string, which
   JSON allows and UTF-8 cannot store): 422, before anything is stored.
 """
@@ -25,6 +30,7 @@ STORE_UNAVAILABLE = "the conversation store is unavailable, please retry"
 NOT_UNICODE = "the text is not valid Unicode (it holds a lone surrogate)"
 RETRY_AFTER_S = "5"
 RETRY_LATER = {"Retry-After": RETRY_AFTER_S}
+RETRY_SOON = {"Retry-After": "1"}
 
 # What each error status means on this API, as the schema tells clients. FastAPI declares 422 itself, with
 # its validation errors, on every route that takes parameters: only the others declare it here.
@@ -54,7 +60,7 @@ def declared(*statuses: int) -> dict[int | str, dict[str, Any]]:
 
 async def _store_unavailable(request: Request, error: Exception) -> JSONResponse:
     logger.warning("%s %s: Redis unavailable (%s: %s)", request.method, request.url.path, type(error).__name__, error)
-    return JSONResponse({"detail": STORE_UNAVAILABLE}, status_code=503, headers=RETRY_LATER)
+    return JSONResponse({"detail": STORE_UNAVAILABLE}, status_code=503, headers=RETRY_SOON)
 
 
 async def _not_unicode(request: Request, error: Exception) -> JSONResponse:

@@ -1,5 +1,5 @@
 """Customers of the failover drill: each chats with the bot through HAProxy at a human pace, retrying as the
-widget does (the same client_id; a 503's Retry-After, else 1, 2, 4, 8, 15 s), and keeps one live stream
+widget does (the same client_id; 1, 2, 4, 8, 15 s, or a 503's Retry-After when longer), and keeps one live stream
 open, reconnecting with Last-Event-ID as a browser's EventSource does. Each keeps what it was told:
 the turns acknowledged (2xx) and the message ids its stream delivered."""
 from __future__ import annotations
@@ -30,6 +30,27 @@ class Turn:
     replies: int  # the bot's messages the response carried
     sent_at: float  # monotonic, the first attempt
     answered_at: float  # monotonic, the acknowledged response
+    last_attempt_at: float = 0.0  # monotonic, when the acknowledged attempt went out
+
+
+@dataclass(frozen=True)
+class FailedAttempt:
+    """One attempt at sending a message that was not acknowledged: when it went out and came back, and why."""
+    sent_at: float  # monotonic
+    failed_at: float
+    what: str  # "503 redis", "503 rasa HTTPStatusError", "503 proxy", "ReadError", ...
+
+
+def _why_503(response: httpx.Response) -> str:
+    """Which service a 503 names (handoff/web/errors.py, customer.py), or the proxy's own (no server left)."""
+    detail = response.text
+    if "conversation store" in detail:
+        return "503 redis"
+    if "gave no reply" in detail:
+        return "503 no reply"
+    if "assistant is unavailable" in detail:
+        return f"503 rasa {detail.rsplit(': ', 1)[-1].split(' on ')[0][:40]}"
+    return "503 proxy"
 
 
 @dataclass
@@ -40,36 +61,45 @@ class Customer:
     stream_connections: list[int] = field(default_factory=list)  # for each of `streamed`: which connection gave it
     reconnections: int = 0
     stream_ends: dict[str, int] = field(default_factory=dict)  # why each live-stream connection ended
-    failed_attempts: dict[str, int] = field(default_factory=dict)  # "503", "ReadError", ... before a success
+    failures: list[FailedAttempt] = field(default_factory=list)  # attempts retried (the same client_id)
     refused: list[str] = field(default_factory=list)  # 4xx answers: each is a defect
 
     def _stream_ended(self, why: str) -> None:
         self.stream_ends[why] = self.stream_ends.get(why, 0) + 1
 
-    def _failed(self, what: str) -> None:
-        self.failed_attempts[what] = self.failed_attempts.get(what, 0) + 1
+    @property
+    def failed_attempts(self) -> dict[str, int]:
+        """Failed attempts by kind ("503", "ReadError", ...), each retried until acknowledged."""
+        counts: dict[str, int] = {}
+        for failure in self.failures:
+            kind = failure.what.split(" ")[0]
+            counts[kind] = counts.get(kind, 0) + 1
+        return counts
 
     async def send(self, http: httpx.AsyncClient, text: str, lang: str) -> None:
         """One message, retried until it is acknowledged (or refused, which is recorded)."""
         client_id, started = uuid.uuid4().hex, time.monotonic()
         for attempt in range(1000):
             delay = RETRY_DELAYS_S[min(attempt, len(RETRY_DELAYS_S) - 1)]
+            sent_at = time.monotonic()
             try:
                 response = await http.post(f"/api/conversations/{self.conversation_id}/messages",
                                            json={"text": text, "lang": lang, "client_id": client_id})
             except httpx.TransportError as error:
-                self._failed(type(error).__name__)
+                self.failures.append(FailedAttempt(sent_at, time.monotonic(), type(error).__name__))
             else:
                 if response.is_success:
                     turn = response.json()
-                    self.turns.append(Turn(turn["message_id"], text, len(turn["messages"]), started, time.monotonic()))
+                    self.turns.append(Turn(turn["message_id"], text, len(turn["messages"]), started, time.monotonic(),
+                                           sent_at))
                     return
                 if response.status_code < 500:
                     self.refused.append(f"{response.status_code} {response.text[:200]}")
                     return
-                self._failed(str(response.status_code))
-                if response.status_code == 503:
-                    delay = int(response.headers.get("Retry-After") or delay)
+                what = _why_503(response) if response.status_code == 503 else str(response.status_code)
+                self.failures.append(FailedAttempt(sent_at, time.monotonic(), what))
+                if response.status_code == 503:  # the hint, never sooner than the back-off (widget.js)
+                    delay = max(int(response.headers.get("Retry-After") or 0), delay)
             await asyncio.sleep(delay)
 
     async def chat(self, http: httpx.AsyncClient, pause_s: float, stop: asyncio.Event) -> None:

@@ -18,6 +18,7 @@ import httpx
 
 from ops.cluster.customers import Customer, new_customer
 from ops.cluster.launch import Cluster, start_cluster
+from ops.cluster.timeline import RedisProbe, failures_after, slowest_conversation
 
 KILLS = ("web1", "rasa1", "actions1", "redis primary")
 # The promise: every conversation answered again this soon after each kill.
@@ -35,6 +36,7 @@ class Kill:
 class Report:
     customers: list[Customer]
     kills: list[Kill]
+    redis_probe: RedisProbe | None = None
     problems: list[str] = field(default_factory=list)
 
     def gaps(self, kill: Kill) -> list[float | None]:
@@ -73,6 +75,14 @@ class Report:
             for why, count in customer.stream_ends.items():
                 ends[why] = ends.get(why, 0) + count
         lines.append(f"live-stream connections ended by: {ends or 'nothing'}")
+        lines.append("where the seconds went (from each kill):")
+        for kill, end in zip(self.kills, [k.at for k in self.kills[1:]] + [float("inf")]):
+            lines.append(f"  {kill.process}: {failures_after(self.customers, kill.at, end)}")
+            unwritable = self.redis_probe.unwritable(kill.at, end) if self.redis_probe else None
+            if unwritable:
+                lines.append(f"    Redis through HAProxy took no write from +{unwritable[0] - kill.at:.1f} "
+                             f"to +{unwritable[1] - kill.at:.1f} s")
+            lines.append(f"    slowest: {slowest_conversation(self.customers, kill.at)}")
         lines += [f"PROBLEM: {problem}" for problem in self.problems] or ["no acknowledged message lost, no reply "
                                                                           "duplicated, every live stream complete"]
         lines.append("PASSED" if self.passed else f"FAILED (or a conversation waited over {ANSWERED_AGAIN_S:.0f} s)")
@@ -120,23 +130,26 @@ async def drive(cluster: Cluster, customers_count: int, pause_s: float, settle_s
     async with httpx.AsyncClient(base_url=cluster.url, timeout=30, limits=limits) as http:
         customers = [await new_customer(http) for _ in range(customers_count)]
         stop = asyncio.Event()
+        probe = RedisProbe(cluster.ports.redis)
+        probing = asyncio.create_task(probe.run())
         listening = [asyncio.create_task(c.listen(http)) for c in customers]
         chatting = [asyncio.create_task(c.chat(http, pause_s, stop)) for c in customers]
         done: list[Kill] = []
         for process in kills:
             await asyncio.sleep(settle_s)
             name = cluster.redis_primary() if process == "redis primary" else process
+            killed_at = time.monotonic()  # before the signal: a failure it causes comes after
             await asyncio.to_thread(cluster.stack.kill, name)
-            done.append(Kill(f"{process} ({name})" if name != process else process, time.monotonic()))
+            done.append(Kill(f"{process} ({name})" if name != process else process, killed_at))
             print(f"killed {name}", flush=True)
         await asyncio.sleep(settle_s)
         stop.set()
         await asyncio.gather(*chatting)
         histories = await _caught_up(customers, http)
-        for task in listening:
+        for task in [*listening, probing]:
             task.cancel()
-        await asyncio.gather(*listening, return_exceptions=True)
-    report = Report(customers, done)
+        await asyncio.gather(*listening, probing, return_exceptions=True)
+    report = Report(customers, done, probe)
     for customer in customers:
         report.problems += check_conversation(customer, histories[customer.conversation_id])
     return report

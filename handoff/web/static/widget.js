@@ -876,7 +876,9 @@ button:focus-visible, a:focus-visible, textarea:focus-visible { outline: 3px sol
         } else if (response.status === 503) {
           reason = t.unavailable;
           markUnavailable(entry);
-          delayMs = retryAfterMs(response) || delayMs;
+          // The server's hint, but never sooner than the widget's own back-off: "1" says the cause
+          // passes in seconds (a failover), while a longer outage is still not polled every second.
+          delayMs = Math.max(retryAfterMs(response) || 0, delayMs);
         } else if (response.status < 500) {
           retryable = false;
           reason = response.status === 413 ? t.tooLong : t.notSent;
