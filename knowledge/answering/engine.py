@@ -16,7 +16,6 @@ from knowledge.answering.matching import (
     Ranking,
     blended_ranking,
     fit_fusion_weights,
-    label_share,
     margin_ranking,
     probability_ranking,
     with_passage_evidence,
@@ -259,12 +258,10 @@ class KnowledgeEngine:
             )
         components, masks, evidence = self._ranking_parts[key]
         scores = self.variants.blended(components, blend)
-        rankings = []
-        for row, passages, allowed in zip(scores, evidence, masks):
-            row = with_passage_evidence(row, passages, allowed)
-            share = label_share(self.variants.labels, row, allowed, self.variants.sensitive)
-            rankings.append(replace(blended_ranking(self.variants.labels, row, allowed), sensitive_share=share))
-        return rankings
+        return [
+            blended_ranking(self.variants.labels, with_passage_evidence(row, passages, allowed), allowed)
+            for row, passages, allowed in zip(scores, evidence, masks)
+        ]
 
     # -- ranking ----------------------------------------------------------------------
 

@@ -48,9 +48,6 @@ class Ranking:
     labels: list[str]
     scores: list[float]  # best first
     confidence: float
-    # Share of the score mass on sensitive (handoff: true) articles, when the ranker computed it
-    # (`label_share`): what a question nobody answers is escalated on (Thresholds.sensitive_share).
-    sensitive_share: float = 0.0
 
     @property
     def best(self) -> str | None:

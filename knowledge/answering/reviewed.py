@@ -255,52 +255,10 @@ def fit_on_reviewed(
     )
     thresholds = replace(base, answer=answer, blend=blend, escalate_request=escalate_request,
                          escalate_sensitive=escalate_sensitive, answer_by_language=by_language)
-    thresholds = replace(thresholds, sensitive_share=_sensitive_share_threshold(
-        fit, rankings, generic, generic_rankings, thresholds, answers, escalates, requests,
-    ))
     held_rankings = rank([q.text for q in held], [q.lang for q in held], blend) if held else []
     rate_fit, conformity_fit = _rates(fit, rankings, thresholds, answers)
     rate_held, conformity_held = _rates(held, held_rankings, thresholds, answers)
     return ReviewedFit(thresholds, len(fit), len(held), conformity_fit, conformity_held, rate_fit, rate_held)
-
-
-def _handled(question_lang: str, ranking: Ranking, thresholds: Thresholds, answers: Callable[[str], bool],
-             escalates: IsEscalation, requests: IsRequest) -> bool:
-    """Whether the engine answers or escalates this ranking before looking at the sensitive share."""
-    best = ranking.best
-    if not best:
-        return False
-    if answers(best):
-        return ranking.confidence >= thresholds.answer_for(question_lang)
-    if escalates(best):
-        return ranking.confidence >= (thresholds.escalate_request if requests(best) else thresholds.escalate_sensitive)
-    return False
-
-
-def _sensitive_share_threshold(
-    questions: Sequence[ReviewedQuestion], rankings: Sequence[Ranking], generic: Sequence[tuple[str, str]],
-    generic_rankings: Sequence[Ranking], thresholds: Thresholds, answers: Callable[[str], bool],
-    escalates: IsEscalation, requests: IsRequest,
-) -> float:
-    """The share of the scores on sensitive articles above which a question left unanswered is handed
-    over, lowered like the escalation thresholds: self-calibration sees held-out variants only, and
-    customers' own words for a sensitive situation ("there is money missing from my account") spread
-    their scores over several articles. Lowered as far as it hands over at most MAX_FALSE_ESCALATION
-    of the answerable questions left unanswered, never below half the self-calibrated share nor down
-    to a generic question's."""
-    def left(lang: str, ranking: Ranking) -> bool:
-        return not _handled(lang, ranking, thresholds, answers, escalates, requests)
-
-    answerable = [r for q, r in zip(questions, rankings) if q.answerable and left(q.lang or "", r)]
-    false_shares = sorted((r.sensitive_share for r in answerable), reverse=True)
-    allowed = int(MAX_FALSE_ESCALATION * sum(q.answerable for q in questions))
-    floor = float(np.nextafter(false_shares[allowed], np.inf)) if len(false_shares) > allowed else 0.0
-    generic_shares = [r.sensitive_share for (lang, _), r in zip(generic, generic_rankings) if left(lang, r)]
-    never_generic = float(np.nextafter(max(generic_shares), np.inf)) if generic_shares else 0.0
-    current = thresholds.sensitive_share
-    if current >= NEVER:  # no question is ever handed over on its leaning on this base
-        return current
-    return min(current, max(floor, MIN_ESCALATION_SHARE * current, never_generic))
 
 
 def _out_of_scope_threshold(answered_confidences: Sequence[float], out_of_scope: int) -> float:
