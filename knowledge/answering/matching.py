@@ -344,10 +344,9 @@ class PassageRetriever:
         np.maximum.at(dense, self._passage_label, self._passage_vectors @ vector)
         return np.stack([_zscore(whole), _zscore(best_sentence), _zscore(chars), _zscore(dense)])
 
-    def scores(self, text: str, vector: np.ndarray, lang: str, weights: Sequence[float] | None = None) -> np.ndarray:
-        """Fused score per label (article): the views summed, or weighted as fitted (fit_fusion_weights)."""
-        views = self.features(text, vector, lang)
-        return views.sum(axis=0) if weights is None else np.asarray(weights) @ views
+    def scores(self, text: str, vector: np.ndarray, lang: str) -> np.ndarray:
+        """Fused score per label (article): the views summed (the engine weighs them when fitted)."""
+        return self.features(text, vector, lang).sum(axis=0)
 
 
 FUSION_VIEWS = ("bm25 article", "bm25 best sentence", "character tf-idf", "dense best passage")
