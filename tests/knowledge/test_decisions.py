@@ -19,6 +19,11 @@ ANSWERED = {
     "j'ai oublié mon mot de passe, comment le réinitialiser ?": ("lumen/reset-password-fr", "fr"),
     "où en est ma commande ? je voudrais suivre mon colis": ("lumen/track-order-fr", "fr"),
     "combien coûte l'utilisation de mon forfait à l'étranger": ("lumen/roaming-abroad-fr", "fr"),
+    # Details that only the article's body mentions (no variant asks them).
+    "can i keep my number if I switch to you": ("lumen/activate-sim-esim-en", "en"),
+    "the QR code scan failed, can I get another one?": ("lumen/activate-sim-esim-en", "en"),
+    "puis-je garder mon numéro si je change d'opérateur ?": ("lumen/activate-sim-esim-fr", "fr"),
+    "le scan du QR code a échoué, j'en refais un comment ?": ("lumen/activate-sim-esim-fr", "fr"),
 }
 
 

@@ -104,7 +104,7 @@ def test_a_passage_that_is_most_of_the_article_is_not_worth_cutting_it_for() -> 
 @pytest.mark.parametrize(("article_id", "question", "expected"), [
     ("lumen/activate-sim-esim-en", "can i keep my number if I switch to you", "**Keeping your number**"),
     ("lumen/activate-sim-esim-en", "what is the PIN of my new SIM card", "**New SIM card**"),
-    ("lumen/activate-sim-esim-fr", "est-ce que je garde mon numéro si je change d'opérateur", "**Conservation du numéro**"),
+    ("lumen/activate-sim-esim-fr", "est-ce que je garde mon numéro si je change d'opérateur", "**Garder votre numéro**"),
     ("lumen/activate-sim-esim-fr", "comment scanner le QR code de mon eSIM", "**eSIM**"),
 ])
 def test_the_sample_help_centre_answers_a_detail_with_its_passage(
