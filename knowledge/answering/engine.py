@@ -87,7 +87,9 @@ class KnowledgeEngine:
         self._embeddings = embeddings
         dimension = snapshot.unit_vectors.shape[1] if snapshot.unit_vectors.size else 1
         self.reviewed = load_reviewed(settings.reviewed_questions_path, set(snapshot.articles))
-        self._base_rows = training_rows(snapshot, triggers, trigger_vectors(embeddings, triggers, dimension))
+        self._base_rows = training_rows(
+            snapshot, triggers, trigger_vectors(embeddings, triggers, dimension), similarity_floor(embeddings)
+        )
         self._reviewed_rows: dict[int, int] = {}  # reviewed question -> its training row, to cross-fit
         rows = self._base_rows + self._reviewed_training_rows(self._base_rows, first_row=len(self._base_rows))
         if thresholds is not None and not thresholds.trained_on_reviewed:

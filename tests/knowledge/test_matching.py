@@ -18,6 +18,8 @@ from knowledge.answering.matching import (
     label_share,
     probability_ranking,
 )
+from knowledge.answering.triggers import NO_ANSWER_LABEL
+from knowledge.answering.variants import TrainingRow, without_answered_examples
 
 TEXTS = [
     "how do I reset my password", "I forgot my password", "password reset link",
@@ -142,3 +144,17 @@ def test_the_passage_views_are_weighted_as_the_reviewed_questions_show() -> None
     assert probability_ranking(labels, sure, None).confidence > 0.9 > probability_ranking(labels, unsure, None).confidence
     only_even = np.arange(articles) % 2 == 0  # another language's articles are left out of the softmax
     assert probability_ranking(labels, sure, only_even).best != "doc/7"
+
+
+def test_shipped_no_answer_examples_an_article_answers_are_left_out() -> None:
+    texts = ["thank you so much", "thanks a lot", "many thanks", *TEXTS[:6]]
+    labels = ["thanks"] * 3 + LABELS[:6]
+    vectors = _vectors(len(texts) + 2, seed=1)
+    rows = [TrainingRow(t, v, label, "question") for t, v, label in zip(texts, vectors, labels)]
+    rows += [TrainingRow("I want a human", vectors[-3], "@request_human", "trigger")]
+    # Worded and embedded like the 'thanks' article's first variant; the other like no article.
+    rows += [TrainingRow("thank you", vectors[0], NO_ANSWER_LABEL, "trigger"),
+             TrainingRow("what is the population of mexico", vectors[-1], NO_ANSWER_LABEL, "trigger")]
+    kept = without_answered_examples(rows)
+    assert [r.text for r in kept if r.label == NO_ANSWER_LABEL] == ["what is the population of mexico"]
+    assert len(kept) == len(rows) - 1
