@@ -19,12 +19,14 @@ from pathlib import Path
 import numpy as np
 import yaml
 
+from knowledge.answering.confidence.answer_model import answer_probability
+from knowledge.answering.matching import Ranking
 from knowledge.index.versions import ANY_LANGUAGE
 
 OUT_OF_SCOPE = Path(__file__).parent.parent / "out_of_scope.yml"
 FOLDS = 4
 # Part of the key thresholds are stored under: bump it whenever the way they are computed changes.
-CALIBRATION_METHOD = "21"
+CALIBRATION_METHOD = "22"
 # Prior share of customer questions that no article answers; weighs the held-out-article
 # negatives against the held-out variants when computing precision.
 OUT_OF_SCOPE_SHARE = 0.05
@@ -55,9 +57,21 @@ class Thresholds:
     # The passage retriever's view weights fitted on reviewed questions about plain documents
     # (matching.fit_fusion_weights): its confidence is then a probability. None: views summed, margin.
     passage_weights: list[float] | None = None
+    # Fitted on reviewed questions when it answers more of them than the lead alone: a logistic model
+    # (intercept, then one weight per matching.ANSWER_FEATURES) of whether the variant path's best article
+    # is right; the variant path then answers when its probability reaches answer_model_at, and the
+    # answer thresholds above only say how sure an article's score must be (suggestions).
+    answer_model: list[float] | None = None
+    answer_model_at: float = NEVER
 
     def answer_for(self, lang: str) -> float:
         return self.answer_by_language.get(lang, self.answer)
+
+    def answers(self, ranking: Ranking, lang: str) -> bool:
+        """Whether the variant path is sure enough of its best article to answer from it."""
+        if self.answer_model is None or not ranking.features:
+            return ranking.confidence >= self.answer_for(lang)
+        return answer_probability(self.answer_model, ranking.features) >= self.answer_model_at
 
     def with_answer_thresholds(self, set_by_language: dict[str, float]) -> Thresholds:
         """These thresholds with the answer thresholds a knowledge-base version sets (from reviewed answers):
@@ -68,7 +82,8 @@ class Thresholds:
         if ANY_LANGUAGE in set_by_language:
             answer, by_language = set_by_language[ANY_LANGUAGE], {}
         by_language.update({lang: value for lang, value in set_by_language.items() if lang != ANY_LANGUAGE})
-        return replace(self, answer=answer, answer_by_language=by_language)
+        # Set by a person: they decide, not the answer model fitted without them.
+        return replace(self, answer=answer, answer_by_language=by_language, answer_model=None, answer_model_at=NEVER)
 
     def to_json(self) -> str:
         return json.dumps(asdict(self))

@@ -11,11 +11,13 @@ from langchain_core.embeddings import Embeddings
 from knowledge import wording as replies
 from knowledge.answering.calibration import Thresholds
 from knowledge.answering.fitting import fit_thresholds
+from knowledge.answering.confidence.answer_model import answer_features
 from knowledge.answering.matching import (
     PassageRetriever,
     Ranking,
     blended_ranking,
     fit_fusion_weights,
+    label_share,
     margin_ranking,
     probability_ranking,
     with_passage_evidence,
@@ -260,10 +262,14 @@ class KnowledgeEngine:
             )
         components, masks, evidence = self._ranking_parts[key]
         scores = self.variants.blended(components, blend)
-        return [
-            blended_ranking(self.variants.labels, with_passage_evidence(row, passages, allowed), allowed)
-            for row, passages, allowed in zip(scores, evidence, masks)
-        ]
+        rankings = []
+        for n, (row, passages, allowed) in enumerate(zip(scores, evidence, masks)):
+            row = with_passage_evidence(row, passages, allowed)
+            features = answer_features(row, *(part[n] if part is not None else None for part in components), allowed)
+            share = label_share(self.variants.labels, row, allowed, self.variants.sensitive)
+            ranking = blended_ranking(self.variants.labels, row, allowed)
+            rankings.append(replace(ranking, features=features, sensitive_share=share))
+        return rankings
 
     # -- ranking ----------------------------------------------------------------------
 
@@ -331,7 +337,7 @@ class KnowledgeEngine:
 
         t = self.thresholds
         variants, variant_scores, allowed = self.variants.rank(
-            text, vector, lang, t.blend, self.passage_evidence(text, vector, lang)
+            text, vector, lang, t.blend, self.passage_evidence(text, vector, lang), with_features=t.answer_model is not None
         )
         passages = self.rank_passages(text, vector, lang)
         for ranking, answer_at in ((variants, t.answer_for(lang)), (passages, t.passage_answer)):
@@ -353,7 +359,8 @@ class KnowledgeEngine:
                     Outcome.ESCALATE, replies.escalate_text(reason, lang), lang, article=article,
                     confidence=ranking.confidence, reason=reason.value, sources=self._sources(ranking),
                 )
-            if reason is None and ranking.confidence >= answer_at:
+            sure = t.answers(ranking, lang) if ranking is variants else ranking.confidence >= answer_at
+            if reason is None and sure:
                 article = self.snapshot.articles[best]
                 return Decision(
                     Outcome.ANSWER, article.body, lang, article=best,

@@ -48,6 +48,11 @@ class Ranking:
     labels: list[str]
     scores: list[float]  # best first
     confidence: float
+    # What the answer model reads (ANSWER_FEATURES), for a variant ranking that computed them.
+    features: tuple[float, ...] = ()
+    # Share of the score mass on sensitive (handoff: true) articles, when the ranker computed it
+    # (`label_share`): what a question nobody answers is escalated on (Thresholds.sensitive_share).
+    sensitive_share: float = 0.0
 
     @property
     def best(self) -> str | None:

@@ -19,8 +19,10 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
+from sklearn.linear_model import LogisticRegression
 
 from knowledge.answering.calibration import BLENDS, NEVER, Thresholds, load_out_of_scope_examples
+from knowledge.answering.confidence.leaning import Deciders, sensitive_share_threshold
 from knowledge.answering.matching import Ranking
 from knowledge.answering.triggers import NO_ANSWER_LABEL, trigger_label
 from knowledge.contract import EscalationReason
@@ -52,6 +54,13 @@ MAX_FALSE_ESCALATION = 0.01
 # out-of-scope ones too; at 4 %, 0.895 and 5 %; at 3 %, 0.835 and 3 %.
 MAX_OUT_OF_SCOPE_ANSWERED = 0.04
 MIN_ESCALATION_SHARE = 0.5
+# The answer model (fit_answer_model) is fitted only with this many right and this many wrong answers, its
+# threshold chosen on probabilities cross-fitted in this many folds; its weights are barely penalised (a
+# handful of features against hundreds of questions). On banking77's fitted part, cross-fitted: 0.72 of
+# the answerable questions answered at 0.974 conformity, against 0.68 by the lead alone.
+MIN_ANSWER_MODEL_EXAMPLES = 20
+ANSWER_MODEL_FOLDS = 5
+ANSWER_MODEL_C = 10.0
 
 # Escalation reasons of reviewed questions that train a trigger label (a sensitive question names
 # no article, so it trains nothing).
@@ -193,15 +202,14 @@ def _lowest_confident_threshold(confidence: np.ndarray, good: np.ndarray, target
 
 def _rates(questions: Sequence[ReviewedQuestion], rankings: Sequence[Ranking], thresholds: float | Thresholds,
            answers: Callable[[str], bool]) -> tuple[float, float]:
-    """(answer rate, conformity) of answering the best label at or above the (language's) threshold."""
-    def threshold(question: ReviewedQuestion) -> float:
+    """(answer rate, conformity) of answering the best label at or above the (language's) threshold,
+    or as the thresholds' answer model says."""
+    def sure(question: ReviewedQuestion, ranking: Ranking) -> bool:
         if isinstance(thresholds, Thresholds):
-            return thresholds.answer_for(question.lang or "")
-        return thresholds
+            return thresholds.answers(ranking, question.lang or "")
+        return ranking.confidence >= thresholds
 
-    answered = [
-        (q, r) for q, r in zip(questions, rankings) if r.best and answers(r.best) and r.confidence >= threshold(q)
-    ]
+    answered = [(q, r) for q, r in zip(questions, rankings) if r.best and answers(r.best) and sure(q, r)]
     answerable = sum(q.answerable for q in questions)
     right = sum(q.expected == r.best for q, r in answered)
     rate = sum(q.answerable for q, _ in answered) / max(answerable, 1)
@@ -255,10 +263,60 @@ def fit_on_reviewed(
     )
     thresholds = replace(base, answer=answer, blend=blend, escalate_request=escalate_request,
                          escalate_sensitive=escalate_sensitive, answer_by_language=by_language)
-    held_rankings = rank([q.text for q in held], [q.lang for q in held], blend) if held else []
     rate_fit, conformity_fit = _rates(fit, rankings, thresholds, answers)
+    model = fit_answer_model(fit, rankings, answers, target_conformity)
+    if model is not None and model.answer_rate > rate_fit:
+        thresholds = replace(thresholds, answer_model=model.weights, answer_model_at=model.threshold)
+        rate_fit, conformity_fit = model.answer_rate, model.conformity
+    thresholds = replace(thresholds, sensitive_share=sensitive_share_threshold(
+        fit, rankings, generic, generic_rankings, thresholds, Deciders(answers, escalates, requests),
+        MAX_FALSE_ESCALATION, MIN_ESCALATION_SHARE,
+    ))
+    held_rankings = rank([q.text for q in held], [q.lang for q in held], blend) if held else []
     rate_held, conformity_held = _rates(held, held_rankings, thresholds, answers)
     return ReviewedFit(thresholds, len(fit), len(held), conformity_fit, conformity_held, rate_fit, rate_held)
+
+
+@dataclass(frozen=True)
+class AnswerModel:
+    weights: list[float]  # Thresholds.answer_model
+    threshold: float  # Thresholds.answer_model_at
+    # On the questions it was fitted on, each scored by a model fitted without it.
+    answer_rate: float
+    conformity: float
+
+
+def fit_answer_model(questions: Sequence[ReviewedQuestion], rankings: Sequence[Ranking], answers: Callable[[str], bool],
+                     target_conformity: float, folds: int = ANSWER_MODEL_FOLDS) -> AnswerModel | None:
+    """A logistic model of whether the best article is right, from the rankings' ANSWER_FEATURES, and the
+    lowest probability at which its answers reach the target, both as on questions it did not see: the
+    threshold is chosen on cross-fitted probabilities (fitted on the same questions, a model is sure of
+    them). None with too few right or wrong answers to learn from."""
+    rows = [i for i, r in enumerate(rankings) if r.best and answers(r.best) and r.features]
+    right = np.array([questions[i].expected == rankings[i].best for i in rows], dtype=bool)
+    if min(int(right.sum()), int((~right).sum())) < MIN_ANSWER_MODEL_EXAMPLES:
+        return None
+    features = np.array([rankings[i].features for i in rows], dtype=float)
+    fold = np.arange(len(rows)) % folds
+    probabilities = np.zeros(len(rows))
+    fold_weights = []
+    for k in range(folds):
+        train = fold != k
+        model = LogisticRegression(C=ANSWER_MODEL_C, max_iter=2000).fit(features[train], right[train])
+        probabilities[~train] = model.predict_proba(features[~train])[:, 1]
+        fold_weights.append([float(model.intercept_[0]), *(float(w) for w in model.coef_[0])])
+    cross_fitted = list(rankings)
+    for i, probability in zip(rows, probabilities):
+        cross_fitted[i] = replace(rankings[i], confidence=float(probability))
+    threshold = _answer_threshold(questions, cross_fitted, answers, target_conformity)
+    if threshold >= NEVER:
+        return None
+    rate, conformity = _rates(questions, cross_fitted, threshold, answers)
+    # The fold models' mean, not a model refitted on all: that one is surer than those whose
+    # probabilities chose the threshold, and answers more than it was chosen for (banking77's fitted
+    # part: 0.733 at 0.973 conformity, against the fold models' 0.731 at 0.974; the mean, 0.731 at 0.974).
+    weights = [float(w) for w in np.mean(fold_weights, axis=0)]
+    return AnswerModel(weights, threshold, rate, conformity)
 
 
 def _out_of_scope_threshold(answered_confidences: Sequence[float], out_of_scope: int) -> float:

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Protocol
 
 import numpy as np
 import sklearn
 from langchain_core.embeddings import Embeddings
 
+from knowledge.answering.confidence.answer_model import answer_features
 from knowledge.answering.matching import (
     DENSE_WEIGHT,
     MAX_KERNEL_ROWS,
@@ -226,14 +227,22 @@ class VariantModel:
         return blended_scores(probabilities, kernel_scores, blend)
 
     def rank(
-        self, text: str, vector: np.ndarray, lang: str, blend: float, passage_scores: np.ndarray | None = None
+        self, text: str, vector: np.ndarray, lang: str, blend: float, passage_scores: np.ndarray | None = None,
+        with_features: bool = False,
     ) -> tuple[Ranking, np.ndarray, np.ndarray | None]:
-        """The ranking, with the scores (passage evidence included) and language mask it came from."""
+        """The ranking, with the scores (passage evidence included) and language mask it came from;
+        `with_features`: with what the answer model reads (both classifiers' scores are then computed)."""
         if not self.labels:
             return Ranking([], [], 0.0), np.zeros(0), None
         allowed = self.language_mask(self.labels, lang)
-        scores = with_passage_evidence(self.scores([text], vector[None, :], blend)[0], passage_scores, allowed)
-        return blended_ranking(self.labels, scores, allowed), scores, allowed
+        components = self.components([text], vector[None, :], None if with_features else blend)
+        scores = with_passage_evidence(self.blended(components, blend)[0], passage_scores, allowed)
+        ranking = blended_ranking(self.labels, scores, allowed)
+        if with_features:
+            ranking = replace(ranking, features=answer_features(
+                scores, *(part[0] if part is not None else None for part in components), allowed
+            ))
+        return ranking, scores, allowed
 
     def leaning(self, scores: np.ndarray, allowed: np.ndarray | None, threshold: float) -> tuple[str, float] | None:
         """When the scores lean enough towards sensitive articles, the likeliest of them and the share."""

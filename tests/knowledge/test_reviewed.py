@@ -5,10 +5,14 @@ import json
 from collections.abc import Sequence
 from pathlib import Path
 
-from knowledge.answering.calibration import Thresholds
+import numpy as np
+
+from knowledge.answering.calibration import NEVER, Thresholds
+from knowledge.answering.confidence.answer_model import answer_features
 from knowledge.answering.matching import Ranking
 from knowledge.answering.reviewed import (
     MIN_ANSWERABLE,
+    fit_answer_model,
     ReviewedFit,
     ReviewedQuestion,
     file_fingerprint,
@@ -156,3 +160,97 @@ def test_only_the_fitted_part_of_the_reviewed_questions_trains_and_each_kind_has
     assert training_label(question(fitted, "escalate", "customer_request"), with_variants) == "@request_human"
     assert training_label(question(fitted, "escalate", "sensitive"), with_variants) is None  # the engine picks the article
     assert training_label(question(fitted, "no_answer"), with_variants) == "@no_answer"
+
+
+def _featured(rows: dict[str, tuple[str, float, tuple[float, ...]]]):  # type: ignore[no-untyped-def]
+    def rank(texts: Sequence[str], langs: Sequence[str | None], blend: float) -> list[Ranking]:
+        return [Ranking([rows[t][0]], [rows[t][1]], rows[t][1], features=rows[t][2]) for t in texts]
+    return rank
+
+
+def test_the_answer_model_answers_what_the_lead_cannot_tell_apart() -> None:
+    # The lead is the same noise for right and wrong answers; the kernel's lead tells them apart.
+    rng = np.random.default_rng(0)
+    questions, rows = [], {}
+    for i in range(400):
+        text = f"q{i}"
+        right = i % 3 != 0
+        lead = float(rng.uniform(0.0, 0.5))
+        kernel_lead = float(rng.uniform(0.3, 0.9) if right else rng.uniform(-0.5, 0.2))
+        questions.append(ReviewedQuestion(text, text, "en", "kb/a"))
+        rows[text] = ("kb/a" if right else "kb/b", lead, (lead, lead, lead, kernel_lead))
+    fit = fit_on_reviewed(
+        Thresholds(answer=0.9, escalate_request=0.5, escalate_sensitive=0.5), questions, _featured(rows),
+        escalates=lambda label: label.startswith("@"), requests=lambda label: label.startswith("@"),
+        target_conformity=0.97, blends=(0.0,), generic_questions=(),
+    )
+    assert fit.thresholds.answer_model is not None and fit.thresholds.answer_model_at < NEVER
+    assert fit.answer_rate_fitted > 0.6 and fit.conformity_fitted >= 0.97  # the lead alone answers next to none
+    assert fit.answer_rate_held_out > 0.6 and fit.conformity_held_out >= 0.97
+    sure, unsure = (Ranking(["kb/a"], [0.1], 0.1, features=(0.1, 0.1, 0.1, k)) for k in (0.8, -0.2))
+    assert fit.thresholds.answers(sure, "en") and not fit.thresholds.answers(unsure, "en")
+    # A threshold set by a person wins over the model.
+    assert not fit.thresholds.with_answer_thresholds({"en": 0.5}).answers(sure, "en")
+
+
+def test_no_answer_model_from_too_few_wrong_answers() -> None:
+    questions = [ReviewedQuestion(f"q{i}", f"q{i}", "en", "kb/a") for i in range(300)]
+    rankings = [Ranking(["kb/b" if i < 5 else "kb/a"], [0.5], 0.5, features=(0.5, 0.5, 0.5, 0.5)) for i in range(300)]
+    assert fit_answer_model(questions, rankings, lambda label: True, 0.97) is None
+
+
+def test_answer_features_are_each_classifier_s_lead_for_the_blend_s_best() -> None:
+    scores, linear, kernel = np.array([0.5, 0.3, 0.1]), np.array([0.4, 0.5, 0.1]), np.array([0.9, 0.1, 0.0])
+    lead, best, linear_lead, kernel_lead = answer_features(scores, linear, kernel, None)
+    assert (lead, best) == (0.2, 0.5)
+    assert np.isclose(linear_lead, -0.1) and np.isclose(kernel_lead, 0.8)
+    # Only the allowed labels (the customer's language) compete.
+    assert np.isclose(answer_features(scores, linear, kernel, np.array([True, False, True]))[2], 0.3)
+
+
+def _leaning_fit(shares: dict[str, tuple[str, float]], sensitive: int = 60,
+                 generic_questions: Sequence[tuple[str, str]] = (), out_of_scope: int = 0) -> ReviewedFit:
+    """`sensitive` sensitive questions, 300 answerable ones and `out_of_scope` ones, none answered or escalated on its best label
+    (the no-answer label, or a sensitive article below its threshold); each leans towards the sensitive
+    articles by the share given, against a self-calibrated 0.6."""
+    questions = [
+        ReviewedQuestion(f"q{i}", f"q{i}", "en", "escalate" if i < sensitive else "kb/a", "sensitive" if i < sensitive else None)
+        for i in range(sensitive + 300)
+    ] + [ReviewedQuestion(f"oos{i}", f"oos{i}", "en", "no_answer") for i in range(out_of_scope)]
+
+    def rank(texts: Sequence[str], langs: Sequence[str | None], blend: float) -> list[Ranking]:
+        return [Ranking([shares[t][0]], [0.1], 0.1, sensitive_share=shares[t][1]) for t in texts]
+
+    return fit_on_reviewed(
+        Thresholds(answer=0.9, escalate_request=0.5, escalate_sensitive=0.5, sensitive_share=0.6), questions, rank,
+        escalates=lambda label: label in ("@complaint", "kb/sensitive"),
+        requests=lambda label: label.startswith("@"), target_conformity=0.97, blends=(0.0,),
+        generic_questions=generic_questions,
+    )
+
+
+def _shares(sensitive: int = 60) -> dict[str, tuple[str, float]]:
+    # A third of the sensitive questions lean at 0.45, the others hardly; answerable ones hardly.
+    return {f"q{i}": ("kb/sensitive", 0.45 if i % 3 == 0 else 0.1) if i < sensitive else ("@no_answer", 0.1)
+            for i in range(sensitive + 300)}
+
+
+def test_the_sensitive_share_is_lowered_to_the_sensitive_questions_as_long_as_they_are_a_third_of_the_hand_overs() -> None:
+    shares = _shares() | {"q100": ("@no_answer", 0.5), "q101": ("@no_answer", 0.47)}
+    fit = _leaning_fit(shares)
+    assert fit.thresholds.sensitive_share == 0.45
+    # Too many answerable questions at that share (more than 1 % of them): not lowered so far.
+    crowded = shares | {f"q{i}": ("@no_answer", 0.46) for i in range(100, 110)}
+    assert _leaning_fit(crowded).thresholds.sensitive_share == 0.6
+    # Out-of-scope questions leaning that way outnumbering the sensitive ones: not lowered to them.
+    few = {key: (label, 0.1) if label == "kb/sensitive" and key not in ("q0", "q3") else (label, share)
+           for key, (label, share) in shares.items()}
+    few |= {f"oos{i}": ("@no_answer", 0.46) for i in range(12)}
+    assert _leaning_fit(few, out_of_scope=12).thresholds.sensitive_share == 0.6
+
+
+def test_the_sensitive_share_is_kept_with_few_sensitive_questions_and_above_every_generic_one() -> None:
+    assert _leaning_fit(_shares(10), sensitive=10).thresholds.sensitive_share == 0.6
+    shares = _shares() | {"I have a problem": ("@no_answer", 0.5)}
+    fit = _leaning_fit(shares, generic_questions=[("en", "I have a problem")])
+    assert 0.5 < fit.thresholds.sensitive_share <= 0.6

@@ -1,0 +1,1 @@
+"""How sure the engine is of a ranking, as learnt from reviewed questions."""
