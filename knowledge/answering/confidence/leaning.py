@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 import numpy as np
 
@@ -12,8 +12,22 @@ from knowledge.answering.calibration import NEVER, Thresholds
 from knowledge.answering.matching import Ranking
 from knowledge.contract import EscalationReason
 
-if TYPE_CHECKING:
-    from knowledge.answering.reviewed import ReviewedQuestion
+
+class ReviewedQuestion(Protocol):
+    """What is read of a reviewed question (reviewed.ReviewedQuestion: that module imports this one)."""
+
+    @property
+    def lang(self) -> str | None: ...
+
+    @property
+    def expected(self) -> str: ...
+
+    @property
+    def reason(self) -> str | None: ...
+
+    @property
+    def answerable(self) -> bool: ...
+
 
 # The sensitive share is lowered on the reviewed questions (sensitive_share_threshold) only when they hold
 # this many fitted sensitive ones, and only as far as a third of the questions it newly hands over are
