@@ -37,6 +37,7 @@ from handoff.insights.metrics import DECISION_SECONDS
 from knowledge import wording
 from knowledge.answering.engine import KnowledgeEngine
 from knowledge.answering.followups import decide_in_context, next_context, topic_words
+from knowledge.answering.sensitive_topics import handed_over_for_topic
 from knowledge.answering.triggers import TRIGGER_INTENTS
 from knowledge.contract import Decision, DeclineReason, EscalationReason, Offer, Outcome, Reply
 
@@ -110,10 +111,7 @@ class ActionAnswerQuestion(CollaboratingAction):
         events += remember(tracker, next_context(context, question, understood))
         topic = self.topics.match(question, lang)
         if topic is not None:
-            sensitive = replace(
-                decision, outcome=Outcome.ESCALATE, reason=EscalationReason.SENSITIVE.value,
-                text=wording.escalate_text(EscalationReason.SENSITIVE, lang),
-            )
+            sensitive = handed_over_for_topic(decision, lang)
             return events + await self._hand_over(dispatcher, tracker, engine, sensitive, topic.topic)
         # Small talk only where the knowledge base declines: a confident answer, a sensitive
         # topic or a request for a person in a greeting ("bonjour, un conseiller svp") wins;

@@ -16,11 +16,13 @@ import logging
 import os
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import yaml
 
+from knowledge import wording
+from knowledge.contract import Decision, EscalationReason, Outcome
 from knowledge.text import fold, stemmed_tokens
 
 logger = logging.getLogger(__name__)
@@ -198,3 +200,10 @@ class SensitiveTopicsFile:
 
     def match(self, text: str, lang: str | None = None) -> TopicMatch | None:
         return self.topics().match(text, lang)
+
+
+def handed_over_for_topic(decision: Decision, lang: str) -> Decision:
+    """The decision once a listed sensitive topic is named: handed over whatever the knowledge base said
+    (the action server's rule, which `make eval` follows too)."""
+    reason = EscalationReason.SENSITIVE
+    return replace(decision, outcome=Outcome.ESCALATE, reason=reason.value, text=wording.escalate_text(reason, lang))

@@ -19,6 +19,7 @@ from tqdm import tqdm
 
 from knowledge.articles import load_folder
 from knowledge.answering.reviewed import is_held_out
+from knowledge.answering.sensitive_topics import SensitiveTopics, handed_over_for_topic
 from knowledge.embeddings import make_embeddings
 from knowledge.answering.engine import KnowledgeEngine
 from knowledge.contract import Decision
@@ -175,7 +176,9 @@ def ask_directly(index: ThrowawayIndex, queries: list[Query]) -> list[ReportLine
 
 
 def run_direct(engine: KnowledgeEngine, queries: list[Query], batch: int = 64) -> list[ReportLine]:
-    """Questions are embedded in batches; each latency includes its share of the batch."""
+    """Questions are embedded in batches; each latency includes its share of the batch. A question
+    naming a listed sensitive topic is handed over, as the action server does."""
+    topics = SensitiveTopics.load(engine.settings.sensitive_topics_path)
     lines: list[ReportLine] = []
     with tqdm(total=len(queries), desc="questions", unit="q") as bar:
         for start in range(0, len(queries), batch):
@@ -186,6 +189,8 @@ def run_direct(engine: KnowledgeEngine, queries: list[Query], batch: int = 64) -
             for query, vector in zip(chunk, vectors):
                 began = time.perf_counter()
                 decision = engine.decide(query["text"], query.get("lang"), vector=vector)
+                if topics.match(query["text"], decision.lang) is not None:
+                    decision = handed_over_for_topic(decision, decision.lang)
                 lines.append(report_line(query["id"], decision, embed_share_ms + (time.perf_counter() - began) * 1000))
             bar.update(len(chunk))
     return lines

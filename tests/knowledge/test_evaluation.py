@@ -9,7 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from knowledge.evaluation.evaluate import Query, ReportLine, read_queries, score
+from knowledge.answering.engine import KnowledgeEngine
+from knowledge.contract import Outcome
+from knowledge.evaluation.evaluate import Query, ReportLine, read_queries, run_direct, score
 from knowledge.settings import REPO_ROOT
 
 SHARED_SCORE = REPO_ROOT.parent / "shared" / "eval" / "score.py"
@@ -101,3 +103,14 @@ def test_make_eval_writes_the_report_and_prints_metrics_last(tmp_path: Path) -> 
     assert by_id["q3"]["outcome"] != "answer"
     summary = json.loads((out / "summary.json").read_text())
     assert summary["n"] == 3
+
+
+def test_a_listed_sensitive_topic_is_handed_over_by_the_direct_evaluation_as_by_the_action_server(
+    sample_engine: KnowledgeEngine,
+) -> None:
+    text = "I got mugged"  # knowledge/sensitive_topics.yml, stolen_or_lost_phone
+    assert sample_engine.decide(text, "en").outcome is not Outcome.ESCALATE  # the base alone would not hand it over
+    [line] = run_direct(sample_engine, [{"id": "q", "text": text, "lang": "en", "expected": "escalate"}])
+    assert (line["outcome"], line["reason"]) == ("escalate", "sensitive")
+    [line] = run_direct(sample_engine, [{"id": "q", "text": "how do I activate my eSIM?", "lang": "en", "expected": None}])
+    assert line["outcome"] != "escalate"

@@ -33,7 +33,10 @@ def test_the_shipped_list_covers_each_topic_in_english_and_french(shipped: Sensi
 
 # topic: (text, lang) that must match it
 LISTED = {
-    "stolen_or_lost_card": [("Ma carte bancaire a été VOLEE hier", "fr"), ("my credit card was stolen", "en")],
+    "stolen_or_lost_card": [
+        ("Ma carte bancaire a été VOLEE hier", "fr"), ("my credit card was stolen", "en"),
+        ("I cant find my card.", "en"), ("help, my wallet is missing", "en"), ("je ne retrouve plus ma carte", "fr"),
+    ],
     "stolen_or_lost_phone": [("on m'a volé mon téléphone dans le métro", "fr"), ("I lost my phone on the train", "en")],
     "fraud": [("there is a payment I didn't make on my bill", "en"), ("c'est une ARNAQUE", "fr")],
     "bereavement": [("my father died last week", "en"), ("mon mari est décédé", "fr")],
@@ -60,6 +63,7 @@ def test_a_listed_phrase_matches_whatever_the_case_accents_and_endings(shipped: 
         ("j'ai un vol demain, mon téléphone marchera-t-il ?", "fr"),  # "vol": a flight
         ("mon paiement par carte a été refusé", "fr"),
         ("un message court", "fr"),  # "court" is an English phrase word only
+        ("where can I find my card number?", "en"),
     ],
 )
 def test_everyday_questions_are_not_sensitive(shipped: SensitiveTopics, text: str, lang: str) -> None:
