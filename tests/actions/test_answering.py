@@ -23,7 +23,7 @@ pytestmark = pytest.mark.anyio
 
 # Declined as "low_confidence" by the sample help centre: close to an article, not close enough,
 # and not a close call between two articles either (those get "Did you mean…?": test_dialogue.py).
-UNSURE_EN = ("my connection is bad", "my phone")
+UNSURE_EN = ("my connection is bad", "problem with my phone")
 UNSURE_FR = "j'ai un souci avec mon téléphone"
 OUT_OF_SCOPE = "what is the best recipe for a chocolate mousse?"
 
