@@ -101,6 +101,7 @@ class KnowledgeEngine:
         self._use_variants(VariantModel(snapshot, rows, similarity_floor(embeddings), fits))
         self.reviewed_fit: ReviewedFit | None = None
         self._ranking_parts: dict[tuple[tuple[str, ...], tuple[str | None, ...]], tuple] = {}
+        # The thresholds' passage_weights, held apart because calibration ranks passages before they exist.
         self._passage_weights = thresholds.passage_weights if thresholds is not None else None
         self.thresholds = thresholds or self.calibrate()
 

@@ -22,7 +22,7 @@ import numpy as np
 from sklearn.linear_model import LogisticRegression
 
 from knowledge.answering.calibration import BLENDS, NEVER, Thresholds, load_out_of_scope_examples
-from knowledge.answering.confidence.leaning import Deciders, sensitive_share_threshold
+from knowledge.answering.confidence.leaning import Deciders, lowered_sensitive_share
 from knowledge.answering.matching import Ranking
 from knowledge.answering.triggers import NO_ANSWER_LABEL, trigger_label
 from knowledge.contract import EscalationReason
@@ -268,7 +268,7 @@ def fit_on_reviewed(
     if model is not None and model.answer_rate > rate_fit:
         thresholds = replace(thresholds, answer_model=model.weights, answer_model_at=model.threshold)
         rate_fit, conformity_fit = model.answer_rate, model.conformity
-    thresholds = replace(thresholds, sensitive_share=sensitive_share_threshold(
+    thresholds = replace(thresholds, sensitive_share=lowered_sensitive_share(
         fit, rankings, generic, generic_rankings, thresholds, Deciders(answers, escalates, requests),
         MAX_FALSE_ESCALATION, MIN_ESCALATION_SHARE,
     ))

@@ -29,6 +29,8 @@ NO_ANSWER_LABEL = "@no_answer"
 # Rasa's small-talk intents: their examples train NO_ANSWER_LABEL too, so that "hello", "ok" or
 # "no thanks" reads as saying nothing the base answers, never as a short request for a person
 # (the reviewed requests "agent pls", "representative" pulled such turns towards @request_human).
+# Like the no-answer examples, they are left out where an article of the base answers them
+# (variants.without_answered_examples: CLINC150 has articles for "thank you", "yes", "no").
 SMALL_TALK_INTENTS = ("greet", "goodbye", "thank", "affirm", "deny")
 _ENTITY_MARKUP = re.compile(r"\[([^\]]+)\]\([^)]*\)|\[([^\]]+)\]\{[^}]*\}")
 

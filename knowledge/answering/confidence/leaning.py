@@ -29,7 +29,7 @@ class ReviewedQuestion(Protocol):
     def answerable(self) -> bool: ...
 
 
-# The sensitive share is lowered on the reviewed questions (sensitive_share_threshold) only when they hold
+# The sensitive share is lowered on the reviewed questions (lowered_sensitive_share) only when they hold
 # this many fitted sensitive ones, and only as far as a third of the questions it newly hands over are
 # sensitive: a customer whose card may be in a stranger's hands left without an advisor costs more than an
 # advisor's minute on a question the bot could have declined.
@@ -59,7 +59,7 @@ def _handled(lang: str, ranking: Ranking, thresholds: Thresholds, deciders: Deci
     return False
 
 
-def sensitive_share_threshold(
+def lowered_sensitive_share(
     questions: Sequence[ReviewedQuestion], rankings: Sequence[Ranking], generic: Sequence[tuple[str, str]],
     generic_rankings: Sequence[Ranking], thresholds: Thresholds, deciders: Deciders,
     max_false_escalation: float, min_escalation_share: float,
