@@ -154,10 +154,19 @@ class SensitiveTopics:
         """The first listed topic the message mentions, among the phrases in `lang` (all languages if None)."""
         languages = [lang] if lang in self.languages else self.languages
         tokens = {language: MessageTokens.of(text, language) for language in languages}
+        seen = {language: (set(t.words), set(t.stems)) for language, t in tokens.items()}
         for phrase in self.phrases:
-            if phrase.lang in tokens and phrase_occurs(phrase.words, tokens[phrase.lang]):
+            if phrase.lang not in tokens or not _every_word_present(phrase.words, *seen[phrase.lang]):
+                continue
+            if phrase_occurs(phrase.words, tokens[phrase.lang]):
                 return TopicMatch(phrase.topic, phrase.text)
         return None
+
+
+def _every_word_present(words: Sequence[frozenset[Alternative]], folded: set[str], stems: set[str]) -> bool:
+    """Whether each phrase word starts somewhere in the message: without it the phrase cannot occur, and
+    this set lookup spares most phrases the positional scan (7 % of the action server's time in `make bench`)."""
+    return all(any(a.tokens[0] in (folded if a.exact else stems) for a in word) for word in words)
 
 
 class SensitiveTopicsFile:
