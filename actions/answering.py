@@ -37,7 +37,7 @@ from handoff.insights.metrics import DECISION_SECONDS
 from knowledge import wording
 from knowledge.answering.engine import KnowledgeEngine
 from knowledge.answering.followups import decide_in_context, next_context, topic_words
-from knowledge.answering.sensitive_topics import handed_over_for_topic
+from knowledge.answering.sensitive_topics import apply_topic_rule
 from knowledge.answering.triggers import TRIGGER_INTENTS
 from knowledge.contract import Decision, DeclineReason, EscalationReason, Offer, Outcome, Reply
 
@@ -109,9 +109,8 @@ class ActionAnswerQuestion(CollaboratingAction):
             understood = decide_in_context(engine, question, lang, context)
         decision = understood.decision
         events += remember(tracker, next_context(context, question, understood))
-        topic = self.topics.match(question, lang)
+        sensitive, topic = apply_topic_rule(self.topics, question, decision, lang)
         if topic is not None:
-            sensitive = handed_over_for_topic(decision, lang)
             return events + await self._hand_over(dispatcher, tracker, engine, sensitive, topic.topic)
         # Small talk only where the knowledge base declines: a confident answer, a sensitive
         # topic or a request for a person in a greeting ("bonjour, un conseiller svp") wins;

@@ -18,6 +18,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Protocol
 
 import yaml
 
@@ -211,8 +212,19 @@ class SensitiveTopicsFile:
         return self.topics().match(text, lang)
 
 
-def handed_over_for_topic(decision: Decision, lang: str) -> Decision:
-    """The decision once a listed sensitive topic is named: handed over whatever the knowledge base said
-    (the action server's rule, which `make eval` follows too)."""
+class _TopicMatcher(Protocol):
+    def match(self, text: str, lang: str | None = None) -> TopicMatch | None: ...
+
+
+def apply_topic_rule(topics: _TopicMatcher, question: str, decision: Decision,
+                     lang: str) -> tuple[Decision, TopicMatch | None]:
+    """The decision once the listed sensitive topics are applied, and the topic `question` names if any: a
+    question naming one is handed over whatever the knowledge base said (the action server's rule, which
+    `make eval` follows too)."""
+    topic = topics.match(question, lang)
+    if topic is None:
+        return decision, None
     reason = EscalationReason.SENSITIVE
-    return replace(decision, outcome=Outcome.ESCALATE, reason=reason.value, text=wording.escalate_text(reason, lang))
+    handed_over = replace(decision, outcome=Outcome.ESCALATE, reason=reason.value,
+                          text=wording.escalate_text(reason, lang))
+    return handed_over, topic

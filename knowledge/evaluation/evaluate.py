@@ -19,7 +19,7 @@ from tqdm import tqdm
 
 from knowledge.articles import load_folder
 from knowledge.answering.reviewed import is_held_out
-from knowledge.answering.sensitive_topics import SensitiveTopics, handed_over_for_topic
+from knowledge.answering.sensitive_topics import SensitiveTopics, apply_topic_rule
 from knowledge.embeddings import make_embeddings
 from knowledge.answering.engine import KnowledgeEngine
 from knowledge.contract import Decision
@@ -189,8 +189,7 @@ def run_direct(engine: KnowledgeEngine, queries: list[Query], batch: int = 64) -
             for query, vector in zip(chunk, vectors):
                 began = time.perf_counter()
                 decision = engine.decide(query["text"], query.get("lang"), vector=vector)
-                if topics.match(query["text"], decision.lang) is not None:
-                    decision = handed_over_for_topic(decision, decision.lang)
+                decision, _ = apply_topic_rule(topics, query["text"], decision, decision.lang)
                 lines.append(report_line(query["id"], decision, embed_share_ms + (time.perf_counter() - began) * 1000))
             bar.update(len(chunk))
     return lines

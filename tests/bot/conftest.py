@@ -26,7 +26,8 @@ class RedisServer:
     def _start(self) -> subprocess.Popen[bytes]:
         process = subprocess.Popen(
             ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--dir", str(self.folder),
-             "--appendonly", "yes", "--appendfsync", "always", "--save", ""], stdout=subprocess.DEVNULL)
+             "--appendonly", "yes", "--appendfsync", "always", "--save", "",
+             "--enable-debug-command", "local"], stdout=subprocess.DEVNULL)
         client = redis.Redis(port=self.port)
         deadline = time.monotonic() + 10
         while True:

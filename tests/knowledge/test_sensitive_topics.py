@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from knowledge.answering.sensitive_topics import SensitiveTopics, SensitiveTopicsError, SensitiveTopicsFile
+from knowledge.answering.sensitive_topics import SensitiveTopics, SensitiveTopicsError, SensitiveTopicsFile, apply_topic_rule
+from knowledge.contract import Decision, EscalationReason, Outcome, Source
 from knowledge.settings import SENSITIVE_TOPICS, KnowledgeSettings
 
 SAMPLE = """
@@ -114,3 +115,15 @@ def test_the_path_comes_from_the_environment(monkeypatch: pytest.MonkeyPatch, tm
     assert KnowledgeSettings().sensitive_topics_path == SENSITIVE_TOPICS
     monkeypatch.setenv("SENSITIVE_TOPICS_PATH", str(tmp_path / "topics.yml"))
     assert KnowledgeSettings().sensitive_topics_path == tmp_path / "topics.yml"
+
+
+def test_a_question_naming_a_topic_is_handed_over_whatever_the_knowledge_base_said(shipped: SensitiveTopics) -> None:
+    """The one rule the action server and `make eval` apply after the knowledge base's decision."""
+    answer = Decision(Outcome.ANSWER, "Block it in the app.", "en", article="lumen/block-card-en", confidence=0.9,
+                      sources=[Source("lumen/block-card-en", "Block a card", 0.9)])
+    handed_over, topic = apply_topic_rule(shipped, "someone stole my card, how do I block it?", answer, "en")
+    assert topic is not None and topic.topic == "stolen_or_lost_card"
+    assert handed_over.outcome is Outcome.ESCALATE and handed_over.reason == EscalationReason.SENSITIVE.value
+    assert handed_over.sources == answer.sources  # the advisor still sees what the bot found
+    unchanged, no_topic = apply_topic_rule(shipped, "how do I block my card?", answer, "en")
+    assert no_topic is None and unchanged is answer
