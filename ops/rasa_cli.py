@@ -13,7 +13,8 @@ lock stores retry a command cut by a lost connection (bot/runtime/redis_stores.p
 clients do: a Redis failover costs a turn a few seconds' wait instead of an error and a stale lock ticket;
 and a turn waiting for a conversation's lock whose holder died no longer waits for ever
 (bot/runtime/ticket_lock.py). Both stores' Redis commands run off the event loop, which they stopped, and an
-event's class is looked up once per type name (bot/runtime/event_types.py).
+event's class is looked up once per type name (bot/runtime/event_types.py), the model's graph pruned once per
+set of targets (bot/runtime/graph_schemas.py).
 """
 from __future__ import annotations
 
@@ -42,12 +43,14 @@ def main() -> None:
     rasa_common._filter_warnings = filter_warnings
     from bot.runtime.action_calls import check_responses_once, keep_sessions
     from bot.runtime.event_types import remember_event_types
+    from bot.runtime.graph_schemas import prune_graph_schemas_once
     from bot.runtime.redis_stores import retry_redis_commands, talk_to_redis_off_the_loop
     from bot.runtime.ticket_lock import requeue_expired_waiters
 
     keep_sessions()
     check_responses_once()
     remember_event_types()
+    prune_graph_schemas_once()
     retry_redis_commands()
     talk_to_redis_off_the_loop()
     requeue_expired_waiters()
