@@ -22,7 +22,7 @@ pytestmark = pytest.mark.anyio
 OUT_OF_SCOPE = "what is the best recipe for a chocolate mousse?"
 # Declined as "low_confidence" by the sample help centre (checked by the fixture below).
 # Unsure declines that offer an advisor (no two close articles to ask "Did you mean…?" about).
-UNSURE = ("my connection is bad", "problem with my phone")
+UNSURE = ("my connection is bad", "order issue")  # unsure also in a row (tests/actions/test_answering.py)
 ESIM_ARTICLE = "lumen/activate-sim-esim-en"
 
 

@@ -1,6 +1,7 @@
 """A real redis-server per test, on a free port, that a test can crash and restart (Rasa's side: .venv-rasa)."""
 from __future__ import annotations
 
+import asyncio
 import socket
 import subprocess
 import threading
@@ -10,6 +11,7 @@ from pathlib import Path
 
 import pytest
 import redis
+from rasa.core.lock_store import LockStore
 
 DOWN_S = 1.5  # a crashed server's time down: shorter than the retries' 3.4 s, longer than one attempt
 
@@ -64,3 +66,12 @@ def server(tmp_path: Path) -> Iterator[RedisServer]:
     running = RedisServer(tmp_path)
     yield running
     running.stop()
+
+
+async def hold_the_lock(store: LockStore, order: list[str], name: str, seconds: float, poll_s: float = 0.1) -> None:
+    """One turn of the conversation "conversation": holds its ticket lock `seconds`, noting in `order` when it
+    came in and went out."""
+    async with store.lock("conversation", 10, wait_time_in_seconds=poll_s):
+        order.append(f"{name} in")
+        await asyncio.sleep(seconds)
+        order.append(f"{name} out")

@@ -20,7 +20,7 @@ from rasa.shared.core.events import ActionExecuted, BotUttered, SessionStarted, 
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from bot.runtime import redis_stores, ticket_lock
-from tests.bot.conftest import DOWN_S, RedisServer
+from tests.bot.conftest import DOWN_S, RedisServer, hold_the_lock
 
 REDIS_BUSY_S = 0.5  # DEBUG SLEEP: Redis answers no client for this long
 
@@ -131,19 +131,13 @@ def test_turns_of_one_conversation_still_take_turns(server: RedisServer, off_the
     store: LockStore = RedisLockStore(host="127.0.0.1", port=server.port, db=0) if kind == "redis" else InMemoryLockStore()
     order: list[str] = []
 
-    async def turn(name: str, seconds: float) -> None:
-        async with store.lock("c1", 10, wait_time_in_seconds=0.05):
-            order.append(f"{name} in")
-            await asyncio.sleep(seconds)
-            order.append(f"{name} out")
-
     async def many() -> None:
-        await asyncio.gather(*(turn(f"t{i}", 0.05) for i in range(5)))
+        await asyncio.gather(*(hold_the_lock(store, order, f"t{i}", 0.05, poll_s=0.05) for i in range(5)))
 
     asyncio.run(many())
-    assert all(order[i].endswith(" in") and order[i + 1] == order[i].replace(" in", " out")
-               for i in range(0, len(order), 2)), order
-    assert store.get_lock("c1") is None
+    assert len(order) == 10 and all(order[i].endswith(" in") and order[i + 1] == order[i].replace(" in", " out")
+                                    for i in range(0, len(order), 2)), order
+    assert store.get_lock("conversation") is None
 
 
 def test_a_turn_waits_for_a_restarting_redis(server: RedisServer, off_the_loop: None) -> None:

@@ -10,7 +10,7 @@ import pytest
 from rasa.core.lock_store import LockStore, RedisLockStore
 
 from bot.runtime import ticket_lock
-from tests.bot.conftest import RedisServer
+from tests.bot.conftest import RedisServer, hold_the_lock
 
 LIFETIME_S = 1.0  # TICKET_LOCK_LIFETIME, short for the test
 PATIENCE_S = 4.0  # well past the dead holder's ticket and one poll
@@ -50,16 +50,10 @@ def test_a_live_holder_is_still_waited_for(server: RedisServer, requeueing: None
     store = RedisLockStore(host="127.0.0.1", port=server.port, db=0)
     order: list[str] = []
 
-    async def turn(name: str, seconds: float) -> None:
-        async with store.lock("conversation", 10, wait_time_in_seconds=0.1):
-            order.append(f"{name} in")
-            await asyncio.sleep(seconds)
-            order.append(f"{name} out")
-
     async def both() -> None:
-        first = asyncio.create_task(turn("first", 0.5))
+        first = asyncio.create_task(hold_the_lock(store, order, "first", 0.5))
         await asyncio.sleep(0.05)
-        await turn("second", 0)
+        await hold_the_lock(store, order, "second", 0)
         await first
 
     asyncio.run(both())
