@@ -156,6 +156,21 @@ class LinearWeights:
     over_rows: bool = False
 
 
+class TextViews:
+    """The character and word TF-IDF views of texts, fitted on a classifier's training texts.
+
+    The linear and the kernel classifier fitted on the same rows read the same views: fitted
+    once, and a question transformed once for both."""
+
+    def __init__(self, texts: Sequence[str]) -> None:
+        self._chars = TfidfVectorizer(preprocessor=fold, analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True)
+        self._words = TfidfVectorizer(preprocessor=fold, ngram_range=(1, 2), sublinear_tf=True)
+        self.training: tuple[csr_matrix, csr_matrix] = (self._chars.fit_transform(texts), self._words.fit_transform(texts))
+
+    def of(self, texts: Sequence[str]) -> tuple[csr_matrix, csr_matrix]:
+        return self._chars.transform(texts), self._words.transform(texts)
+
+
 class VariantClassifier:
     """Which article (or escalation trigger) a question is a variant of.
 
@@ -164,17 +179,14 @@ class VariantClassifier:
 
     def __init__(
         self, texts: Sequence[str], vectors: np.ndarray, labels: Sequence[str], similarity_floor: float = 0.0,
-        fitted: LinearWeights | None = None,
+        fitted: LinearWeights | None = None, views: TextViews | None = None,
     ) -> None:
-        self._chars = TfidfVectorizer(preprocessor=fold, analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True)
-        self._words = TfidfVectorizer(preprocessor=fold, ngram_range=(1, 2), sublinear_tf=True)
+        self.views = views if views is not None else TextViews(texts)
         self._dense_weight = DENSE_WEIGHT / np.sqrt(1.0 - similarity_floor)
         # Centred: the direction all of a model's vectors share carries no label, and scaled up it
         # only slows the solver down (40x with e5).
         self._center = np.asarray(vectors, dtype=np.float64).mean(axis=0)
-        features = hstack(
-            [csr_matrix((vectors - self._center) * self._dense_weight), self._chars.fit_transform(texts), self._words.fit_transform(texts)]
-        ).tocsr()
+        features = hstack([csr_matrix((vectors - self._center) * self._dense_weight), *self.views.training]).tocsr()
         self._model = LogisticRegression(C=20.0, max_iter=3000)
         if fitted is not None:
             coef = coefficients_over_features(fitted.coef, features) if fitted.over_rows else fitted.coef
@@ -189,10 +201,11 @@ class VariantClassifier:
             self.weights = LinearWeights(self._model.classes_, self._model.coef_, self._model.intercept_)
         self.labels: list[str] = [str(label) for label in self._model.classes_]
 
-    def probabilities(self, texts: Sequence[str], vectors: np.ndarray) -> np.ndarray:
-        features = hstack(
-            [csr_matrix((vectors - self._center) * self._dense_weight), self._chars.transform(texts), self._words.transform(texts)]
-        ).tocsr()
+    def probabilities(self, texts: Sequence[str], vectors: np.ndarray,
+                      viewed: tuple[csr_matrix, csr_matrix] | None = None) -> np.ndarray:
+        """`viewed`: the texts' `views.of(texts)`, when the caller has them already."""
+        chars, words = viewed if viewed is not None else self.views.of(texts)
+        features = hstack([csr_matrix((vectors - self._center) * self._dense_weight), chars, words]).tocsr()
         return self._model.predict_proba(features)
 
 
@@ -208,13 +221,13 @@ class KernelClassifier:
     """
 
     def __init__(
-        self, texts: Sequence[str], vectors: np.ndarray, labels: Sequence[str], similarity_floor: float = 0.0
+        self, texts: Sequence[str], vectors: np.ndarray, labels: Sequence[str], similarity_floor: float = 0.0,
+        views: TextViews | None = None,
     ) -> None:
-        self._chars = TfidfVectorizer(preprocessor=fold, analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True)
-        self._words = TfidfVectorizer(preprocessor=fold, ngram_range=(1, 2), sublinear_tf=True)
+        self.views = views if views is not None else TextViews(texts)
         self._sharpness = KERNEL_SHARPNESS / (1.0 - similarity_floor)
         self._vectors = np.asarray(vectors, dtype=np.float64)
-        char_matrix, word_matrix = self._chars.fit_transform(texts), self._words.fit_transform(texts)
+        char_matrix, word_matrix = self.views.training
         # Kept transposed, in CSR: `x @ matrix.T` converted the transpose to CSR for every question.
         self._char_matrix_t = char_matrix.T.tocsr()
         self._word_matrix_t = word_matrix.T.tocsr()
@@ -231,9 +244,12 @@ class KernelClassifier:
         dense = np.exp(self._sharpness * (np.asarray(vectors, dtype=np.float64) @ self._vectors.T - 1.0))
         return KERNEL_DENSE_WEIGHT * dense + (chars @ self._char_matrix_t).toarray() + (words @ self._word_matrix_t).toarray()
 
-    def scores(self, texts: Sequence[str], vectors: np.ndarray) -> np.ndarray:
-        """(questions, labels): about 1 for the label a question is a variant of, about 0 for the others."""
-        return self._kernel(vectors, self._chars.transform(texts), self._words.transform(texts)) @ self._weights
+    def scores(self, texts: Sequence[str], vectors: np.ndarray,
+               viewed: tuple[csr_matrix, csr_matrix] | None = None) -> np.ndarray:
+        """(questions, labels): about 1 for the label a question is a variant of, about 0 for the others.
+        `viewed`: the texts' `views.of(texts)`, when the caller has them already."""
+        chars, words = viewed if viewed is not None else self.views.of(texts)
+        return self._kernel(vectors, chars, words) @ self._weights
 
     def held_out_scores(self, groups: Sequence[np.ndarray]) -> list[np.ndarray]:
         """Per group of training-row indices, the scores of those rows with the whole group left out."""

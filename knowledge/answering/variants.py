@@ -19,6 +19,7 @@ from knowledge.answering.matching import (
     KernelClassifier,
     LinearWeights,
     Ranking,
+    TextViews,
     VariantClassifier,
     blended_ranking,
     blended_scores,
@@ -127,26 +128,28 @@ def training_fingerprint(texts: Sequence[str], vectors: np.ndarray, labels: Sequ
 
 
 def linear_classifier(rows: Sequence[TrainingRow], similarity_floor: float = 0.0,
-                      fits: FittedWeights | None = None) -> VariantClassifier | None:
-    """`fits`: where a fit of exactly these rows may be found, and where this one is kept if it is new."""
+                      fits: FittedWeights | None = None, views: TextViews | None = None) -> VariantClassifier | None:
+    """`fits`: where a fit of exactly these rows may be found, and where this one is kept if it is new.
+    `views`: the TF-IDF views fitted on exactly these rows' texts, if the caller has them."""
     if len({r.label for r in rows}) < 2:
         return None
     texts, vectors, labels = [r.text for r in rows], np.stack([r.vector for r in rows]), [r.label for r in rows]
     if fits is None:
-        return VariantClassifier(texts, vectors, labels, similarity_floor)
+        return VariantClassifier(texts, vectors, labels, similarity_floor, views=views)
     key = training_fingerprint(texts, vectors, labels, similarity_floor)
     fitted = fits.load(key)
-    classifier = VariantClassifier(texts, vectors, labels, similarity_floor, fitted=fitted)
+    classifier = VariantClassifier(texts, vectors, labels, similarity_floor, fitted=fitted, views=views)
     if fitted is None:
         fits.save(key, classifier.weights)
     return classifier
 
 
-def kernel_classifier(rows: Sequence[TrainingRow], similarity_floor: float = 0.0) -> KernelClassifier | None:
+def kernel_classifier(rows: Sequence[TrainingRow], similarity_floor: float = 0.0,
+                      views: TextViews | None = None) -> KernelClassifier | None:
     if len({r.label for r in rows}) < 2 or len(rows) > MAX_KERNEL_ROWS:
         return None
     return KernelClassifier(
-        [r.text for r in rows], np.stack([r.vector for r in rows]), [r.label for r in rows], similarity_floor
+        [r.text for r in rows], np.stack([r.vector for r in rows]), [r.label for r in rows], similarity_floor, views
     )
 
 
@@ -177,7 +180,8 @@ class VariantModel:
         self.fits = fits
         self.rows = list(rows)
         self.similarity_floor = similarity_floor
-        self.kernel = kernel_classifier(self.rows, similarity_floor)
+        self.views = TextViews([r.text for r in self.rows]) if len({r.label for r in self.rows}) >= 2 else None
+        self.kernel = kernel_classifier(self.rows, similarity_floor, self.views)
         self._linear: VariantClassifier | None = None
         self.linear_fitted = False
         model = self.kernel or self.linear()
@@ -188,7 +192,7 @@ class VariantModel:
 
     def linear(self) -> VariantClassifier | None:
         if not self.linear_fitted:
-            self._linear = linear_classifier(self.rows, self.similarity_floor, self.fits)
+            self._linear = linear_classifier(self.rows, self.similarity_floor, self.fits, self.views)
             self.linear_fitted = True
         return self._linear
 
@@ -208,8 +212,10 @@ class VariantModel:
         """(linear probabilities, kernel scores) of the questions: those the blend needs (None: both)."""
         kernel = self.kernel
         linear = self.linear() if (blend is None or blend > 0 or kernel is None) else None
-        kernel_scores = kernel.scores(texts, vectors) if kernel is not None and (blend is None or blend < 1) else None
-        probabilities = linear.probabilities(texts, vectors) if linear is not None else None
+        kernel = kernel if blend is None or blend < 1 else None
+        viewed = self.views.of(texts) if self.views is not None and (kernel is not None or linear is not None) else None
+        kernel_scores = kernel.scores(texts, vectors, viewed) if kernel is not None else None
+        probabilities = linear.probabilities(texts, vectors, viewed) if linear is not None else None
         return probabilities, kernel_scores
 
     def blended(self, components: tuple[np.ndarray | None, np.ndarray | None], blend: float) -> np.ndarray:

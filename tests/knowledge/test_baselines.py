@@ -209,9 +209,28 @@ def test_rasa_training_files_name_one_retrieval_intent_per_article(sample_split:
     assert len(domain["responses"]) == len(key_to_article)
 
 
+def _part_of(corpus: Corpus, article_count: int, examples_per_trigger: int) -> Corpus:
+    """The first articles of each language and a few examples of each trigger: a corpus Rasa trains
+    on in a fraction of the time, still with as many labels as a small help centre has."""
+    ids = [i for lang in ("en", "fr") for i in sorted(corpus.articles) if i.endswith(f"-{lang}")][:article_count]
+    keep = set(ids) | {"lumen/reset-password-en", "lumen/track-order-en", "lumen/lost-stolen-phone-en",
+                       "lumen/reset-password-fr"}
+    per_label: dict[str, int] = {}
+    training = []
+    for item in corpus.training:
+        if item.label.startswith("@"):
+            per_label[item.label] = per_label.get(item.label, 0) + 1
+            if per_label[item.label] > examples_per_trigger:
+                continue
+        elif item.label not in keep:
+            continue
+        training.append(item)
+    return Corpus({i: a for i, a in corpus.articles.items() if i in keep}, training)
+
+
 @pytest.mark.e2e
 def test_rasas_faq_baseline_trained_on_the_sample_answers_sample_questions(sample_split: Split, tmp_path: Path) -> None:
-    """Real `rasa train nlu` (few epochs) and the runner in the Rasa environment."""
+    """Real `rasa train nlu` (few epochs) and the runner in the Rasa environment, on part of the sample."""
     questions = [
         Question("1", "I forgot my password", "en"),
         Question("2", "where is my parcel", "en"),
@@ -219,7 +238,9 @@ def test_rasas_faq_baseline_trained_on_the_sample_answers_sample_questions(sampl
         Question("4", "j'ai oublié mon mot de passe", "fr"),
         Question("5", "I want to speak to a human", "en"),
     ]
-    (predictions,) = rasa_faq.predict(sample_split.full, [questions], tmp_path, epochs=30)
+    corpus = _part_of(sample_split.full, article_count=12, examples_per_trigger=40)
+    assert 12 <= len(corpus.articles) <= 16 and len(corpus.training) < len(sample_split.full.training) / 2
+    (predictions,) = rasa_faq.predict(corpus, [questions], tmp_path, epochs=30)
     expected = ["lumen/reset-password-en", "lumen/track-order-en", "lumen/lost-stolen-phone-en",
                 "lumen/reset-password-fr", "@request_human"]
     right = [p.label == e for p, e in zip(predictions, expected)]

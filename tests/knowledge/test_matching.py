@@ -118,7 +118,7 @@ def test_kernel_scores_a_question_as_its_training_text_was_scored() -> None:
     """The transposed TF-IDF matrices kept for questions give the scores the training gram gives."""
     vectors = _vectors(len(TEXTS))
     model = KernelClassifier(TEXTS, vectors, LABELS)
-    gram = model._kernel(vectors, model._chars.transform(TEXTS), model._words.transform(TEXTS))
+    gram = model._kernel(vectors, *model.views.of(TEXTS))
     assert np.allclose(model.scores(TEXTS[2:3], vectors[2:3]), gram[2:3] @ model._weights, rtol=1e-12, atol=1e-12)
 
 
@@ -158,3 +158,26 @@ def test_shipped_no_answer_examples_an_article_answers_are_left_out() -> None:
     kept = without_answered_examples(rows)
     assert [r.text for r in kept if r.label == NO_ANSWER_LABEL] == ["what is the population of mexico"]
     assert len(kept) == len(rows) - 1
+
+
+def test_a_variant_models_two_classifiers_read_one_fit_of_the_text_views_transformed_once_a_question() -> None:
+    from types import SimpleNamespace
+
+    from knowledge.answering.matching import TextViews, VariantClassifier
+    from knowledge.answering.variants import VariantModel
+
+    vectors = _vectors(len(TEXTS))
+    rows = [TrainingRow(t, v, label, "question") for t, v, label in zip(TEXTS, vectors, LABELS)]
+    model = VariantModel(SimpleNamespace(articles={}), rows)  # type: ignore[arg-type]
+    linear = model.linear()
+    assert model.kernel is not None and linear is not None
+    assert model.kernel.views is model.views and linear.views is model.views
+    transformed: list[list[str]] = []
+    original_of = TextViews.of
+    model.views.of = lambda texts: transformed.append(list(texts)) or original_of(model.views, texts)  # type: ignore[method-assign]
+    question = ["I forgot my password again"]
+    probabilities, kernel_scores = model.components(question, vectors[1:2])
+    assert transformed == [question]
+    # The same scores as classifiers that each fit their own views on the same texts.
+    assert np.allclose(kernel_scores, KernelClassifier(TEXTS, vectors, LABELS).scores(question, vectors[1:2]))
+    assert np.allclose(probabilities, VariantClassifier(TEXTS, vectors, LABELS).probabilities(question, vectors[1:2]))
