@@ -8,7 +8,9 @@ A phrase matches when its words appear in the message in the same order, with at
 MAX_GAP other words between two of them, compared on Snowball stems of accent-folded,
 lower-case words: "carte volée" matches "Ma carte bancaire a été VOLEE". A word written
 `a|b|c` matches any of the alternatives; `=volé` matches the word itself, not its stem
-(French "volé" and "vol", a flight, share the stem "vol").
+(French "volé" and "vol", a flight, share the stem "vol"). A last word written `!a|b` is one that
+must not come right after the phrase (within MAX_GAP words): "find my card !pin" matches "I can't
+find my card", not "I can't find my card's PIN".
 """
 from __future__ import annotations
 
@@ -32,6 +34,7 @@ logger = logging.getLogger(__name__)
 MAX_GAP = 2
 ALTERNATIVE_SEPARATOR = "|"
 EXACT_PREFIX = "="
+NOT_AFTER_PREFIX = "!"
 _WORD = re.compile(r"\w+", re.UNICODE)  # the tokens knowledge.text stems
 
 
@@ -59,6 +62,7 @@ class TopicPhrase:
     lang: str
     text: str
     words: tuple[frozenset[Alternative], ...]
+    not_after: frozenset[Alternative] = frozenset()  # words that must not follow the phrase
 
 
 @dataclass(frozen=True)
@@ -82,20 +86,31 @@ def _alternative(written: str, lang: str) -> Alternative | None:
     return Alternative(exact, tokens) if tokens else None
 
 
+def _alternatives(word: str, lang: str) -> frozenset[Alternative]:
+    return frozenset(a for written in word.split(ALTERNATIVE_SEPARATOR) if (a := _alternative(written, lang)))
+
+
 def compile_phrase(topic: str, lang: str, text: str) -> TopicPhrase:
-    words: list[frozenset[Alternative]] = []
-    for word in text.split():
-        alternatives = frozenset(a for written in word.split(ALTERNATIVE_SEPARATOR) if (a := _alternative(written, lang)))
-        if alternatives:
-            words.append(alternatives)
+    written = text.split()
+    not_after: frozenset[Alternative] = frozenset()
+    if written and written[-1].startswith(NOT_AFTER_PREFIX):
+        not_after = _alternatives(written.pop()[len(NOT_AFTER_PREFIX):], lang)
+    if any(word.startswith(NOT_AFTER_PREFIX) for word in written):
+        raise SensitiveTopicsError(f"topic {topic!r} ({lang}): phrase {text!r}: a `!word` can only be the last word")
+    words = [alternatives for word in written if (alternatives := _alternatives(word, lang))]
     if not words:
         raise SensitiveTopicsError(f"topic {topic!r} ({lang}): phrase {text!r} has no word")
-    return TopicPhrase(topic, lang, text, tuple(words))
+    return TopicPhrase(topic, lang, text, tuple(words), not_after)
 
 
-def phrase_occurs(words: Sequence[frozenset[Alternative]], message: MessageTokens, max_gap: int = MAX_GAP) -> bool:
-    """The phrase's words in order in the message, with at most `max_gap` other words between two of them."""
+def phrase_occurs(words: Sequence[frozenset[Alternative]], message: MessageTokens, max_gap: int = MAX_GAP,
+                  not_after: frozenset[Alternative] = frozenset()) -> bool:
+    """The phrase's words in order in the message, with at most `max_gap` other words between two of them,
+    and none of `not_after` within `max_gap` words after the last."""
     size = len(message.stems)
+
+    def followed_by_excluded(position: int) -> bool:
+        return any(ends_at(not_after, start) for start in range(position, min(size, position + max_gap)))
 
     def ends_at(word: frozenset[Alternative], position: int) -> list[int]:
         ends = []
@@ -108,7 +123,7 @@ def phrase_occurs(words: Sequence[frozenset[Alternative]], message: MessageToken
 
     def rest_from(word_index: int, position: int) -> bool:
         if word_index == len(words):
-            return True
+            return not (not_after and followed_by_excluded(position))
         for start in range(position, min(size, position + max_gap + 1)):
             if any(rest_from(word_index + 1, end) for end in ends_at(words[word_index], start)):
                 return True
@@ -159,7 +174,7 @@ class SensitiveTopics:
         for phrase in self.phrases:
             if phrase.lang not in tokens or not _every_word_present(phrase.words, *seen[phrase.lang]):
                 continue
-            if phrase_occurs(phrase.words, tokens[phrase.lang]):
+            if phrase_occurs(phrase.words, tokens[phrase.lang], not_after=phrase.not_after):
                 return TopicMatch(phrase.topic, phrase.text)
         return None
 

@@ -65,6 +65,9 @@ def test_a_listed_phrase_matches_whatever_the_case_accents_and_endings(shipped: 
         ("mon paiement par carte a été refusé", "fr"),
         ("un message court", "fr"),  # "court" is an English phrase word only
         ("where can I find my card number?", "en"),
+        ("I can't find my card's PIN", "en"),
+        ("i cant find my card number in the app", "en"),
+        ("je ne retrouve plus ma carte code pin oublié", "fr"),
     ],
 )
 def test_everyday_questions_are_not_sensitive(shipped: SensitiveTopics, text: str, lang: str) -> None:
@@ -79,6 +82,16 @@ def test_words_must_come_in_order_and_close_together() -> None:
     assert topics.match("they will take you, my friend, to court", "en") is not None
     assert topics.match("j'ai perdu ma carte", "fr") is not None
     assert topics.match("je prends un vol avec ma carte d'embarquement", "fr") is None  # "=volé" is that word only
+
+
+def test_a_last_word_written_with_an_exclamation_mark_must_not_follow_the_phrase() -> None:
+    topics = SensitiveTopics.from_yaml("topics:\n  lost_card:\n    en: ['find my card !pin|number']\n")
+    assert topics.match("I can't find my card", "en") is not None
+    assert topics.match("I can't find my card anywhere, please block it", "en") is not None
+    assert topics.match("I can't find my card's PIN", "en") is None
+    assert topics.match("can't find my card number", "en") is None
+    with pytest.raises(SensitiveTopicsError, match="last word"):
+        SensitiveTopics.from_yaml("topics:\n  lost_card:\n    en: ['find !pin my card']\n")
 
 
 def test_without_a_language_every_language_is_tried() -> None:
