@@ -1,11 +1,11 @@
-"""What a reply shows of the article it names (see knowledge/answering/passages.py for the choices):
+"""What a reply shows of the article it names (see knowledge/answering/passages/excerpts.py for the choices):
 an answer from a long article shows the passage that answers first, with the whole article one
 click away; a sensitive hand-over shows the article's urgent steps at once."""
 from __future__ import annotations
 
 from knowledge.answering.engine import KnowledgeEngine
 from knowledge.answering.generation import generate_answer
-from knowledge.answering.passages import answering_passage, help_path, urgent_steps
+from knowledge.answering.passages.excerpts import answering_passage, help_path, urgent_steps
 from knowledge.contract import Decision, EscalationReason, Reply
 from knowledge.settings import KnowledgeSettings
 

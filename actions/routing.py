@@ -15,7 +15,7 @@ from actions.replies import say
 from handoff.agents import online_agent_count
 from handoff.settings import HandoffSettings
 from knowledge import wording
-from knowledge.answering.passages import help_path
+from knowledge.answering.passages.excerpts import help_path
 from knowledge.contract import Decision, Reply, Route
 
 logger = logging.getLogger(__name__)

@@ -14,7 +14,7 @@ import numpy as np
 from typing_extensions import TypedDict
 
 from knowledge.answering.engine import KnowledgeEngine
-from knowledge.answering.passages import answering_passage
+from knowledge.answering.passages.excerpts import answering_passage
 from knowledge.answering.triggers import NO_ANSWER_LABEL, reason_of_label
 from knowledge.contract import EscalationReason, SourcePayload
 

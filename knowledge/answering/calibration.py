@@ -55,7 +55,7 @@ class Thresholds:
     # The variant classifiers train on the fitted part of the reviewed questions too.
     trained_on_reviewed: bool = False
     # The passage retriever's view weights fitted on reviewed questions about plain documents
-    # (matching.fit_fusion_weights): its confidence is then a probability. None: views summed, margin.
+    # (passages.retrieval.fit_fusion_weights): its confidence is then a probability. None: views summed, margin.
     passage_weights: list[float] | None = None
     # Fitted on reviewed questions when it answers more of them than the lead alone: a logistic model
     # (intercept, then one weight per matching.ANSWER_FEATURES) of whether the variant path's best article

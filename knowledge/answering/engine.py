@@ -13,15 +13,14 @@ from knowledge.answering.calibration import Thresholds
 from knowledge.answering.fitting import fit_thresholds
 from knowledge.answering.confidence.answer_model import answer_features
 from knowledge.answering.matching import (
-    PassageRetriever,
     Ranking,
     blended_ranking,
-    fit_fusion_weights,
     label_share,
     margin_ranking,
     probability_ranking,
     with_passage_evidence,
 )
+from knowledge.answering.passages.retrieval import PassageRetriever, fit_fusion_weights
 from knowledge.answering.reviewed import (
     MIN_ANSWERABLE,
     ReviewedFit,

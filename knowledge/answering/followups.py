@@ -32,7 +32,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from knowledge.answering.engine import KnowledgeEngine
-from knowledge.answering.matching import STOPWORDS
+from knowledge.answering.passages.retrieval import STOPWORDS
 from knowledge.contract import Decision, EscalationReason, Outcome
 
 # Words of a turn that carry no topic: what is left after removing them decides whether the

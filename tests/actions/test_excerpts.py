@@ -8,7 +8,7 @@ from rasa_sdk.events import SlotSet
 from redis.asyncio import Redis
 
 from actions.answering import ActionAnswerQuestion, ActionHandOver
-from knowledge.answering.passages import urgent_steps
+from knowledge.answering.passages.excerpts import urgent_steps
 from knowledge.answering.service import KnowledgeService
 from knowledge.contract import parse_reply
 from tests.actions.trackers import advisor_online, run, tracker

@@ -7,17 +7,14 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 
 from knowledge.answering.matching import (
-    BM25,
     KERNEL_RIDGE,
     KernelClassifier,
-    PassageRetriever,
     blended_ranking,
-    content_tokens,
-    fit_fusion_weights,
     fit_in_row_space,
     label_share,
     probability_ranking,
 )
+from knowledge.answering.passages.retrieval import BM25, PassageRetriever, content_tokens, fit_fusion_weights
 from knowledge.answering.triggers import NO_ANSWER_LABEL
 from knowledge.answering.variants import TrainingRow, without_answered_examples
 

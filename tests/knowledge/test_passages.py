@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from knowledge.answering.engine import KnowledgeEngine
-from knowledge.answering.passages import LONG_ARTICLE_WORDS, answering_passage, is_long, urgent_steps, word_count
+from knowledge.answering.passages.excerpts import LONG_ARTICLE_WORDS, answering_passage, is_long, urgent_steps, word_count
 from knowledge.articles import Article
 from knowledge.index.snapshot import KnowledgeSnapshot
 
