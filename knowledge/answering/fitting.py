@@ -128,9 +128,11 @@ def held_out_scores(
     if generic_questions:
         texts = [text for _, text in generic_questions]
         vectors = embed(texts)
-        linear = model.linear()
-        probabilities = linear.probabilities(texts, vectors) if linear is not None else np.zeros((len(texts), len(labels)))
-        kernel_scores = model.kernel.scores(texts, vectors) if model.kernel is not None else np.zeros_like(probabilities)
+        probabilities, kernel_scores = model.components(texts, vectors)  # one transform of the texts for both
+        if probabilities is None:
+            probabilities = np.zeros((len(texts), len(labels)))
+        if kernel_scores is None:
+            kernel_scores = np.zeros_like(probabilities)
         for (lang, text), vector, p, k in zip(generic_questions, vectors, probabilities, kernel_scores):
             passages = evidence(text, vector, lang) if evidence is not None else None
             held.append(HeldOutScores(p, k, _allowed(model, lang), None, False, passages))
